@@ -1,0 +1,1 @@
+"""Platform connectors behind one interface (``base.Connector``). Never imports frappe."""
