@@ -1,9 +1,11 @@
-"""The ERP port: the narrow interface the engine calls to change the ERP.
+"""Ports: the narrow interfaces the engine calls, so it never knows Frappe.
 
-``wix_commerce_sync.erpnext.adapter.ErpNextAdapter`` implements it on Frappe;
-``wix_commerce_sync.sync.memory_erp.InMemoryErp`` implements it for engine tests.
-Every method is per store (``store`` = Commerce Store name) and idempotent:
-calling it twice with the same input leaves the ERP as calling it once.
+- ``ErpPort``: change the ERP (``erpnext.adapter.ErpNextAdapter`` on Frappe,
+  ``sync.memory_erp.InMemoryErp`` in tests).
+- ``StateStore``: per-record sync state (ordering key applied, content hashes pushed
+  and pulled, last sync time) and per-entity cursors.
+- ``SyncLogger``: the sync log and administrator alerts.
+Every ERP method is per store (``store`` = Commerce Store name) and idempotent.
 """
 
 from __future__ import annotations
@@ -11,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Protocol
 
-from wix_commerce_sync.sync.models import Customer, Fulfilment, Order, Product, Refund, StockLevel
+from wix_commerce_sync.sync.models import Customer, Fulfilment, Order, Product, Refund, StockLevel, WriteResult
 
 
 @dataclass
@@ -34,19 +35,20 @@ class OutboundChange:
 
     entity: str  # Entity value
     key: str  # item code, "sku@location", sales order name, customer name
-    payload: object  # canonical object (Product, StockLevel, Fulfilment, ...)
-    action: str = "upsert"  # upsert | fulfil | cancel | status | create
-    changed_at: datetime | None = None
+    payload: object  # canonical object (Product, StockLevel, Fulfilment, OrderStatusUpdate, Order, Customer, Refund)
+    action: str = "upsert"  # upsert | status | fulfil | cancel | refund | create
+    reference_doctype: str | None = None
+    reference_name: str | None = None
 
 
 class ErpPort(Protocol):
     # items
-    def find_item(self, store: str, *, variant_id: str | None, sku: str | None, barcode: str | None = None) -> str | None: ...
     def upsert_product(self, store: str, product: Product) -> list[ApplyResult]: ...
-    def product_for_item(self, store: str, item_code: str) -> Product | None: ...
+    def delete_product(self, store: str, external_id: str) -> ApplyResult | None: ...
 
     # stock
-    def available_stock(self, store: str, sku: str, location_id: str | None) -> Decimal: ...
+    def stock_levels(self, store: str, skus: Sequence[str] | None = None,
+                     changed_since: datetime | None = None) -> list[StockLevel]: ...  # fmt: skip
     def set_stock(self, store: str, level: StockLevel) -> ApplyResult: ...
 
     # customers
@@ -60,6 +62,47 @@ class ErpPort(Protocol):
     def record_fulfilment(self, store: str, order: Order, fulfilment: Fulfilment) -> ApplyResult: ...
     def record_refund(self, store: str, order: Order, refund: Refund) -> ApplyResult: ...
 
+    # both ways
+    def record_modified_at(self, store: str, entity: str, external_id: str) -> datetime | None:
+        """When the ERP record linked to this store record last changed (conflict detection)."""
 
-def skus_of(products: Sequence[Product]) -> list[str]:
-    return [v.sku for p in products for v in p.variants if v.sku]
+    def link_pushed(self, store: str, entity: str, key: str, record: object, result: WriteResult) -> None:
+        """Store the ids the store gave a record we pushed (mapping rows)."""
+
+
+@dataclass
+class RecordState:
+    applied_ordering_key: str | None = None  # newest inbound event applied
+    pulled_hash: str | None = None  # content hash of the last inbound record applied
+    pushed_hash: str | None = None  # content hash / value of the last thing we pushed
+    synced_at: datetime | None = None
+
+
+class StateStore(Protocol):
+    def get(self, store: str, entity: str, key: str) -> RecordState: ...
+    def put(self, store: str, entity: str, key: str, state: RecordState) -> None: ...
+    def get_cursor(self, store: str, entity: str) -> datetime | None: ...
+    def set_cursor(self, store: str, entity: str, value: datetime) -> None: ...
+
+
+@dataclass
+class LogEntry:
+    store: str
+    entity: str
+    direction: str
+    operation: str
+    status: str  # Success | Failed | Skipped | Conflict | Partial | Rejected
+    records: int = 1
+    failed_records: int = 0
+    message: str | None = None
+    reference_doctype: str | None = None
+    reference_name: str | None = None
+    job: str | None = None
+    request_excerpt: str | None = None
+    response_excerpt: str | None = None
+    duration_ms: float | None = None
+
+
+class SyncLogger(Protocol):
+    def log(self, entry: LogEntry) -> None: ...
+    def alert(self, store: str, job_name: str, message: str) -> None: ...

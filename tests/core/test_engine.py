@@ -1,0 +1,209 @@
+"""Engine behaviour on the in-memory ERP port and the fake connector."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from wix_commerce_sync.sync import queue as q
+from wix_commerce_sync.sync.errors import TransientError, WebhookVerificationError
+from wix_commerce_sync.sync.models import Entity, StockLevel
+from wix_commerce_sync.sync.ports import OutboundChange
+from wix_commerce_sync.sync.settings import ConflictWinner
+from wix_commerce_sync.testing.factories import T0, make_order, make_product
+
+
+def deliver(world, topic, record, event_id):
+    body, headers = world.connector.webhook(topic, record, event_id)
+    return world.engine.accept_webhook(body, headers)
+
+
+def test_duplicate_delivery_is_applied_once(world):
+    world.erp.upsert_product("Fake Store", make_product())
+    first = deliver(world, "orders/create", make_order(), "evt-1")
+    second = deliver(world, "orders/create", make_order(), "evt-1")
+    assert (first.status, second.status) == ("queued", "duplicate")
+    stats = world.engine.run_inbound_jobs()
+    assert stats.succeeded == 1
+    assert len(world.erp.orders) == 1
+    assert world.erp.calls.count("create_order") == 1
+
+
+def test_same_order_twice_with_different_event_ids_makes_one_order(world):
+    world.erp.upsert_product("Fake Store", make_product())
+    deliver(world, "orders/create", make_order(), "evt-1")
+    world.engine.run_inbound_jobs()
+    deliver(world, "orders/updated", make_order(updated=T0.replace(minute=5)), "evt-2")
+    world.engine.run_inbound_jobs()
+    assert len(world.erp.orders) == 1
+    assert world.erp.calls.count("update_order") == 1
+
+
+def test_forged_webhook_is_refused_before_anything_is_queued(world):
+    body, headers = world.connector.webhook("orders/create", make_order(), "evt-1", secret="wrong")
+    with pytest.raises(WebhookVerificationError):
+        world.engine.accept_webhook(body, headers)
+    assert world.jobs.all() == []
+
+
+def test_stale_event_is_dropped(world):
+    newer = make_product(price="12.00", updated=T0.replace(hour=13))
+    older = make_product(price="11.00", updated=T0)
+    deliver(world, "products/update", newer, "evt-new")
+    world.engine.run_inbound_jobs()
+    deliver(world, "products/update", older, "evt-old")
+    stats = world.engine.run_inbound_jobs()
+    assert stats.skipped == 1 and stats.succeeded == 0
+    assert world.erp.items["SKU-1"]["price"] == Decimal("12.00")
+    assert any(e.operation == "stale" for e in world.logger.with_status("Skipped"))
+
+
+def test_out_of_order_arrival_while_queued_keeps_the_newest(world):
+    deliver(world, "products/update", make_product(price="12.00", updated=T0.replace(hour=13)), "evt-new")
+    deliver(world, "products/update", make_product(price="11.00", updated=T0), "evt-old")
+    statuses = sorted(j.status for j in world.jobs.all())
+    assert statuses == [q.QUEUED, q.SUPERSEDED]
+    world.engine.run_inbound_jobs()
+    assert world.erp.items["SKU-1"]["price"] == Decimal("12.00")
+
+
+def test_a_change_we_pushed_does_not_come_back(world):
+    product = make_product(price="15.00")
+    world.engine.queue_outbound(OutboundChange("items", "p1", product))
+    world.engine.flush_outbound(Entity.ITEMS)
+    assert world.connector.pushes[0][0] == "upsert_products"
+    # the store echoes the same product back through its webhook
+    deliver(world, "products/update", make_product(price="15.00", updated=T0.replace(hour=14)), "evt-echo")
+    stats = world.engine.run_inbound_jobs()
+    assert stats.skipped == 1
+    assert "upsert_product" not in world.erp.calls
+    assert any(e.operation == "echo" for e in world.logger.entries)
+
+
+def test_a_change_we_applied_is_not_pushed_back(world):
+    deliver(world, "products/update", make_product(price="13.00"), "evt-1")
+    world.engine.run_inbound_jobs()
+    # ERPNext's save of that item raises a doc event; the same content must not be queued
+    assert world.engine.queue_outbound(OutboundChange("items", "p1", make_product(price="13.00"))) is None
+    assert world.engine.queue_outbound(OutboundChange("items", "p1", make_product(price="14.00"))) is not None
+
+
+def test_supersede_keeps_only_the_newest_queued_change(world):
+    for qty in (5, 4, 3):
+        world.engine.queue_outbound(OutboundChange("stock", "SKU-1@default", StockLevel("SKU-1", Decimal(qty))))
+        world.clock.advance(seconds=1)
+    jobs = world.jobs.all()
+    assert [j.status for j in jobs] == [q.SUPERSEDED, q.SUPERSEDED, q.QUEUED]
+    world.engine.flush_outbound(Entity.STOCK)
+    method, rows = world.connector.pushes[-1]
+    assert method == "set_stock" and [r.quantity for r in rows] == [Decimal(3)]
+
+
+def test_unchanged_stock_is_not_queued_twice(world):
+    world.erp.stock[("SKU-1", None)] = Decimal(7)
+    assert world.engine.plan_stock_push() == 1
+    world.engine.flush_outbound(Entity.STOCK)
+    assert world.engine.plan_stock_push() == 0
+    world.erp.stock[("SKU-1", None)] = Decimal(6)
+    assert world.engine.plan_stock_push() == 1
+
+
+def test_failing_job_retries_with_growing_delays_then_dead(world):
+    world.erp.upsert_product("Fake Store", make_product())
+    deliver(world, "orders/create", make_order(), "evt-1")
+    world.erp.fail_next = [TransientError("ERP busy")] * 10
+    delays = []
+    for _ in range(world.settings.max_retries):
+        stats = world.engine.run_inbound_jobs()
+        assert stats.failed == 1
+        job = world.jobs.all()[0]
+        if job.status == q.DEAD:
+            break
+        delays.append((job.next_attempt_at - world.clock()).total_seconds())
+        assert world.engine.run_inbound_jobs().processed == 0  # not due yet
+        world.clock.now = job.next_attempt_at
+    job = world.jobs.all()[0]
+    assert job.status == q.DEAD and job.attempts == world.settings.max_retries
+    assert delays == sorted(delays) and delays[0] < delays[-1]
+    assert delays == [60, 120, 240, 480]
+    failures = world.logger.with_status("Failed")
+    assert len(failures) == world.settings.max_retries
+    assert failures[-1].message.startswith("Dead after 5 attempts")
+    assert len(world.logger.alerts) == 1  # alerted once, at the third failure
+
+
+def test_failed_job_succeeds_after_manual_retry(world):
+    deliver(world, "orders/create", make_order(sku="UNKNOWN"), "evt-1")
+    world.engine.run_inbound_jobs()
+    job = world.jobs.all()[0]
+    assert job.status == q.FAILED and "unknown SKU 'UNKNOWN'" in job.last_error
+    world.erp.upsert_product("Fake Store", make_product(sku="UNKNOWN"))
+    assert world.engine.retry([job.name]) == 1
+    assert world.engine.run_inbound_jobs().succeeded == 1
+    assert len(world.erp.orders) == 1
+
+
+@pytest.mark.parametrize(
+    ("winner", "store_applied"),
+    [(ConflictWinner.ERP, False), (ConflictWinner.STORE, True), (ConflictWinner.NEWEST, True)],
+)
+def test_both_sides_changed_conflict_follows_policy(world, winner, store_applied):
+    world.settings.conflict_winner = winner
+    deliver(world, "products/update", make_product(price="10.00", updated=T0), "evt-1")
+    world.engine.run_inbound_jobs()
+    world.clock.advance(minutes=10)
+    world.erp.touch("Fake Store", "items", "p1", world.clock())  # edited in ERPNext after the sync
+    world.clock.advance(minutes=10)
+    deliver(world, "products/update", make_product(price="20.00", updated=world.clock()), "evt-2")
+    world.engine.run_inbound_jobs()
+    expected = Decimal("20.00") if store_applied else Decimal("10.00")
+    assert world.erp.items["SKU-1"]["price"] == expected
+    conflicts = world.logger.with_status("Conflict")
+    assert len(conflicts) == 1 and ("store wins" if store_applied else "ERPNext wins") in conflicts[0].message
+
+
+def test_batch_per_row_errors_fail_only_that_row(world):
+    world.connector.reject_keys = {"SKU-2@default"}
+    for sku in ("SKU-1", "SKU-2", "SKU-3"):
+        world.engine.queue_outbound(OutboundChange("stock", f"{sku}@default", StockLevel(sku, Decimal(1))))
+    stats = world.engine.flush_outbound(Entity.STOCK)
+    assert (stats.succeeded, stats.failed) == (2, 1)
+    assert len(world.connector.pushes) == 1  # one batch call
+    logged = [(e.status, e.message) for e in world.logger.entries if e.operation == "upsert stock"]
+    assert sorted(s for s, _ in logged) == ["Failed", "Partial"]  # the batch, and the row that failed
+    assert any(s == "Failed" and "SKU-2" in m for s, m in logged)
+
+
+def test_flush_waits_for_a_full_batch_or_age(world):
+    world.settings.batch_size = 3
+    world.engine.queue_outbound(OutboundChange("stock", "A@default", StockLevel("A", Decimal(1))))
+    assert world.engine.flush_outbound(Entity.STOCK, force=False).processed == 0
+    world.clock.advance(seconds=61)
+    assert world.engine.flush_outbound(Entity.STOCK, force=False).processed == 1
+
+
+def test_poll_uses_cursor_with_overlap_and_counts(world):
+    world.erp.upsert_product("Fake Store", make_product())
+    world.connector.orders = {f"o{i}": make_order(f"o{i}", updated=T0.replace(minute=i)) for i in range(3)}
+    first = world.engine.poll(Entity.ORDERS)
+    assert (first.processed, first.succeeded) == (3, 3)
+    assert world.state.get_cursor("Fake Store", "orders") == T0.replace(minute=2)
+    second = world.engine.poll(Entity.ORDERS)  # overlap re-reads, nothing changes
+    assert second.succeeded == 0 and len(world.erp.orders) == 3
+
+
+def test_poll_failure_is_queued_for_retry_not_lost(world):
+    world.connector.orders = {"o1": make_order("o1", sku="NOPE")}
+    stats = world.engine.poll(Entity.ORDERS)
+    assert stats.failed == 1 and "NOPE" in stats.errors[0]
+    job = world.jobs.all()[0]
+    assert job.status == q.FAILED and job.attempts == 1
+
+
+def test_disabled_direction_skips(world):
+    from wix_commerce_sync.sync.models import Direction
+
+    world.settings.directions[Entity.ORDERS] = Direction.ERP_TO_STORE
+    outcome = deliver(world, "orders/create", make_order(), "evt-1")
+    assert outcome.status == "ignored" and world.jobs.all() == []

@@ -1,0 +1,62 @@
+"""The SQLite job store: dedupe, supersede, atomic claims under concurrent workers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from wix_commerce_sync.sync import queue as q
+from wix_commerce_sync.testing.factories import T0
+
+
+def new_job(i: int, record: str | None = None, ordering: str | None = None) -> q.NewJob:
+    return q.NewJob(store="S", entity="orders", direction=q.INBOUND, action="upsert", dedupe_key=f"d{i}",
+                    record_key=record or f"r{i}", payload="null", ordering_key=ordering)  # fmt: skip
+
+
+def test_dedupe_key_is_unique(tmp_path):
+    store = q.SqliteJobStore(str(tmp_path / "q.db"))
+    assert store.enqueue(new_job(1), T0) is not None
+    assert store.enqueue(new_job(1), T0) is None
+    assert len(store.all()) == 1
+
+
+def test_two_workers_never_claim_the_same_job(tmp_path):
+    path = str(tmp_path / "q.db")
+    store = q.SqliteJobStore(path)
+    for i in range(400):
+        store.enqueue(new_job(i), T0)
+    claimed: dict[str, list[str]] = {"a": [], "b": []}
+    barrier = threading.Barrier(2)
+
+    def worker(name: str) -> None:
+        own = q.SqliteJobStore(path)  # its own connection, like a second RQ worker
+        barrier.wait()
+        while batch := own.claim(name, T0 + timedelta(seconds=1), limit=7):
+            claimed[name] += [j.name for j in batch]
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in claimed]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    a, b = set(claimed["a"]), set(claimed["b"])
+    assert not a & b
+    assert len(a) + len(b) == 400
+    assert a and b  # both really worked
+
+
+def test_failed_job_is_claimable_only_when_due(tmp_path):
+    store = q.SqliteJobStore(str(tmp_path / "q.db"))
+    store.enqueue(new_job(1), T0)
+    job = store.claim("w", T0)[0]
+    store.fail(job, "boom", T0, T0 + timedelta(minutes=5))
+    assert store.claim("w", T0 + timedelta(minutes=4)) == []
+    assert [j.name for j in store.claim("w", T0 + timedelta(minutes=5))] == [job.name]
+
+
+def test_retry_policy_grows_and_caps():
+    policy = q.RetryPolicy(base_seconds=10, factor=3, max_seconds=100, jitter=0)
+    assert [policy.delay(n) for n in range(1, 5)] == [10, 30, 90, 100]
+    jittered = q.RetryPolicy(base_seconds=10, jitter=0.2)
+    assert all(8 <= jittered.delay(1) <= 12 for _ in range(50))

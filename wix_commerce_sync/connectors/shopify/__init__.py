@@ -1,0 +1,1 @@
+"""Shopify connector: GraphQL Admin API client, mapping, simulator."""

@@ -1,0 +1,1 @@
+"""WooCommerce connector (REST API v3): client, mapping, simulator."""

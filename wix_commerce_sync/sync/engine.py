@@ -1,0 +1,552 @@
+"""The sync engine: decides what changes where, for one store.
+
+Inbound (store -> ERP): a verified webhook or a polled record becomes an inbound
+job; applying it drops duplicates (queue dedupe key), stale events (ordering key
+older than the last applied), echoes of our own pushes (content hash equals the
+last pushed) and unchanged records, resolves both-sides-changed conflicts by the
+store's policy, then calls the ERP port.
+
+Outbound (ERP -> store): changes are queued as jobs (a newer change for the same
+record supersedes the older queued one; unchanged content is never queued), then
+flushed in batches by size or age through the connector's batch calls, with
+per-row results.
+
+Every failure is retried with exponential backoff up to the store's max retries,
+then the job is Dead; both are logged, and administrators are alerted once a job
+has failed ``alert_after_failures`` times.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from wix_commerce_sync.connectors.base import Connector, WebhookEvent, stock_key
+from wix_commerce_sync.connectors.http import redact
+from wix_commerce_sync.sync import queue as q
+from wix_commerce_sync.sync.errors import RateLimitedError, SyncError
+from wix_commerce_sync.sync.keys import content_hash, record_key
+from wix_commerce_sync.sync.models import (
+    Customer,
+    Entity,
+    Fulfilment,
+    Order,
+    OrderStatus,
+    OrderStatusUpdate,
+    Product,
+    Refund,
+    StockLevel,
+    WriteResult,
+    cents,
+)
+from wix_commerce_sync.sync.ports import ErpPort, LogEntry, OutboundChange, RecordState, StateStore, SyncLogger
+from wix_commerce_sync.sync.serialize import dumps, loads, to_data
+from wix_commerce_sync.sync.settings import ConflictWinner, StoreSettings
+
+SUCCESS, FAILED, SKIPPED, CONFLICT, PARTIAL = "Success", "Failed", "Skipped", "Conflict", "Partial"
+ORDERING_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def ordering_key_for(updated_at: datetime | None, fallback: str | None = None) -> str | None:
+    """One sortable format for every source (webhook or poll): ISO UTC with microseconds."""
+    if updated_at is None:
+        return fallback
+    return updated_at.astimezone(timezone.utc).strftime(ORDERING_FORMAT)
+
+
+# ---------------------------------------------------------------- projections
+
+
+def projection(entity: Entity, record: Any) -> Any:
+    """The part of a record that, when equal, means 'nothing to sync' (echo and no-op detection)."""
+    if entity is Entity.ITEMS and isinstance(record, Product):
+        return {
+            "title": record.title,
+            "variants": sorted(
+                (v.sku or v.external_id or "", str(cents(v.price)), sorted(v.options.items())) for v in record.variants
+            ),
+        }
+    if entity is Entity.STOCK and isinstance(record, StockLevel):
+        return str(record.quantity.normalize() if record.quantity == record.quantity.to_integral() else record.quantity)
+    if entity is Entity.CUSTOMERS and isinstance(record, Customer):
+        return [(record.email or "").lower(), record.first_name, record.last_name, record.phone]
+    return to_data(record)  # orders and actions: the whole content
+
+
+def record_identity(entity: Entity, record: Any) -> str:
+    if isinstance(record, StockLevel):
+        return stock_key(record)
+    if isinstance(record, (Product, Customer, Order)):
+        return record.external_id or (getattr(record, "email", None) or "")
+    return ""
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class RunStats:
+    processed: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: RunStats) -> None:
+        self.processed += other.processed
+        self.succeeded += other.succeeded
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.errors += other.errors
+
+
+@dataclass
+class WebhookOutcome:
+    status: str  # queued | duplicate | ping | ignored
+    job: str | None = None
+    event: WebhookEvent | None = None
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        settings: StoreSettings,
+        connector: Connector,
+        erp: ErpPort,
+        jobs: q.JobStore,
+        state: StateStore,
+        logger: SyncLogger,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        retry_policy: q.RetryPolicy | None = None,
+        worker: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = settings.name
+        self.connector = connector
+        self.erp = erp
+        self.jobs = jobs
+        self.state = state
+        self.logger = logger
+        self.clock = clock
+        self.retry_policy = retry_policy or q.RetryPolicy()
+        self.worker = worker or f"{socket.gethostname()}:{id(self):x}"
+
+    # ================================================================ inbound
+
+    def accept_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
+        """Verify, parse and queue one delivery. Raises WebhookVerificationError (-> 401)."""
+        self.connector.verify_webhook(body, headers)
+        event = self.connector.parse_webhook(body, headers)
+        if event.is_ping:
+            return WebhookOutcome("ping", event=event)
+        if not self.settings.direction(event.entity).inbound:
+            self._log(event.entity, q.INBOUND, f"webhook {event.topic}", SKIPPED,
+                      message=f"{event.entity.value} sync from the store is disabled for this store")  # fmt: skip
+            return WebhookOutcome("ignored", event=event)
+        job = self.enqueue_inbound(event)
+        return WebhookOutcome("queued" if job else "duplicate", job=job.name if job else None, event=event)
+
+    def enqueue_inbound(self, event: WebhookEvent) -> q.Job | None:
+        ordering = ordering_key_for(getattr(event.record, "updated_at", None), event.ordering_key)
+        return self.jobs.enqueue(
+            q.NewJob(
+                store=self.store,
+                entity=event.entity.value,
+                direction=q.INBOUND,
+                action=event.action,
+                dedupe_key=record_key(self.store, "in", event.dedupe_key),
+                record_key=record_key(self.store, event.entity.value, event.external_id or event.dedupe_key),
+                payload=dumps(event.record),
+                external_id=event.external_id,
+                ordering_key=ordering,
+                topic=event.topic,
+            ),
+            self.clock(),
+        )
+
+    def run_inbound_jobs(self, limit: int = 100, entity: Entity | None = None) -> RunStats:
+        stats = RunStats()
+        for job in self.jobs.claim(self.worker, self.clock(), limit, store=self.store,
+                                   entity=entity.value if entity else None, direction=q.INBOUND):  # fmt: skip
+            stats.processed += 1
+            try:
+                outcome = self.apply_inbound(
+                    Entity(job.entity), loads(job.payload), ordering_key=job.ordering_key, action=job.action, job=job.name
+                )
+            except Exception as exc:  # every failure is retried and logged, never swallowed
+                stats.failed += 1
+                stats.errors.append(self._job_failed(job, exc))
+                continue
+            self.jobs.complete(job, self.clock())
+            if outcome == SUCCESS:
+                stats.succeeded += 1
+            else:
+                stats.skipped += 1
+        return stats
+
+    def apply_inbound(self, entity: Entity, record: Any, *, ordering_key: str | None = None,
+                      action: str = "upsert", job: str | None = None) -> str:  # fmt: skip
+        """Apply one store record to the ERP; returns Success, Skipped or Conflict."""
+        if not self.settings.direction(entity).inbound:
+            return self._skip(entity, "direction", f"{entity.value} sync from the store is disabled", job)
+        handler = {
+            Entity.ITEMS: self._in_product,
+            Entity.STOCK: self._in_stock,
+            Entity.CUSTOMERS: self._in_customer,
+            Entity.ORDERS: self._in_order,
+        }[entity]
+        return handler(record, ordering_key, action, job)
+
+    def _in_product(self, product: Product, ordering_key, action, job) -> str:
+        key = product.external_id or ""
+        if action == "deleted":
+            result = self.erp.delete_product(self.store, key)
+            self._log(Entity.ITEMS, q.INBOUND, "delete product", SUCCESS if result else SKIPPED, job=job,
+                      reference=result, message=None if result else "no mapped item")  # fmt: skip
+            return SUCCESS if result else SKIPPED
+        gate = self._gate(Entity.ITEMS, key, ordering_key, product, job, product.updated_at)
+        if gate:
+            return gate
+        results = self.erp.upsert_product(self.store, product)
+        self._remember_pulled(Entity.ITEMS, key, product, ordering_key)
+        self._log(Entity.ITEMS, q.INBOUND, "upsert product", SUCCESS, records=len(results), job=job,
+                  reference=results[0] if results else None,
+                  message=f"{product.title}: {sum(r.created for r in results)} created, "
+                          f"{sum(r.changed and not r.created for r in results)} updated")  # fmt: skip
+        return SUCCESS
+
+    def _in_stock(self, levels: StockLevel | Sequence[StockLevel], ordering_key, action, job) -> str:
+        applied = 0
+        for level in [levels] if isinstance(levels, StockLevel) else levels:
+            key = stock_key(level)
+            if self._gate(Entity.STOCK, key, ordering_key_for(level.updated_at, ordering_key), level, job, level.updated_at):
+                continue
+            result = self.erp.set_stock(self.store, level)
+            self._remember_pulled(Entity.STOCK, key, level, ordering_key_for(level.updated_at, ordering_key))
+            self._log(Entity.STOCK, q.INBOUND, "set stock", SUCCESS, job=job, reference=result,
+                      message=f"{level.sku or key}: {level.quantity}")  # fmt: skip
+            applied += 1
+        return SUCCESS if applied else SKIPPED
+
+    def _in_customer(self, customer: Customer, ordering_key, action, job) -> str:
+        key = customer.external_id or (customer.email or "").lower()
+        gate = self._gate(Entity.CUSTOMERS, key, ordering_key, customer, job, customer.updated_at)
+        if gate:
+            return gate
+        result = self.erp.upsert_customer(self.store, customer)
+        self._remember_pulled(Entity.CUSTOMERS, key, customer, ordering_key)
+        self._log(Entity.CUSTOMERS, q.INBOUND, "upsert customer", SUCCESS, job=job, reference=result,
+                  message=customer.display_name)  # fmt: skip
+        return SUCCESS
+
+    def _in_order(self, order: Order, ordering_key, action, job) -> str:
+        key = order.external_id
+        current = self.state.get(self.store, Entity.ORDERS.value, key)
+        if ordering_key and current.applied_ordering_key and ordering_key < current.applied_ordering_key:
+            return self._skip(Entity.ORDERS, "stale", f"order {order.number or key}: an older update than one applied", job)
+        if content_hash(projection(Entity.ORDERS, order)) == current.pulled_hash:
+            return self._skip(Entity.ORDERS, "unchanged", f"order {order.number or key}: no change since the last sync", job)
+        existing = self.erp.find_order(self.store, key)
+        if existing is None and (order.status is OrderStatus.CANCELLED or order.cancelled_at):
+            self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
+            return self._skip(Entity.ORDERS, "cancelled", f"order {order.number or key} was cancelled before it reached ERPNext", job)
+        if existing is None:
+            result = self.erp.create_order(self.store, order)
+            operation = "create order"
+        elif order.status is OrderStatus.CANCELLED or order.cancelled_at:
+            result = self.erp.cancel_order(self.store, order)
+            operation = "cancel order"
+        else:
+            result = self.erp.update_order(self.store, order)
+            operation = "update order"
+        if not (order.status is OrderStatus.CANCELLED or order.cancelled_at):
+            for fulfilment in order.fulfilments:
+                self.erp.record_fulfilment(self.store, order, fulfilment)
+        for refund in order.refunds:
+            self.erp.record_refund(self.store, order, refund)
+        self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
+        self._log(Entity.ORDERS, q.INBOUND, operation, SUCCESS, job=job, reference=result,
+                  message=f"order {order.number or key}: {order.total} {order.currency}")  # fmt: skip
+        return SUCCESS
+
+    def _gate(self, entity: Entity, key: str, ordering_key: str | None, record: Any, job: str | None,
+              updated_at: datetime | None) -> str | None:  # fmt: skip
+        """Why an inbound record must not be applied (stale, echo, unchanged, conflict), or None."""
+        current = self.state.get(self.store, entity.value, key)
+        if ordering_key and current.applied_ordering_key and ordering_key < current.applied_ordering_key:
+            return self._skip(entity, "stale", f"{key}: older than the update already applied", job)
+        digest = content_hash(projection(entity, record))
+        if digest == current.pushed_hash:
+            return self._skip(entity, "echo", f"{key}: the store echoes our own change", job)
+        if digest == current.pulled_hash:
+            return self._skip(entity, "unchanged", f"{key}: no change since the last sync", job)
+        winner = self._conflict_winner(entity, key, current, updated_at)
+        if winner == ConflictWinner.ERP:
+            self._log(entity, q.INBOUND, "conflict", CONFLICT, job=job,
+                      message=f"{key}: changed in ERPNext and on the store since the last sync; ERPNext wins")  # fmt: skip
+            return CONFLICT
+        if winner == ConflictWinner.STORE:
+            self._log(entity, q.INBOUND, "conflict", CONFLICT, job=job,
+                      message=f"{key}: changed in ERPNext and on the store since the last sync; the store wins")  # fmt: skip
+        return None
+
+    def _conflict_winner(self, entity: Entity, key: str, current: RecordState, updated_at: datetime | None) -> str | None:
+        if current.synced_at is None or not self.settings.direction(entity).outbound:
+            return None
+        erp_changed = self.erp.record_modified_at(self.store, entity.value, key)
+        if erp_changed is None or erp_changed <= current.synced_at:
+            return None
+        if updated_at is not None and updated_at <= current.synced_at:
+            return None
+        winner = self.settings.conflict_winner
+        if winner == ConflictWinner.NEWEST:
+            return ConflictWinner.STORE if updated_at and updated_at > erp_changed else ConflictWinner.ERP
+        return winner
+
+    def _remember_pulled(self, entity: Entity, key: str, record: Any, ordering_key: str | None) -> None:
+        current = self.state.get(self.store, entity.value, key)
+        if record is not None:
+            current.pulled_hash = content_hash(projection(entity, record))
+        if ordering_key and (not current.applied_ordering_key or ordering_key > current.applied_ordering_key):
+            current.applied_ordering_key = ordering_key
+        current.synced_at = self.clock()
+        self.state.put(self.store, entity.value, key, current)
+
+    # ================================================================ reconciliation
+
+    def poll(self, entity: Entity, *, since: datetime | None = None, statuses: Sequence[str] | None = None,
+             limit: int | None = None) -> RunStats:  # fmt: skip
+        """Read records changed since the cursor (minus an overlap window) and apply them.
+
+        A record that fails is queued as an inbound job, so the normal retry/backoff
+        path takes over. The cursor moves only over what was read.
+        """
+        stats = RunStats()
+        if not self.settings.direction(entity).inbound:
+            return stats
+        explicit = since is not None
+        cursor = self.state.get_cursor(self.store, entity.value)
+        if since is None and cursor is not None:
+            since = cursor - self.settings.poll_overlap
+        newest = cursor
+        for record in self._read(entity, since, statuses, limit):
+            stats.processed += 1
+            updated = getattr(record, "updated_at", None)
+            try:
+                outcome = self.apply_inbound(entity, record, ordering_key=ordering_key_for(updated))
+            except Exception as exc:
+                stats.failed += 1
+                stats.errors.append(self._queue_failed_record(entity, record, exc))
+            else:
+                stats.succeeded += outcome == SUCCESS
+                stats.skipped += outcome != SUCCESS
+            if updated and (newest is None or updated > newest):
+                newest = updated
+        if newest is not None and (cursor is None or newest > cursor) and not (explicit and cursor and newest < cursor):
+            self.state.set_cursor(self.store, entity.value, newest)
+        return stats
+
+    def _read(self, entity: Entity, since: datetime | None, statuses, limit) -> Iterable[Any]:
+        if entity is Entity.ORDERS:
+            return self.connector.iter_orders(since, statuses=statuses, limit=limit)
+        if entity is Entity.ITEMS:
+            return self.connector.iter_products(since)
+        if entity is Entity.CUSTOMERS:
+            return self.connector.iter_customers(since)
+        raise ValueError("stock is not polled from the store; use plan_stock_push for ERPNext -> store")
+
+    def _queue_failed_record(self, entity: Entity, record: Any, exc: Exception) -> str:
+        ident = record_identity(entity, record)
+        updated = ordering_key_for(getattr(record, "updated_at", None))
+        job = self.jobs.enqueue(
+            q.NewJob(
+                store=self.store, entity=entity.value, direction=q.INBOUND, action="upsert",
+                dedupe_key=record_key(self.store, "poll", entity.value, ident, updated or self.clock().isoformat()),
+                record_key=record_key(self.store, entity.value, ident), payload=dumps(record),
+                external_id=ident, ordering_key=updated, topic="poll",
+            ),
+            self.clock(),
+        )  # fmt: skip
+        if job is None:
+            return f"{ident}: {self._error_text(exc)} (already queued)"
+        claimed = [j for j in self.jobs.claim(self.worker, self.clock(), 1, store=self.store, entity=entity.value,
+                                              direction=q.INBOUND) if j.name == job.name]  # fmt: skip
+        return self._job_failed(claimed[0] if claimed else job, exc)
+
+    # ================================================================ outbound
+
+    def queue_outbound(self, change: OutboundChange) -> q.Job | None:
+        """Queue an ERP-side change for the store, unless it changes nothing there."""
+        entity = Entity(change.entity)
+        if not self.settings.direction(entity).outbound:
+            return None
+        digest = content_hash(projection(entity, change.payload))
+        if change.action == "upsert":
+            current = self.state.get(self.store, entity.value, change.key)
+            if digest in (current.pushed_hash, current.pulled_hash):
+                return None  # already there, or it just came from there (echo)
+        now = self.clock()
+        return self.jobs.enqueue(
+            q.NewJob(
+                store=self.store, entity=entity.value, direction=q.OUTBOUND, action=change.action,
+                dedupe_key=record_key(self.store, "out", entity.value, change.key, change.action, digest,
+                                      now.strftime(ORDERING_FORMAT)),
+                record_key=record_key(self.store, entity.value, change.key, change.action),
+                payload=dumps(change.payload), external_id=change.key, ordering_key=now.strftime(ORDERING_FORMAT),
+                reference_doctype=change.reference_doctype, reference_name=change.reference_name,
+            ),
+            now,
+        )  # fmt: skip
+
+    def plan_stock_push(self, skus: Sequence[str] | None = None, changed_since: datetime | None = None) -> int:
+        """Queue absolute quantities that differ from what the store last got from us."""
+        if not self.settings.direction(Entity.STOCK).outbound:
+            return 0
+        queued = 0
+        for level in self.erp.stock_levels(self.store, skus, changed_since):
+            change = OutboundChange(Entity.STOCK.value, stock_key(level), level)
+            queued += self.queue_outbound(change) is not None
+        return queued
+
+    def flush_due(self, entity: Entity) -> bool:
+        """A part batch waits for more rows until its oldest row is ``flush_max_age`` old."""
+        oldest = self.jobs.oldest_queued_at(self.store, entity.value, q.OUTBOUND)
+        if oldest is None:
+            return False
+        waiting = self.jobs.queued_count(self.store, entity.value, q.OUTBOUND)
+        return waiting >= self.settings.batch_size or self.clock() - oldest >= self.settings.flush_max_age
+
+    def flush_outbound(self, entity: Entity, *, force: bool = True) -> RunStats:
+        """Send queued outbound jobs of one entity in batches; one WriteResult per job."""
+        stats = RunStats()
+        if not force and not self.flush_due(entity):
+            return stats
+        while True:
+            batch = self.jobs.claim(self.worker, self.clock(), self.settings.batch_size, store=self.store,
+                                    entity=entity.value, direction=q.OUTBOUND)  # fmt: skip
+            if not batch:
+                return stats
+            by_action: dict[str, list[q.Job]] = defaultdict(list)
+            for job in batch:
+                by_action[job.action].append(job)
+            for action, jobs in by_action.items():
+                stats.add(self._push(entity, action, jobs))
+
+    def _push(self, entity: Entity, action: str, jobs: list[q.Job]) -> RunStats:
+        stats = RunStats(processed=len(jobs))
+        records = [loads(job.payload) for job in jobs]
+        started = time.perf_counter()
+        try:
+            results = self._send(entity, action, records)
+            if len(results) != len(jobs):
+                raise SyncError(f"connector returned {len(results)} results for {len(jobs)} rows")
+        except Exception as exc:
+            for job in jobs:
+                stats.errors.append(self._job_failed(job, exc))
+            stats.failed = len(jobs)
+            return stats
+        elapsed = (time.perf_counter() - started) * 1000
+        for job, record, result in zip(jobs, records, results):
+            if result.ok:
+                self.jobs.complete(job, self.clock())
+                self._remember_pushed(entity, job, record, result)
+                stats.succeeded += 1
+            else:
+                stats.failed += 1
+                stats.errors.append(self._job_failed(job, SyncError(result.error or "rejected by the store")))
+        status = SUCCESS if not stats.failed else (PARTIAL if stats.succeeded else FAILED)
+        self._log(entity, q.OUTBOUND, f"{action} {entity.value}", status, records=len(jobs),
+                  failed=stats.failed, duration_ms=elapsed,
+                  message="; ".join(stats.errors[:5]) or None)  # fmt: skip
+        return stats
+
+    def _send(self, entity: Entity, action: str, records: list[Any]) -> list[WriteResult]:
+        c = self.connector
+        if entity is Entity.ITEMS:
+            return c.upsert_products(records)
+        if entity is Entity.STOCK:
+            return c.set_stock(records)
+        if entity is Entity.CUSTOMERS:
+            return c.upsert_customers(records)
+        if action == "status":
+            return c.update_order_status([r for r in records if isinstance(r, OrderStatusUpdate)])
+        if action == "fulfil":
+            return c.create_fulfilments([r for r in records if isinstance(r, Fulfilment)])
+        if action == "cancel":
+            return c.cancel_orders([r.order_id if isinstance(r, OrderStatusUpdate) else r for r in records])
+        if action == "refund":
+            return c.record_refunds([r for r in records if isinstance(r, Refund)])
+        if action == "create":
+            return c.create_orders([r for r in records if isinstance(r, Order)])
+        raise SyncError(f"unknown outbound action {action!r} for {entity.value}")
+
+    def _remember_pushed(self, entity: Entity, job: q.Job, record: Any, result: WriteResult) -> None:
+        key = job.external_id or ""
+        if job.action == "upsert":
+            current = self.state.get(self.store, entity.value, key)
+            current.pushed_hash = content_hash(projection(entity, record))
+            current.synced_at = self.clock()
+            self.state.put(self.store, entity.value, key, current)
+            # the store's echo of this record will arrive keyed by the store's id
+            remote_key = result.external_id if entity in (Entity.ITEMS, Entity.CUSTOMERS) else None
+            if remote_key and remote_key != key:
+                echo = self.state.get(self.store, entity.value, remote_key)
+                echo.pushed_hash, echo.synced_at = current.pushed_hash, current.synced_at
+                self.state.put(self.store, entity.value, remote_key, echo)
+        self.erp.link_pushed(self.store, entity.value, key, record, result)
+
+    # ================================================================ failures
+
+    def _job_failed(self, job: q.Job, exc: Exception) -> str:
+        error = self._error_text(exc)
+        attempt = job.attempts + 1
+        now = self.clock()
+        retry_at: datetime | None = None
+        if attempt < self.settings.max_retries:
+            delay = self.retry_policy.delay(attempt)
+            if isinstance(exc, RateLimitedError) and exc.retry_after:
+                delay = max(delay, exc.retry_after)
+            retry_at = now + timedelta(seconds=delay)
+        self.jobs.fail(job, error, now, retry_at)
+        dead = retry_at is None
+        self._log(Entity(job.entity), job.direction, f"{job.action} {job.entity}", FAILED, job=job.name,
+                  message=(f"Dead after {attempt} attempts: " if dead else f"attempt {attempt} failed, retry at "
+                           f"{retry_at:%Y-%m-%d %H:%M:%S} UTC: ") + error)  # fmt: skip
+        if attempt >= self.settings.alert_after_failures and not job.alerted:
+            self.logger.alert(self.store, job.name, f"{job.entity} {job.direction.lower()} job failed {attempt} times: {error}")
+            self.jobs.mark_alerted(job)
+        return f"{job.external_id or job.name}: {error}"
+
+    def _error_text(self, exc: Exception) -> str:
+        text = exc.message if isinstance(exc, SyncError) else f"{type(exc).__name__}: {exc}"
+        return redact(text, self.connector.config.secret_values())[:1000]
+
+    def retry(self, job_names: Sequence[str]) -> int:
+        return self.jobs.requeue(job_names, self.clock())
+
+    # ================================================================ logging
+
+    def _skip(self, entity: Entity, reason: str, message: str, job: str | None) -> str:
+        self._log(entity, q.INBOUND, reason, SKIPPED, message=message, job=job)
+        return SKIPPED
+
+    def _log(self, entity: Entity, direction: str, operation: str, status: str, *, records: int = 1,
+             failed: int = 0, message: str | None = None, job: str | None = None, reference: Any = None,
+             duration_ms: float | None = None) -> None:  # fmt: skip
+        self.logger.log(
+            LogEntry(
+                store=self.store, entity=entity.value, direction=direction, operation=operation, status=status,
+                records=records, failed_records=failed, message=message, job=job, duration_ms=duration_ms,
+                reference_doctype=getattr(reference, "doctype", None), reference_name=getattr(reference, "name", None),
+            )
+        )  # fmt: skip

@@ -1,0 +1,119 @@
+"""Lightweight stand-in for frappe/utils/typing_validations.py (pydantic lax-mode coercion of whitelisted args).
+
+Covers the annotations an API layer normally uses: str, int, float, bool, dict, list, Optional/Union, Any.
+Anything else passes through unchecked (documented in the stand-in README).
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from functools import wraps
+
+import frappe
+
+_BOOL_TRUE = {"1", "true", "yes", "on", "y", "t"}
+_BOOL_FALSE = {"0", "false", "no", "off", "n", "f"}
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _coerce(annotation, value):
+    if annotation is inspect.Parameter.empty or annotation is typing.Any or annotation is object:
+        return value
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if arg is type(None):
+                if value is None:
+                    return None
+                continue
+            try:
+                return _coerce(arg, value)
+            except _Invalid:
+                continue
+        raise _Invalid
+    if origin is not None:
+        annotation = origin
+    if annotation is type(None):
+        if value is None:
+            return None
+        raise _Invalid
+    if annotation is str:
+        if isinstance(value, str):
+            return value
+        raise _Invalid
+    if annotation is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _BOOL_TRUE | _BOOL_FALSE:
+            return value.strip().lower() in _BOOL_TRUE
+        raise _Invalid
+    if annotation is int:
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError as exc:
+                raise _Invalid from exc
+        raise _Invalid
+    if annotation is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError as exc:
+                raise _Invalid from exc
+        raise _Invalid
+    if annotation in (dict, list, tuple, set):
+        if isinstance(value, annotation):
+            return value
+        raise _Invalid
+    return value
+
+
+def transform_parameter_types(func, args, kwargs):
+    signature = inspect.signature(func)
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:
+        hints = {}
+    bound = signature.bind_partial(*args, **kwargs)
+    for name, value in list(bound.arguments.items()):
+        param = signature.parameters[name]
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        annotation = hints.get(name, param.annotation)
+        if annotation is inspect.Parameter.empty:
+            continue
+        if value is None and param.default is None:
+            continue
+        try:
+            bound.arguments[name] = _coerce(annotation, value)
+        except _Invalid:
+            raise frappe.FrappeTypeError(
+                f"Argument '{name}' should be of type '{getattr(annotation, '__name__', annotation)}' "
+                f"but got '{type(value).__name__}' instead."
+            ) from None
+    return bound.args, bound.kwargs
+
+
+def validate_argument_types(func, apply_condition=lambda: True):
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        if apply_condition():
+            args, kwargs = transform_parameter_types(func, args, kwargs)
+        return func(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,8 @@
+# Copyright (c) 2026, wix_commerce_sync developers
+# License: MIT. See LICENSE
+
+from frappe.model.document import Document
+
+
+class CommerceStoreWarehouse(Document):
+    pass
