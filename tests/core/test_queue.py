@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 from wix_commerce_sync.sync import queue as q
@@ -34,6 +35,7 @@ def test_two_workers_never_claim_the_same_job(tmp_path):
         barrier.wait()
         while batch := own.claim(name, T0 + timedelta(seconds=1), limit=7):
             claimed[name] += [j.name for j in batch]
+            time.sleep(0.002)  # the work itself; lets the other worker in
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in claimed]
     for t in threads:

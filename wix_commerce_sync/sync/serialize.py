@@ -69,6 +69,8 @@ def from_data(data: Any, hint: Any = None) -> Any:
         hints = _hints(cls)
         kwargs = {k: from_data(v, hints.get(k)) for k, v in data.items() if k != "__type__" and k in hints}
         return cls(**kwargs)
+    if isinstance(data, list) and hint is None:
+        return [from_data(v) for v in data]
     if data is None or hint is None:
         return data
     return _coerce(data, hint)
