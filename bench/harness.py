@@ -45,7 +45,7 @@ def report(name: str, figures: dict[str, object]) -> str:
     """Print a readable block, then the key=value last line; returns that line."""
     print(f"== {name}")
     for key, value in figures.items():
-        print(f"   {key:32} {value}")
+        print(f"   {key:32} {_fmt(value)}")
     line = " ".join(f"{k}={_fmt(v)}" for k, v in figures.items())
     print(line)
     return line

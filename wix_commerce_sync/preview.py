@@ -1,0 +1,162 @@
+"""Preview: platform payload -> canonical records -> ERPNext documents, validated by the stand-in.
+
+Nothing is written anywhere: the documents are inserted into a throw-away
+stand-in site inside one transaction (so links between them resolve and every
+check real Frappe makes runs), read back with the values ERPNext would compute,
+and rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from wix_commerce_sync.cli import CliError
+from wix_commerce_sync.sync.models import Customer, Entity, Order, Product, StockLevel, Variant
+
+ENTITY_OF = {"order": Entity.ORDERS, "product": Entity.ITEMS, "customer": Entity.CUSTOMERS, "stock": Entity.STOCK}
+NOISE = {"owner", "creation", "modified", "modified_by", "idx", "docstatus", "parent", "parentfield", "parenttype",
+         "doctype_meta"}  # fmt: skip
+
+
+def read_payload(path: str) -> Any:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+
+
+def parse_records(platform: str, entity: str, payload: Any) -> list[Any]:
+    try:
+        mapping = import_module(f"wix_commerce_sync.connectors.{platform}.mapping")
+    except ModuleNotFoundError as exc:
+        raise CliError(f"no {platform} connector is installed") from exc
+    if not isinstance(payload, (dict, list)):
+        raise CliError(f"a {platform} {entity} payload must be a JSON object")
+    try:
+        records = mapping.parse_payload(ENTITY_OF[entity], payload)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"not a {platform} {entity} payload: {_one_line(exc)}") from exc
+    if not records:
+        raise CliError(f"the file holds no {platform} {entity}")
+    return records
+
+
+def build_documents(records: list[Any], defaults) -> tuple[list[dict], list[str]]:
+    """Frappe-style dicts for the records, plus warnings. Unknown SKUs become new Items."""
+    from wix_commerce_sync.erpnext import documents as docs
+
+    out: list[dict] = []
+    warnings: list[str] = []
+    for record in records:
+        if isinstance(record, Product):
+            out += docs.item_documents(record, defaults)
+        elif isinstance(record, Customer):
+            out += docs.customer_documents(record, defaults)
+        elif isinstance(record, Order):
+            out += _order_documents(record, defaults, warnings)
+        elif isinstance(record, StockLevel):
+            out += _new_items(
+                [Product(None, record.sku or "?", variants=[Variant(record.variant_id, record.sku)])], defaults, out
+            )
+    levels = [r for r in records if isinstance(r, StockLevel)]
+    if levels:
+        rows = [(r.sku, defaults.default_warehouse, r.quantity, None) for r in levels if r.sku]
+        if len(rows) < len(levels):
+            warnings.append(f"{len(levels) - len(rows)} stock row(s) name no SKU; the item mapping resolves them")
+        if rows:
+            out.append(docs.stock_reconciliation_document(rows, defaults))
+    return out, warnings
+
+
+def _order_documents(order: Order, defaults, warnings: list[str]) -> list[dict]:
+    from wix_commerce_sync.erpnext import documents as docs
+
+    out: list[dict] = []
+    products = [
+        Product(None, line.title, variants=[Variant(line.variant_id, line.sku, price=line.unit_price)])
+        for line in order.lines
+    ]
+    out += _new_items(products, defaults, out)
+    customer_name = "Walk-in Customer"
+    if order.customer or order.email:
+        customer = order.customer or Customer(None, order.email)
+        if order.billing_address and not customer.addresses:
+            customer.addresses = [a for a in (order.billing_address, order.shipping_address) if a]
+        customer_docs = docs.customer_documents(customer, defaults)
+        out += customer_docs
+        customer_name = next(d.get("customer_name") for d in customer_docs if d["doctype"] == "Customer")
+    codes = {line.sku: line.sku for line in order.lines if line.sku}
+    out.append(docs.sales_order_document(order, defaults, codes, customer_name))
+    if order.computed_total() != order.total:
+        warnings.append(f"order {order.number}: its parts add up to {order.computed_total()}, the store says {order.total}")
+    missing = [line.title for line in order.lines if not line.sku]
+    if missing:
+        warnings.append(f"lines without SKU become items named after their title: {', '.join(missing)}")
+    return out
+
+
+def _new_items(products: list[Product], defaults, already: list[dict]) -> list[dict]:
+    from wix_commerce_sync.erpnext import documents as docs
+
+    known = {d.get("item_code") for d in already if d.get("doctype") == "Item"}
+    out: list[dict] = []
+    for product in products:
+        for doc in docs.item_documents(product, defaults):
+            if doc.get("doctype") == "Item" and doc.get("item_code") in known:
+                continue
+            known.add(doc.get("item_code"))
+            out.append(doc)
+    return out
+
+
+def validate_documents(documents: list[dict], site_dir: str) -> tuple[list[dict], list[str]]:
+    """Insert into a throw-away stand-in site, read back, roll back. Returns (documents, problems)."""
+    from wix_commerce_sync.testing.sandbox_site import open_sandbox_site
+
+    with open_sandbox_site(site_dir) as (frappe, defaults):
+        checked: list[dict] = []
+        problems: list[str] = []
+        for data in documents:
+            try:
+                doc = frappe.get_doc(dict(data)).insert(ignore_permissions=True)
+                checked.append(_clean(doc.as_dict()))
+            except Exception as exc:  # every document is reported, valid or not
+                problems.append(f"{data.get('doctype')} {data.get('name') or data.get('item_code') or ''}: "
+                                f"{type(exc).__name__}: {_one_line(exc)}")  # fmt: skip
+                checked.append(_clean(data))
+        frappe.db.rollback()
+    return checked, problems
+
+
+def preview_file(platform: str, entity: str, path: str) -> dict[str, Any]:
+    payload = read_payload(path)
+    records = parse_records(platform, entity, payload)
+    from wix_commerce_sync.testing.sandbox_site import sandbox_defaults
+
+    defaults = sandbox_defaults()
+    documents, warnings = build_documents(records, defaults)
+    with tempfile.TemporaryDirectory(prefix="wcs-preview-") as site_dir:
+        checked, problems = validate_documents(documents, site_dir)
+    return {"documents": checked, "warnings": warnings + problems}
+
+
+def _clean(value: Any) -> Any:
+    """Drop framework noise and empty values so the preview reads like the form."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if k not in NOISE and v not in (None, "", [], 0, 0.0)}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
