@@ -41,6 +41,16 @@ DEFAULT_TOKEN_LIFETIME = 24 * 3600.0  # client-credentials tokens live 24 h (pla
 SAFETY_MARGIN_SECONDS = 0.02  # wake a little after the bucket has refilled, never before
 
 
+MAX_THROTTLE_RETRIES = 10
+
+
+class Throttled(RateLimitedError):
+    """THROTTLED answer; not retried by HttpClient (whose backoff cap would cut the wait short):
+    ``execute`` waits exactly ``retry_after`` and resends the same body."""
+
+    retryable = False
+
+
 class CostBucket:
     """Client-side model of Shopify's per app+store leaky bucket."""
 
@@ -188,7 +198,7 @@ class ShopifyGraphQL:
         if "THROTTLED" in codes or response.status_code == 429:
             requested = float(cost.get("requestedQueryCost") or 0)
             retry_after = self.bucket.seconds_until(requested, cost.get("throttleStatus") or {}) if cost else None
-            return RateLimitedError("Shopify: throttled", retry_after=retry_after, status=response.status_code)
+            return Throttled("Shopify: throttled", retry_after=retry_after, status=response.status_code)
         if errors and not body.get("data"):
             return self._graphql_error(errors, codes)
         return None
@@ -211,13 +221,7 @@ class ShopifyGraphQL:
         name = operation or query.split("(", 1)[0].split("{", 1)[0].strip()
         estimate = max(self._estimate(query, variables), self._learned_cost.get(name, 0.0))
         self.bucket.wait_for(estimate)
-        try:
-            response = self._post(query, variables)
-        except AuthError:
-            if self.credentials.get("access_token"):
-                raise
-            self.invalidate_token()  # expired client-credentials token: one fresh grant
-            response = self._post(query, variables)
+        response = self._post_until_admitted(query, variables)
         body = getattr(response, "_shopify_body", None)
         if body is None:
             body = response.json(parse_float=str)
@@ -228,6 +232,23 @@ class ShopifyGraphQL:
         if body.get("errors") and body.get("data") is None:
             raise self._graphql_error(body["errors"], set())
         return body.get("data") or {}
+
+    def _post_until_admitted(self, query: str, variables: dict[str, Any]) -> requests.Response:
+        """Send; on THROTTLED wait what the bucket says and resend the identical body."""
+        refreshed = False
+        for _ in range(MAX_THROTTLE_RETRIES):
+            try:
+                return self._post(query, variables)
+            except Throttled as exc:
+                delay = exc.retry_after if exc.retry_after is not None else 1.0
+                self.bucket.waited += delay
+                time.sleep(delay)
+            except AuthError:
+                if self.credentials.get("access_token") or refreshed:
+                    raise
+                refreshed = True
+                self.invalidate_token()  # expired client-credentials token: one fresh grant
+        raise RateLimitedError("Shopify: still throttled after retries", retry_after=1.0)
 
     def _post(self, query: str, variables: dict[str, Any]) -> requests.Response:
         return self.http.request(

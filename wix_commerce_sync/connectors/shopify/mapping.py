@@ -673,7 +673,12 @@ def address_input(a: Address) -> dict[str, Any]:
 
 
 def customer_set_input(customer: Customer) -> dict[str, Any]:
-    data: dict[str, Any] = {"addresses": [address_input(a) for a in customer.addresses if not a.is_empty()]}
+    """customerSet replaces list fields: addresses are sent only when we have some, so a
+    record without addresses never wipes the ones the store holds."""
+    data: dict[str, Any] = {}
+    addresses = [address_input(a) for a in customer.addresses if not a.is_empty()]
+    if addresses:
+        data["addresses"] = addresses
     for key, value in (("email", customer.email), ("firstName", customer.first_name),
                        ("lastName", customer.last_name), ("phone", customer.phone)):
         if value is not None:
