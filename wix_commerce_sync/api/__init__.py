@@ -1,0 +1,1 @@
+"""Whitelisted methods: webhook endpoints (guest, signature-checked) and desk/API actions (role-checked)."""

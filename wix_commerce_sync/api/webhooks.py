@@ -1,0 +1,89 @@
+"""Webhook endpoints, one per platform: ``/api/method/wix_commerce_sync.api.webhooks.<platform>?store=<name>``.
+
+Order of work (nothing before the signature check writes anything):
+1. the raw body from ``frappe.request.get_data()`` and the store from the URL query (``frappe.request.args``;
+   a JSON body wipes query values from ``form_dict``), never from an unsigned header;
+2. the connector verifies the signature on the raw bytes: a failure answers 401 and commits only a
+   "Rejected" Commerce Sync Log row;
+3. the event is stored as a Commerce Sync Job (its dedupe key is a unique column: a redelivery is a no-op);
+4. processing is enqueued after commit, and the answer goes back at once (Wix allows 1.25 s).
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from werkzeug.wrappers import Response
+
+from wix_commerce_sync.connectors.http import redact
+from wix_commerce_sync.sync.errors import SyncError, WebhookVerificationError
+
+STORE = "Commerce Store"
+LOG = "Commerce Sync Log"
+
+
+def _reply(status: int, body: dict) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _reject(store: str | None, status: int, reason: str, secrets: list[str] | None = None) -> Response:
+    # nothing was written before the signature check; the log row is the only write
+    frappe.get_doc({
+        "doctype": LOG, "store": store, "entity": "webhooks", "direction": "Inbound", "operation": "receive webhook",
+        "status": "Rejected", "records": 0, "message": redact(reason, secrets or [])[:1000],
+        "request_excerpt": json.dumps({"path": frappe.request.path, "content_length": frappe.request.content_length,
+                                       "user_agent": (frappe.request.headers.get("User-Agent") or "")[:200]}),
+    }).insert(ignore_permissions=True)  # fmt: skip
+    frappe.db.commit()  # keep the audit row whatever the HTTP verb does
+    return _reply(status, {"status": "rejected", "reason": "signature" if status == 401 else reason[:200]})
+
+
+def _is_woocommerce_ping(body: bytes) -> bool:
+    """WooCommerce's creation ping: a form body ``webhook_id=<n>`` without a signature."""
+    content_type = (frappe.request.headers.get("Content-Type") or "").lower()
+    return "x-www-form-urlencoded" in content_type and body.startswith(b"webhook_id=")
+
+
+def receive(platform: str) -> Response:
+    from wix_commerce_sync.shell import get_engine, store_secrets
+
+    body = frappe.request.get_data() or b""
+    store = (frappe.request.args.get("store") or "").strip()
+    if not store or not frappe.db.exists(STORE, store):
+        return _reply(404, {"status": "unknown store"})
+    store_platform, enabled = frappe.db.get_value(STORE, store, ["platform", "enabled"])
+    if store_platform != platform:
+        return _reject(store, 404, f"{platform} webhook sent to a {store_platform} store")
+    if platform == "WooCommerce" and _is_woocommerce_ping(body):
+        return _reply(200, {"status": "ping"})
+    headers = {k: v for k, v in frappe.request.headers.items()}
+    try:
+        engine = get_engine(store)
+        outcome = engine.accept_webhook(body, headers)
+    except WebhookVerificationError as exc:
+        return _reject(store, 401, f"signature check failed: {exc.message}", store_secrets(store))
+    except SyncError as exc:
+        return _reject(store, 400, f"unreadable delivery: {exc.message}", store_secrets(store))
+    frappe.db.set_value(STORE, store, "last_webhook_at", frappe.utils.now_datetime(), update_modified=False)
+    if outcome.job and enabled:
+        frappe.enqueue("wix_commerce_sync.tasks.jobs.process_inbound", queue="short", store=store,
+                       entity=outcome.event.entity.value if outcome.event else None, enqueue_after_commit=True,
+                       job_id=f"commerce_sync::{store}::inbound::{outcome.job}", deduplicate=True)  # fmt: skip
+    frappe.db.commit()  # the job row must exist before the answer (and before the worker looks)
+    return _reply(200, {"status": outcome.status, "job": outcome.job})
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def shopify():
+    return receive("Shopify")
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def woocommerce():
+    return receive("WooCommerce")
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def wix():
+    return receive("Wix")

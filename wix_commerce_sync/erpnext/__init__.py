@@ -1,0 +1,1 @@
+"""ERPNext side of the sync: pure document builders (``documents``) and the frappe adapter (``adapter``)."""

@@ -1,0 +1,1 @@
+"""Background work: jobs the webhooks and doc_events enqueue, and the scheduler entry points."""

@@ -1,0 +1,58 @@
+"""doc_events handlers. Each one only enqueues a background job (after commit), never calls a store.
+
+Changes made by the sync itself (``frappe.flags.in_commerce_sync``) are not sent back to the stores.
+"""
+
+from __future__ import annotations
+
+import frappe
+
+JOBS = "wix_commerce_sync.tasks.jobs"
+
+
+def _skip() -> bool:
+    return bool(frappe.flags.in_commerce_sync or frappe.flags.in_install or frappe.flags.in_migrate
+                or frappe.flags.in_patch or frappe.flags.in_import)  # fmt: skip
+
+
+def _any_store() -> bool:
+    return bool(frappe.db.exists("Commerce Store", {"enabled": 1}))
+
+
+def _enqueue(method: str, job_id: str, **kwargs) -> None:
+    frappe.enqueue(f"{JOBS}.{method}", queue="short", enqueue_after_commit=True, job_id=job_id, deduplicate=True, **kwargs)
+
+
+def on_item_change(doc, method=None) -> None:
+    if _skip() or not _any_store():
+        return
+    code = doc.item_code if doc.doctype == "Item Price" else doc.name
+    if code:
+        _enqueue("queue_item_change", f"commerce_sync::item::{code}", item_code=code)
+
+
+def on_stock_transaction(doc, method=None) -> None:
+    if _skip() or not _any_store():
+        return
+    if doc.doctype == "Sales Invoice" and not doc.get("update_stock"):
+        return
+    codes = sorted({row.item_code for row in doc.get("items") or [] if row.get("item_code")})
+    if codes:
+        _enqueue("queue_stock_change", f"commerce_sync::stock::{doc.doctype}::{doc.name}::{method}", item_codes=codes)
+
+
+def on_order_document(doc, method=None) -> None:
+    if _skip() or not _any_store():
+        return
+    _enqueue("queue_order_change", f"commerce_sync::order::{doc.doctype}::{doc.name}::{method}",
+             doctype=doc.doctype, name=doc.name, event=method)  # fmt: skip
+
+
+def on_customer_change(doc, method=None) -> None:
+    if _skip() or not _any_store():
+        return
+    names = [doc.name] if doc.doctype == "Customer" else [
+        link.link_name for link in doc.get("links") or [] if link.link_doctype == "Customer"
+    ]  # fmt: skip
+    for name in names:
+        _enqueue("queue_customer_change", f"commerce_sync::customer::{name}", customer=name)

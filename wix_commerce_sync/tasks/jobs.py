@@ -1,0 +1,165 @@
+"""Background jobs (RQ via ``frappe.enqueue``). Each runs the engine for one store.
+
+Webhook endpoints and doc_events only *enqueue* these; no store is ever called inside a user's save.
+"""
+
+from __future__ import annotations
+
+import frappe
+
+from wix_commerce_sync.sync.engine import RunStats
+from wix_commerce_sync.sync.models import Entity
+
+JOBS = "wix_commerce_sync.tasks.jobs"
+
+
+def enqueue_store_work(method: str, store: str, *, job_key: str, queue: str = "default", after_commit: bool = True,
+                       **kwargs) -> None:  # fmt: skip
+    """One RQ job per (method, store, key), never queued twice at once."""
+    frappe.enqueue(f"{JOBS}.{method}", queue=queue, store=store, enqueue_after_commit=after_commit,
+                   job_id=f"commerce_sync::{store}::{method}::{job_key}", deduplicate=True, **kwargs)  # fmt: skip
+
+
+def _engine(store: str):
+    from wix_commerce_sync.shell import get_engine
+
+    if frappe.session.user in (None, "Guest"):
+        # jobs enqueued by a webhook run as Guest; ERPNext's own webhook helper switches user the same way
+        frappe.set_user("Administrator")
+    return get_engine(store)
+
+
+def stats_dict(stats: RunStats) -> dict:
+    return {"total": stats.processed, "synced": stats.succeeded, "failed": stats.failed, "skipped": stats.skipped,
+            "errors": stats.errors[:50]}  # fmt: skip
+
+
+def process_inbound(store: str, entity: str | None = None, limit: int = 100) -> dict:
+    """Apply due inbound jobs of a store (fresh webhooks and due retries)."""
+    engine = _engine(store)
+    stats = engine.run_inbound_jobs(limit=limit, entity=Entity(entity) if entity else None)
+    frappe.db.commit()  # each store's progress is kept even if a later store fails
+    return stats_dict(stats)
+
+
+def flush_outbound(store: str, force: bool = False) -> dict:
+    engine = _engine(store)
+    total = RunStats()
+    for entity in (Entity.ITEMS, Entity.STOCK, Entity.CUSTOMERS, Entity.ORDERS):
+        total.add(engine.flush_outbound(entity, force=force))
+    frappe.db.commit()  # results of calls already made to the store must be kept
+    return stats_dict(total)
+
+
+def process_queue_now(store: str) -> dict:
+    result = process_inbound(store, limit=1000)
+    out = flush_outbound(store, force=True)
+    return {k: result[k] + out[k] if k != "errors" else result[k] + out[k] for k in result}
+
+
+def queue_item_change(item_code: str) -> int:
+    """An Item or Item Price changed: queue the product for every store that pushes items."""
+    from wix_commerce_sync.erpnext.outbound import product_from_item
+    from wix_commerce_sync.sync.ports import OutboundChange
+
+    queued = 0
+    for store in _stores_with_outbound("items_direction"):
+        product = product_from_item(store, item_code)
+        if product is None:
+            continue
+        template = frappe.db.get_value("Item", item_code, "variant_of") or item_code
+        queued += _engine(store).queue_outbound(OutboundChange("items", template, product, reference_doctype="Item",
+                                                               reference_name=template)) is not None  # fmt: skip
+    return queued
+
+
+def queue_stock_change(item_codes: list[str]) -> int:
+    """A stock transaction changed these items: queue absolute quantities that differ from the last push."""
+    queued = 0
+    for store in _stores_with_outbound("stock_direction"):
+        skus = frappe.get_all("Commerce Item Mapping", filters={"store": store, "item_code": ["in", list(item_codes) or [""]]},
+                              pluck="sku")  # fmt: skip
+        skus = [s for s in skus if s]
+        if skus:
+            queued += _engine(store).plan_stock_push(skus=skus)
+    return queued
+
+
+def queue_customer_change(customer: str) -> int:
+    from wix_commerce_sync.erpnext.outbound import customer_from_erp
+    from wix_commerce_sync.sync.ports import OutboundChange
+
+    queued = 0
+    for store in _stores_with_outbound("customers_direction"):
+        record = customer_from_erp(store, customer)
+        if record is not None:
+            queued += _engine(store).queue_outbound(OutboundChange("customers", customer, record,
+                                                                   reference_doctype="Customer", reference_name=customer)) is not None  # fmt: skip
+    return queued
+
+
+def queue_order_change(doctype: str, name: str, event: str) -> int:
+    """Sales Order / Delivery Note / Sales Invoice events -> status, fulfilment, cancel, refund or create."""
+    from wix_commerce_sync.erpnext import outbound
+    from wix_commerce_sync.sync.models import OrderStatusUpdate
+    from wix_commerce_sync.sync.ports import OutboundChange
+
+    doc = frappe.get_doc(doctype, name)
+    queued = 0
+    for store in _stores_with_outbound("orders_direction"):
+        engine = _engine(store)
+        change = None
+        if doctype == "Delivery Note" and event == "on_submit":
+            fulfilment = outbound.fulfilment_from_delivery_note(store, doc)
+            if fulfilment:
+                change = OutboundChange("orders", name, fulfilment, action="fulfil", reference_doctype=doctype, reference_name=name)
+        elif doctype == "Sales Invoice" and event == "on_submit":
+            refund = outbound.refund_from_credit_note(store, doc)
+            if refund:
+                change = OutboundChange("orders", name, refund, action="refund", reference_doctype=doctype, reference_name=name)
+        elif doctype == "Sales Order":
+            external = frappe.db.get_value("Commerce Order Mapping", {"store": store, "sales_order": name}, "external_order_id")
+            status = outbound.erp_order_status(doc)
+            if external and event == "on_cancel":
+                change = OutboundChange("orders", name, OrderStatusUpdate(external, status), action="cancel",
+                                        reference_doctype=doctype, reference_name=name)  # fmt: skip
+            elif external:
+                change = OutboundChange("orders", name, OrderStatusUpdate(external, status), action="status",
+                                        reference_doctype=doctype, reference_name=name)  # fmt: skip
+            elif doc.get("commerce_store") == store and event == "on_submit" and engine.connector.capabilities.order_creation:
+                change = OutboundChange("orders", name, outbound.order_from_sales_order(store, doc), action="create",
+                                        reference_doctype=doctype, reference_name=name)  # fmt: skip
+        if change is not None:
+            queued += engine.queue_outbound(change) is not None
+    return queued
+
+
+def _stores_with_outbound(direction_field: str) -> list[str]:
+    return frappe.get_all("Commerce Store", filters={"enabled": 1, direction_field: ["in", ["Bidirectional", "ERPNext to Store"]]},
+                          pluck="name")  # fmt: skip
+
+
+# ---------------------------------------------------------------- long manual work
+
+
+def full_sync_from_store(store: str, since: str | None = None) -> dict:
+    """Products, orders of the last N days (store setting, default 60) and customers, with progress."""
+    from frappe.utils import add_days, get_datetime, now_datetime
+
+    from wix_commerce_sync.persistence.times import from_db
+
+    engine = _engine(store)
+    days = frappe.db.get_value("Commerce Store", store, "order_backfill_days") or 60
+    order_since = from_db(get_datetime(since)) if since else from_db(add_days(now_datetime(), -int(days)))
+    total = RunStats()
+    steps = [(Entity.ITEMS, None), (Entity.CUSTOMERS, None), (Entity.ORDERS, order_since)]
+    for i, (entity, entity_since) in enumerate(steps):
+        frappe.publish_progress(i * 100 / len(steps), title=f"Full sync of {store}", description=f"Reading {entity.value}",
+                                doctype="Commerce Store", docname=store)  # fmt: skip
+        if entity is Entity.ORDERS:
+            total.add(engine.poll(entity, since=entity_since))
+        else:
+            total.add(engine.poll(entity, since=from_db("1970-01-01 00:00:00")))
+        frappe.db.commit()  # keep each finished entity
+    frappe.publish_progress(100, title=f"Full sync of {store}", description="Done", doctype="Commerce Store", docname=store)
+    return stats_dict(total)

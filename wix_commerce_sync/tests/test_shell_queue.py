@@ -1,0 +1,91 @@
+"""FrappeJobStore / FrappeStateStore / FrappeSyncLogger and the scheduler, on a site (real or stand-in)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from wix_commerce_sync.persistence.job_store import FrappeJobStore
+from wix_commerce_sync.persistence.state import FrappeStateStore, FrappeSyncLogger
+from wix_commerce_sync.sync import queue as q
+from wix_commerce_sync.sync.ports import RecordState
+from wix_commerce_sync.tasks import scheduler
+from wix_commerce_sync.tests import fixtures as fx
+
+
+class TestFrappeJobStore(FrappeTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        frappe.set_user("Administrator")
+        cls.basics = fx.ensure_basics()
+        cls.store, cls.fake = fx.make_store(cls.basics, f"Commerce Queue Shop {frappe.generate_hash(length=6)}")
+
+    def new_job(self, key: str, record: str = "r1", ordering: str | None = None) -> q.NewJob:
+        return q.NewJob(store=self.store, entity="orders", direction=q.INBOUND, action="upsert",
+                        dedupe_key=f"{self.store}::{key}", record_key=f"{self.store}::{record}", payload="{}",
+                        external_id=record, ordering_key=ordering)  # fmt: skip
+
+    def test_dedupe_supersede_claim_fail_requeue(self):
+        jobs = FrappeJobStore(commit_claims=False)
+        now = datetime.now(timezone.utc)
+        first = jobs.enqueue(self.new_job("a", ordering="2026-01-01"), now)
+        self.assertIsNotNone(first)
+        self.assertIsNone(jobs.enqueue(self.new_job("a", ordering="2026-01-01"), now))  # same delivery again
+        newer = jobs.enqueue(self.new_job("b", ordering="2026-01-02"), now)
+        self.assertEqual(jobs.get(first.name).status, q.SUPERSEDED)
+        late = jobs.enqueue(self.new_job("c", ordering="2025-12-31"), now)
+        self.assertEqual(late.status, q.SUPERSEDED)  # arrived after a newer change
+
+        claimed = jobs.claim("w1", now + timedelta(seconds=1), 10, store=self.store)
+        self.assertEqual([j.name for j in claimed], [newer.name])
+        self.assertEqual(jobs.claim("w2", now + timedelta(seconds=1), 10, store=self.store), [])  # never twice
+        jobs.fail(claimed[0], "boom", now, now + timedelta(minutes=5))
+        self.assertEqual(jobs.claim("w2", now + timedelta(minutes=1), 10, store=self.store), [])  # not due yet
+        self.assertEqual([j.name for j in jobs.claim("w2", now + timedelta(minutes=6), 10, store=self.store)], [newer.name])
+        jobs.fail(claimed[0], "boom again", now, None)
+        self.assertEqual(jobs.get(newer.name).status, q.DEAD)
+        self.assertEqual(jobs.requeue([newer.name], now), 1)
+        again = jobs.get(newer.name)
+        self.assertEqual((again.status, again.attempts), (q.QUEUED, 0))
+        self.assertGreaterEqual(jobs.counts(self.store).get(q.QUEUED, 0), 1)
+        self.assertEqual(jobs.queued_count(self.store, "orders", q.INBOUND), 1)
+
+    def test_state_and_cursor_round_trip(self):
+        state = FrappeStateStore()
+        when = datetime(2026, 3, 1, 12, 30, 15, tzinfo=timezone.utc)
+        state.put(self.store, "items", "p1", RecordState("k1", "pull", "push", when))
+        got = state.get(self.store, "items", "p1")
+        self.assertEqual((got.applied_ordering_key, got.pulled_hash, got.pushed_hash, got.synced_at), ("k1", "pull", "push", when))
+        state.set_cursor(self.store, "orders", when)
+        self.assertEqual(state.get_cursor(self.store, "orders"), when)
+        self.assertEqual(state.get(self.store, "items", "missing"), RecordState())
+
+    def test_alert_reaches_every_commerce_sync_manager_once(self):
+        user = "commerce-manager@example.com"
+        if not frappe.db.exists("User", user):
+            frappe.get_doc({"doctype": "User", "email": user, "first_name": "Manager", "send_welcome_email": 0,
+                            "roles": [{"role": "Commerce Sync Manager"}]}).insert(ignore_permissions=True)  # fmt: skip
+        FrappeSyncLogger([fx.ACCESS_TOKEN]).alert(self.store, "JOB-1", f"failed 3 times ({fx.ACCESS_TOKEN})")
+        alerts = frappe.get_all("Notification Log", filters={"for_user": user, "document_name": "JOB-1"},
+                                fields=["subject", "email_content"])  # fmt: skip
+        self.assertEqual(len(alerts), 1)
+        self.assertNotIn(fx.ACCESS_TOKEN, alerts[0].email_content)
+
+    def test_scheduler_due_work_and_tick_never_raises(self):
+        store = frappe._dict(stock_interval_minutes=5, order_interval_minutes=15, product_interval_minutes=120,
+                             customer_interval_minutes=0, last_stock_run=None,
+                             last_order_run=frappe.utils.add_to_date(frappe.utils.now_datetime(), minutes=-5),
+                             last_product_run=frappe.utils.add_to_date(frappe.utils.now_datetime(), minutes=-200),
+                             last_customer_run=None)  # fmt: skip
+        self.assertEqual(scheduler.due_entities(store), ["stock", "items"])
+        from unittest import mock
+
+        with mock.patch("frappe.enqueue") as enqueue:
+            scheduler.commerce_sync_tick()
+        stores = [c.kwargs["store"] for c in enqueue.call_args_list]
+        self.assertIn(self.store, stores)
+        with mock.patch("frappe.get_all", side_effect=RuntimeError("db down")):
+            scheduler.commerce_sync_tick()  # logged, not raised
