@@ -98,6 +98,10 @@ def _order_documents(order: Order, defaults, warnings: list[str]) -> list[dict]:
     out.append(docs.sales_order_document(order, defaults, codes, customer_name))
     if order.computed_total() != order.total:
         warnings.append(f"order {order.number}: its parts add up to {order.computed_total()}, the store says {order.total}")
+    for charge in order.fee_lines:
+        if charge.code and ("unitemised" in charge.code or "adjustment" in charge.code):
+            warnings.append(f"order {order.number}: the payload's lines do not add up to its own totals; "
+                            f"{charge.amount} is booked as the charge '{charge.title}'")  # fmt: skip
     missing = [line.title for line in order.lines if not line.sku]
     if missing:
         warnings.append(f"lines without SKU become items named after their title: {', '.join(missing)}")
@@ -118,34 +122,34 @@ def _new_items(products: list[Product], defaults, already: list[dict]) -> list[d
     return out
 
 
-def validate_documents(documents: list[dict], site_dir: str) -> tuple[list[dict], list[str]]:
-    """Insert into a throw-away stand-in site, read back, roll back. Returns (documents, problems)."""
-    from wix_commerce_sync.testing.sandbox_site import open_sandbox_site
-
-    with open_sandbox_site(site_dir) as (frappe, defaults):
-        checked: list[dict] = []
-        problems: list[str] = []
-        for data in documents:
-            try:
-                doc = frappe.get_doc(dict(data)).insert(ignore_permissions=True)
-                checked.append(_clean(doc.as_dict()))
-            except Exception as exc:  # every document is reported, valid or not
-                problems.append(f"{data.get('doctype')} {data.get('name') or data.get('item_code') or ''}: "
-                                f"{type(exc).__name__}: {_one_line(exc)}")  # fmt: skip
-                checked.append(_clean(data))
-        frappe.db.rollback()
+def validate_documents(frappe, documents: list[dict]) -> tuple[list[dict], list[str]]:
+    """Insert into the throw-away site inside one transaction, read back, roll back."""
+    checked: list[dict] = []
+    problems: list[str] = []
+    for data in documents:
+        try:
+            doc = frappe.get_doc(dict(data)).insert(ignore_permissions=True)
+            checked.append(_clean(doc.as_dict()))
+        except Exception as exc:  # every document is reported, valid or not
+            problems.append(f"{data.get('doctype')} {data.get('item_code') or data.get('customer_name') or ''}: "
+                            f"{type(exc).__name__}: {_one_line(exc)}".replace("  ", " "))  # fmt: skip
+            checked.append(_clean(data))
+    frappe.db.rollback()
     return checked, problems
 
 
 def preview_file(platform: str, entity: str, path: str) -> dict[str, Any]:
     payload = read_payload(path)
     records = parse_records(platform, entity, payload)
-    from wix_commerce_sync.testing.sandbox_site import sandbox_defaults
+    from wix_commerce_sync.testing.sandbox_site import open_sandbox_site
 
-    defaults = sandbox_defaults()
-    documents, warnings = build_documents(records, defaults)
-    with tempfile.TemporaryDirectory(prefix="wcs-preview-") as site_dir:
-        checked, problems = validate_documents(documents, site_dir)
+    with tempfile.TemporaryDirectory(prefix="wcs-preview-") as site_dir, open_sandbox_site(site_dir) as (
+        frappe,
+        defaults,
+        _,
+    ):
+        documents, warnings = build_documents(records, defaults)
+        checked, problems = validate_documents(frappe, documents)
     return {"documents": checked, "warnings": warnings + problems}
 
 
