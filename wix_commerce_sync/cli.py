@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--serve", type=float, default=0, metavar="SECONDS",
                          help="keep the dashboard served for this long after the sync (0: exit at once)")  # fmt: skip
     sandbox.add_argument("--port", type=int, default=8765, help="dashboard port on 127.0.0.1 (default: %(default)s)")
+    sandbox.add_argument("--platform", action="append", choices=("Shopify", "WooCommerce", "Wix"),
+                         help="only these platforms (repeatable; default: all three)")  # fmt: skip
+    sandbox.add_argument("--report", metavar="FILE", help="write the comparison of both sides as JSON to FILE")
     return parser
 
 
@@ -64,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sandbox":
             from wix_commerce_sync.sandbox import run_sandbox
 
-            return run_sandbox(data_dir=args.data_dir, faults=args.faults, serve_seconds=args.serve, port=args.port)
+            return run_sandbox(data_dir=args.data_dir, faults=args.faults, serve_seconds=args.serve, port=args.port,
+                               platforms=tuple(args.platform or ("Shopify", "WooCommerce", "Wix")),
+                               report_file=args.report)  # fmt: skip
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -45,7 +45,7 @@ def on_order_document(doc, method=None) -> None:
     if _skip() or not _any_store():
         return
     _enqueue("queue_order_change", f"commerce_sync::order::{doc.doctype}::{doc.name}::{method}",
-             doctype=doc.doctype, name=doc.name, event=method)  # fmt: skip
+             doctype=doc.doctype, name=doc.name, doc_event=method)  # "event" is enqueue's own parameter  # fmt: skip
 
 
 def on_customer_change(doc, method=None) -> None:

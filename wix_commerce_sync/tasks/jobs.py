@@ -98,7 +98,7 @@ def queue_customer_change(customer: str) -> int:
     return queued
 
 
-def queue_order_change(doctype: str, name: str, event: str) -> int:
+def queue_order_change(doctype: str, name: str, doc_event: str) -> int:
     """Sales Order / Delivery Note / Sales Invoice events -> status, fulfilment, cancel, refund or create."""
     from wix_commerce_sync.erpnext import outbound
     from wix_commerce_sync.sync.models import OrderStatusUpdate
@@ -109,24 +109,24 @@ def queue_order_change(doctype: str, name: str, event: str) -> int:
     for store in _stores_with_outbound("orders_direction"):
         engine = _engine(store)
         change = None
-        if doctype == "Delivery Note" and event == "on_submit":
+        if doctype == "Delivery Note" and doc_event == "on_submit":
             fulfilment = outbound.fulfilment_from_delivery_note(store, doc)
             if fulfilment:
                 change = OutboundChange("orders", name, fulfilment, action="fulfil", reference_doctype=doctype, reference_name=name)
-        elif doctype == "Sales Invoice" and event == "on_submit":
+        elif doctype == "Sales Invoice" and doc_event == "on_submit":
             refund = outbound.refund_from_credit_note(store, doc)
             if refund:
                 change = OutboundChange("orders", name, refund, action="refund", reference_doctype=doctype, reference_name=name)
         elif doctype == "Sales Order":
             external = frappe.db.get_value("Commerce Order Mapping", {"store": store, "sales_order": name}, "external_order_id")
             status = outbound.erp_order_status(doc)
-            if external and event == "on_cancel":
+            if external and doc_event == "on_cancel":
                 change = OutboundChange("orders", name, OrderStatusUpdate(external, status), action="cancel",
                                         reference_doctype=doctype, reference_name=name)  # fmt: skip
             elif external:
                 change = OutboundChange("orders", name, OrderStatusUpdate(external, status), action="status",
                                         reference_doctype=doctype, reference_name=name)  # fmt: skip
-            elif doc.get("commerce_store") == store and event == "on_submit" and engine.connector.capabilities.order_creation:
+            elif doc.get("commerce_store") == store and doc_event == "on_submit" and engine.connector.capabilities.order_creation:
                 change = OutboundChange("orders", name, outbound.order_from_sales_order(store, doc), action="create",
                                         reference_doctype=doctype, reference_name=name)  # fmt: skip
         if change is not None:

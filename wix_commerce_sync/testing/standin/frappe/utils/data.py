@@ -359,9 +359,9 @@ def split_emails(txt) -> list[str]:
 
 
 def validate_url(txt, throw: bool = False, valid_schemes=None) -> bool:
-    import frappe
-
     from urllib.parse import urlparse
+
+    import frappe
 
     url = urlparse(cstr(txt))
     schemes = valid_schemes or ("http", "https", "ftp", "ftps")

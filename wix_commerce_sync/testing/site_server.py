@@ -1,0 +1,106 @@
+"""The stand-in site over real HTTP on 127.0.0.1: ``/api/method/...`` and the dashboard page.
+
+Simulated stores deliver their webhooks here exactly as to a Frappe site. Webhook endpoints run
+as Guest; every other method runs as Administrator (the sandbox is local and single-user), and
+``/commerce-sync-dashboard`` renders the app's own www page.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+WEBHOOK_PREFIX = "wix_commerce_sync.api.webhooks."
+PAGE = Path(__file__).resolve().parents[1] / "www" / "commerce-sync-dashboard.html"
+BASE_TEMPLATE = """<!doctype html><html><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.text-muted{color:#777}</style></head>
+<body>{% block page_content %}{% endblock %}</body></html>"""
+
+
+class SiteServer:
+    def __init__(self, site: Any, port: int = 0) -> None:
+        self.site = site
+        self.port = port
+        self._server: ThreadingHTTPServer | None = None
+        self.requests: list[tuple[str, str, int]] = []  # (method, path, status)
+        self.refuse_webhooks = 0  # answer the next N webhook deliveries 503, as a site that is down would
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> str:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                server._serve(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - http.server API
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="site-server", daemon=True).start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        import frappe
+        from frappe import standin
+
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        parts = urlsplit(handler.path)
+        if parts.path.startswith("/api/method/" + WEBHOOK_PREFIX) and self.refuse_webhooks > 0:
+            self.refuse_webhooks -= 1
+            self._answer(handler, parts.path, 503, b'{"error": "site down"}', "application/json")
+            return
+        with standin.connection(self.site):
+            if parts.path.startswith("/api/method/"):
+                method = parts.path[len("/api/method/"):]
+                user = "Guest" if method.startswith(WEBHOOK_PREFIX) else "Administrator"
+                result = standin.call_method(method, http_method=handler.command, body=body,
+                                             headers=dict(handler.headers.items()), query=parts.query, user=user)  # fmt: skip
+                status, payload, content_type = result.status, result.body, result.headers.get("Content-Type", "application/json")
+            elif parts.path.rstrip("/") in ("", "/commerce-sync-dashboard"):
+                frappe.set_user("Administrator")
+                status, payload, content_type = 200, self._dashboard().encode(), "text/html; charset=utf-8"
+            else:
+                status, payload, content_type = 404, b'{"error": "not found"}', "application/json"
+        self._answer(handler, parts.path, status, payload, content_type)
+
+    def _answer(self, handler: BaseHTTPRequestHandler, path: str, status: int, payload: bytes, content_type: str) -> None:
+        self.requests.append((handler.command, path, status))
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    def _dashboard(self) -> str:
+        import frappe
+        from jinja2 import DictLoader, Environment, select_autoescape
+
+        from wix_commerce_sync.www import commerce_sync_dashboard
+
+        context = frappe._dict()
+        commerce_sync_dashboard.get_context(context)
+        env = Environment(loader=DictLoader({"templates/web.html": BASE_TEMPLATE, "page": PAGE.read_text()}),
+                          autoescape=select_autoescape(default=True))  # fmt: skip
+        return env.get_template("page").render(_=lambda text: text, **context)
