@@ -1,0 +1,82 @@
+"""Two at once: the same webhook, or the same store order, never becomes two jobs or two Sales Orders.
+
+Each thread opens its own site connection (``frappe.init`` + ``frappe.connect``), exactly as two web
+workers or two RQ workers would; this runs on a real ERPNext site and on the stand-in.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import frappe
+
+from wix_commerce_sync.shell import get_engine
+from wix_commerce_sync.sync.models import Entity
+from wix_commerce_sync.tasks.jobs import process_inbound
+from wix_commerce_sync.tests import fixtures as fx
+from wix_commerce_sync.tests.test_shell_sync import CommerceShellCase, realistic_order
+
+
+class TestConcurrentDelivery(CommerceShellCase):
+    store_name = "Commerce Concurrency Shop"
+
+    def at_once(self, *tasks: Callable[[], object]) -> list[object]:
+        """Run each task in its own thread and connection, released together; returns results or exceptions."""
+        site, sites_path = frappe.local.site, frappe.local.sites_path
+        barrier = threading.Barrier(len(tasks))
+        results: list[object] = [None] * len(tasks)
+
+        def run(index: int, task: Callable[[], object]) -> None:
+            frappe.init(site=site, sites_path=sites_path, force=True)
+            frappe.connect()
+            frappe.set_user("Administrator")
+            try:
+                barrier.wait(timeout=30)
+                results[index] = task()
+                frappe.db.commit()
+            except Exception as exc:  # the loser of a race: reported to the test
+                frappe.db.rollback()
+                results[index] = exc
+            finally:
+                frappe.destroy()
+
+        threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(tasks)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        return results
+
+    def sales_orders_for(self, external_id: str) -> list[str]:
+        return frappe.get_all("Sales Order", filters={"commerce_order_id": external_id, "docstatus": ["<", 2]}, pluck="name")
+
+    def test_same_webhook_delivered_twice_at_once_makes_one_job_and_one_sales_order(self):
+        sku = fx.make_item(f"MUG-{frappe.generate_hash(length=5)}", "9.99")
+        order = realistic_order(f"7{frappe.generate_hash(length=6)}", sku, email="race@example.com")
+        body, headers = self.fake.webhook("orders/create", order, f"evt-{order.external_id}")
+
+        def deliver():
+            response = fx.post_webhook("shopify", body, headers, self.store)
+            return response.status_code, fx.response_json(response)["status"]
+
+        answers = self.at_once(deliver, deliver)
+        self.assertEqual(sorted(answers), [(200, "duplicate"), (200, "queued")])
+        self.assertEqual(len(self.jobs(external_id=order.external_id)), 1)
+        process_inbound(self.store)
+        self.assertEqual(len(self.sales_orders_for(order.external_id)), 1)
+
+    def test_same_order_applied_by_two_workers_at_once_makes_one_sales_order(self):
+        sku = fx.make_item(f"MUG-{frappe.generate_hash(length=5)}", "9.99")
+        order = realistic_order(f"6{frappe.generate_hash(length=6)}", sku, email="race2@example.com")
+
+        def apply():
+            return get_engine(self.store).apply_inbound(Entity.ORDERS, order)
+
+        outcomes = self.at_once(apply, apply)
+        self.assertIn("Success", outcomes)  # one worker made it; the other lost cleanly or saw it made
+        losers = [o for o in outcomes if isinstance(o, Exception)]
+        for loser in losers:  # the database refused the second order key; nothing half-written remains
+            self.assertIn(type(loser).__name__, {"ValidationError", "UniqueValidationError", "DuplicateEntryError"})
+        self.assertEqual(len(self.sales_orders_for(order.external_id)), 1)
+        self.assertEqual(frappe.db.count("Commerce Order Mapping", {"store": self.store, "external_order_id": order.external_id}), 1)
