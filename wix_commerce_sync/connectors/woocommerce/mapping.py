@@ -142,10 +142,10 @@ def customer_from_wc(data: dict[str, Any]) -> Customer:
 
 
 def customer_to_wc(customer: Customer) -> dict[str, Any]:
+    # only what the ERP knows: an absent field must not blank the store's value
     out: dict[str, Any] = {
-        "email": customer.email or "",
-        "first_name": customer.first_name or "",
-        "last_name": customer.last_name or "",
+        k: v for k, v in (("email", customer.email), ("first_name", customer.first_name),
+                          ("last_name", customer.last_name)) if v is not None
     }
     billing = next((a for a in customer.addresses if a.kind == "Billing"), None)
     shipping = next((a for a in customer.addresses if a.kind == "Shipping"), None)

@@ -23,6 +23,7 @@ import base64
 import hashlib
 import itertools
 import re
+import socket
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
@@ -42,7 +43,9 @@ MAX_PER_PAGE = 100
 MAX_BATCH = 100
 MAX_DELIVERY_FAILURES = 5  # disabled after MORE than this many consecutive failures
 SITE_OFFSET = timedelta(hours=-3)  # site-local time of the plain date_* fields
-D0, D2, D6 = Decimal("1"), Decimal("0.01"), Decimal("0.000001")
+D2, D6 = Decimal("0.01"), Decimal("0.000001")
+SIM_CONSUMER_KEY = "ck_simulator_key_0123456789"
+SIM_CONSUMER_SECRET = "cs_simulator_secret_0123456789"
 
 WAF_403_PAGE = (
     "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\"><html><head><title>403 Forbidden</title></head><body>"
@@ -84,8 +87,8 @@ class WooCommerceSimulator(SimulatorServer):
     def __init__(
         self,
         *,
-        consumer_key: str = "ck_simulator_key_0123456789",
-        consumer_secret: str = "cs_simulator_secret_0123456789",
+        consumer_key: str = SIM_CONSUMER_KEY,
+        consumer_secret: str = SIM_CONSUMER_SECRET,
         currency: str = "USD",
         tax_rate: Decimal | str | int = 0,
         tax_label: str = "Tax",
@@ -562,7 +565,7 @@ class WooCommerceSimulator(SimulatorServer):
                                                           "User-Agent": "WordPress/6.5; simulator"}
         body_obj = {"id": resource_id} if event == "deleted" else self._resource_json(hook["resource"], resource_id)
         body = _json_dumps(body_obj)
-        delivery_id = hashlib.sha1(f"{hook['id']}:{next(self._delivery_seq)}".encode()).hexdigest()  # noqa: S324
+        delivery_id = hashlib.sha1(f"{hook['id']}:{next(self._delivery_seq)}".encode()).hexdigest()
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "WooCommerce/9.0.0 Hookshot (WordPress/6.5)",
@@ -648,7 +651,31 @@ class WooCommerceSimulator(SimulatorServer):
         with self.lock:
             self.webhooks.pop(int(hook_id), None)
 
+    def stop(self) -> None:
+        """As the base, but wakes the serve loop with a connection instead of waiting out its 0.5 s poll."""
+        server = self._server
+        if server is None:
+            return
+        stopper = threading.Thread(target=server.shutdown, daemon=True)
+        stopper.start()
+        while stopper.is_alive():
+            try:
+                socket.create_connection(server.server_address[:2], timeout=0.2).close()
+            except OSError:
+                pass
+            stopper.join(0.02)
+        server.server_close()
+        self._server = None
+
     # ------------------------------------------------------------------ HTTP routing
+    def _send(self, handler: Any, response: SimResponse) -> None:
+        # Headers and body go out in two writes; without TCP_NODELAY, Nagle + delayed ACK add ~40 ms per call.
+        try:
+            handler.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        super()._send(handler, response)
+
     def route(self, request: SimRequest) -> SimResponse:
         if self.waf_block in (403, 501):
             body = WAF_403_PAGE if self.waf_block == 403 else WAF_501_PAGE

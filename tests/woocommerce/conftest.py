@@ -1,0 +1,98 @@
+"""Fixtures for the WooCommerce tests: a started simulator, fast connectors, a webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wix_commerce_sync.connectors.woocommerce.connector import WooCommerceConnector
+from wix_commerce_sync.connectors.woocommerce.simulator import WooCommerceSimulator
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "woocommerce"
+FAST = {"max_attempts": 3, "backoff_initial": 0.01, "backoff_max": 0.05, "timeout": (2.0, 2.0)}
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.fixture
+def fixture_json():
+    return load_fixture
+
+
+@pytest.fixture
+def sim() -> Iterator[WooCommerceSimulator]:
+    simulator = WooCommerceSimulator(tax_rate=20, tax_label="VAT")
+    simulator.start()
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
+
+
+@pytest.fixture
+def make_connector(sim: WooCommerceSimulator):
+    made: list[WooCommerceConnector] = []
+
+    def make(**options: Any) -> WooCommerceConnector:
+        connector = WooCommerceConnector(sim.store_config(**{**FAST, **options}))
+        made.append(connector)
+        return connector
+
+    yield make
+    for connector in made:
+        connector.close()
+
+
+@pytest.fixture
+def connector(make_connector) -> WooCommerceConnector:
+    return make_connector()
+
+
+class Receiver:
+    """A tiny HTTP endpoint that records webhook deliveries and answers ``status``."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[tuple[dict[str, str], bytes]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.deliveries.append(({k: v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/webhooks/woocommerce/store-1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    instance = Receiver()
+    try:
+        yield instance
+    finally:
+        instance.close()
