@@ -51,7 +51,8 @@ class SiteServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="site-server", daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="site-server",
+                         daemon=True).start()  # fmt: skip
         return self.url
 
     def stop(self) -> None:

@@ -23,7 +23,6 @@ import base64
 import hashlib
 import itertools
 import re
-import socket
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
@@ -651,31 +650,7 @@ class WooCommerceSimulator(SimulatorServer):
         with self.lock:
             self.webhooks.pop(int(hook_id), None)
 
-    def stop(self) -> None:
-        """As the base, but wakes the serve loop with a connection instead of waiting out its 0.5 s poll."""
-        server = self._server
-        if server is None:
-            return
-        stopper = threading.Thread(target=server.shutdown, daemon=True)
-        stopper.start()
-        while stopper.is_alive():
-            try:
-                socket.create_connection(server.server_address[:2], timeout=0.2).close()
-            except OSError:
-                pass
-            stopper.join(0.02)
-        server.server_close()
-        self._server = None
-
     # ------------------------------------------------------------------ HTTP routing
-    def _send(self, handler: Any, response: SimResponse) -> None:
-        # Headers and body go out in two writes; without TCP_NODELAY, Nagle + delayed ACK add ~40 ms per call.
-        try:
-            handler.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-        super()._send(handler, response)
-
     def route(self, request: SimRequest) -> SimResponse:
         if self.waf_block in (403, 501):
             body = WAF_403_PAGE if self.waf_block == 403 else WAF_501_PAGE
