@@ -428,6 +428,9 @@ def _order_total(order: dict) -> Decimal:
 
 
 def _skus_of(sim: Any) -> set[str]:
+    index = getattr(sim, "sku_index", None)
+    if isinstance(index, dict) and index:
+        return {str(sku) for sku in index if sku}
     found = set()
     products = sim.products.values() if isinstance(sim.products, dict) else sim.products
     for product in products:

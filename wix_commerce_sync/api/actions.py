@@ -70,9 +70,19 @@ def register_webhooks(store: str) -> dict:
     inbound = [e for e in Entity if engine.settings.direction(e).inbound]
     engine.connector.unregister_webhooks(address)
     registered = engine.connector.register_webhooks(address, engine.connector.topics_for(inbound))
+    _keep_generated_secret(store, engine.connector.config.webhook_secret)
     frappe.db.set_value(STORE, store, "webhooks_registered_at", frappe.utils.now_datetime(), update_modified=False)
     return _safe(store, {"address": address, "webhooks": [{"id": w.external_id, "topic": w.topic, "active": w.active}
                                                           for w in registered]})  # fmt: skip
+
+
+def _keep_generated_secret(store: str, secret: str | None) -> None:
+    """WooCommerce webhooks get a secret generated at registration: it must be stored to verify them."""
+    doc = frappe.get_doc(STORE, store)
+    if doc.platform == "Wix" or not secret or secret == doc.get_password("webhook_secret", raise_exception=False):
+        return
+    doc.webhook_secret = secret
+    doc.save(ignore_permissions=True)
 
 
 @frappe.whitelist(methods=["POST"])

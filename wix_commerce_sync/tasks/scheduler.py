@@ -81,7 +81,7 @@ def run_store_work(store: str, entities: list[str] | None = None) -> None:
 
 
 def commerce_sync_hourly_reconcile() -> None:
-    """Full stock comparison and an order poll per store (catches missed webhooks)."""
+    """Full stock comparison, an order poll and a webhook health check per store (catches missed webhooks)."""
     from wix_commerce_sync.shell import get_engine
     from wix_commerce_sync.sync.models import Entity
 
@@ -93,6 +93,12 @@ def commerce_sync_hourly_reconcile() -> None:
                 engine = get_engine(store)
                 engine.plan_stock_push()
                 engine.poll(Entity.ORDERS)
+                check_webhooks = getattr(engine.connector, "check_webhooks", None)
+                if check_webhooks is not None and frappe.db.get_value("Commerce Store", store, "webhooks_registered_at"):
+                    # WooCommerce never retries and disables a webhook after 5 failures: re-activate it
+                    from wix_commerce_sync.api.actions import webhook_address
+
+                    check_webhooks(webhook_address(store))
                 frappe.db.commit()
             except Exception:
                 _log_failure(f"Commerce sync reconciliation for {store} failed")
