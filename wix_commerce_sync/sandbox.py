@@ -44,6 +44,7 @@ class Kit:
     location_id: str | None
     store_fields: dict[str, Any]
     make_faults: Callable[[Any], None]
+    order_extras: Callable[[int], dict[str, Any]] = lambda n: {}  # platform kwargs: tax, shipping, discounts
     order_ids: list[str] = field(default_factory=list)
     fulfilled: list[str] = field(default_factory=list)
 
@@ -60,7 +61,8 @@ def _shopify_kit() -> Kit:
     return Kit("Shopify", "Sandbox Shopify", sim, "SHOP", str(sim.default_location_id), {
         "store_url": config.base_url, "access_token": config.credentials["access_token"],
         "webhook_secret": config.webhook_secret, "api_version": config.api_version,
-    }, _shopify_faults)  # fmt: skip
+    }, _shopify_faults, lambda n: {"tax_rate": "0.0825", "shipping": "4.99", "discount": "1.50" if n % 2 else "0",
+                                   "taxes_included": n == 2})  # fmt: skip
 
 
 def _shopify_faults(sim: Any) -> None:
@@ -73,13 +75,17 @@ def _shopify_faults(sim: Any) -> None:
 def _woocommerce_kit() -> Kit:
     from wix_commerce_sync.connectors.woocommerce.simulator import WooCommerceSimulator
 
-    sim = WooCommerceSimulator()
+    sim = WooCommerceSimulator(tax_rate="10")
     sim.start()
     config = sim.store_config(name="Sandbox WooCommerce")
     return Kit("WooCommerce", "Sandbox WooCommerce", sim, "WOO", None, {
         "store_url": config.base_url, "consumer_key": config.credentials["consumer_key"],
         "consumer_secret": config.credentials["consumer_secret"], "webhook_secret": config.webhook_secret,
-    }, _generic_faults)  # fmt: skip
+    }, _generic_faults, lambda n: {
+        "shipping": [{"method_id": "flat_rate", "method_title": "Flat rate", "total": "5.00"}],
+        "coupons": [{"code": "SAVE10", "percent": 10}] if n % 2 else [],
+        "fees": [{"name": "Gift wrap", "total": "2.50", "taxable": True}] if n == 2 else [],
+    })  # fmt: skip
 
 
 def _wix_kit() -> Kit:
@@ -241,6 +247,7 @@ class Sandbox:
             order = kit.sim.create_order(
                 line_items=[{"sku": skus[n], "quantity": n + 1}, {"sku": skus[-1], "quantity": 1}],
                 customer_email=f"{kit.platform.lower()}-buyer{n % 2}@example.com",
+                **kit.order_extras(n),
             )
             kit.order_ids.append(str(order.get("id")))
         # the platforms deliver at least once and out of order: send everything again, reversed
