@@ -14,10 +14,6 @@ PLATFORMS = ("shopify", "woocommerce", "wix")
 ENTITIES = ("order", "product", "customer", "stock")
 
 
-class CliError(Exception):
-    """A user-facing, one-line error."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wix-commerce-sync",
@@ -56,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    from wix_commerce_sync.preview import CliError
+
     try:
         if args.command == "preview":
             from wix_commerce_sync.preview import preview_file

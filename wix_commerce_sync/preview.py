@@ -15,8 +15,12 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from wix_commerce_sync.cli import CliError
 from wix_commerce_sync.sync.models import Customer, Entity, Order, Product, StockLevel, Variant
+
+
+class CliError(Exception):
+    """A user-facing, one-line error (the CLI prints it and exits non-zero)."""
+
 
 ENTITY_OF = {"order": Entity.ORDERS, "product": Entity.ITEMS, "customer": Entity.CUSTOMERS, "stock": Entity.STOCK}
 NOISE = {"owner", "creation", "modified", "modified_by", "idx", "docstatus", "parent", "parentfield", "parenttype",
@@ -81,11 +85,15 @@ def _order_documents(order: Order, defaults, warnings: list[str]) -> list[dict]:
     from wix_commerce_sync.erpnext import documents as docs
 
     out: list[dict] = []
-    products = [
-        Product(None, line.title, variants=[Variant(line.variant_id, line.sku, price=line.unit_price)])
-        for line in order.lines
-    ]
-    out += _new_items(products, defaults, out)
+    codes: dict[str, str] = {}
+    for line in order.lines:  # every line's item is previewed as a new Item (no mapping knows it yet)
+        product = Product(None, line.title, variants=[Variant(line.variant_id, line.sku, price=line.unit_price)])
+        code = next(d["item_code"] for d in docs.item_documents(product, defaults) if d["doctype"] == "Item")
+        out += _new_items([product], defaults, out)
+        for key in (line.variant_id and f"variant:{line.variant_id}", line.sku,
+                    line.product_id and f"product:{line.product_id}"):  # fmt: skip
+            if key:
+                codes[key] = code
     customer_name = "Walk-in Customer"
     if order.customer or order.email:
         customer = order.customer or Customer(None, order.email)
@@ -94,7 +102,6 @@ def _order_documents(order: Order, defaults, warnings: list[str]) -> list[dict]:
         customer_docs = docs.customer_documents(customer, defaults)
         out += customer_docs
         customer_name = next(d.get("customer_name") for d in customer_docs if d["doctype"] == "Customer")
-    codes = {line.sku: line.sku for line in order.lines if line.sku}
     out.append(docs.sales_order_document(order, defaults, codes, customer_name))
     if order.computed_total() != order.total:
         warnings.append(f"order {order.number}: its parts add up to {order.computed_total()}, the store says {order.total}")
@@ -109,15 +116,17 @@ def _order_documents(order: Order, defaults, warnings: list[str]) -> list[dict]:
 
 
 def _new_items(products: list[Product], defaults, already: list[dict]) -> list[dict]:
+    """Item (and Item Price) documents for products not yet previewed."""
     from wix_commerce_sync.erpnext import documents as docs
 
-    known = {d.get("item_code") for d in already if d.get("doctype") == "Item"}
+    known = {(d.get("doctype"), d.get("item_code")) for d in already}
     out: list[dict] = []
     for product in products:
         for doc in docs.item_documents(product, defaults):
-            if doc.get("doctype") == "Item" and doc.get("item_code") in known:
+            key = (doc.get("doctype"), doc.get("item_code"))
+            if doc.get("item_code") and key in known:
                 continue
-            known.add(doc.get("item_code"))
+            known.add(key)
             out.append(doc)
     return out
 

@@ -1,0 +1,68 @@
+"""Two workers drain the Commerce Sync Job queue at once, each on its own connection: no job runs twice."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from wix_commerce_sync.persistence.job_store import FrappeJobStore
+from wix_commerce_sync.sync import queue as q
+from wix_commerce_sync.tests import fixtures as fx
+
+JOBS = 60
+
+
+class TestTwoWorkers(FrappeTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        frappe.set_user("Administrator")
+        cls.basics = fx.ensure_basics()
+        cls.store, _ = fx.make_store(cls.basics, f"Commerce Workers Shop {frappe.generate_hash(length=6)}")
+
+    def test_two_workers_never_claim_the_same_job(self):
+        store = FrappeJobStore()
+        now = datetime.now(timezone.utc)
+        for i in range(JOBS):
+            store.enqueue(q.NewJob(store=self.store, entity="orders", direction=q.INBOUND, action="upsert",
+                                   dedupe_key=f"{self.store}::w{i}", record_key=f"{self.store}::rec{i}",
+                                   payload="null", external_id=f"rec{i}"), now)  # fmt: skip
+        frappe.db.commit()
+        site, sites_path = frappe.local.site, frappe.local.sites_path
+        claimed: dict[str, list[str]] = {"one": [], "two": []}
+        errors: list[BaseException] = []
+        barrier = threading.Barrier(2)
+
+        def worker(name: str) -> None:
+            frappe.init(site=site, sites_path=sites_path, force=True)
+            frappe.connect()
+            frappe.set_user("Administrator")
+            try:
+                own = FrappeJobStore()
+                barrier.wait(timeout=30)
+                while batch := own.claim(name, now + timedelta(seconds=1), limit=4, store=self.store):
+                    claimed[name] += [job.name for job in batch]
+                    for job in batch:
+                        own.complete(job, now)
+                    frappe.db.commit()
+                    time.sleep(0.005)  # the work itself; lets the other worker in
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                frappe.destroy()
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in claimed]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(errors, [])
+        one, two = set(claimed["one"]), set(claimed["two"])
+        self.assertEqual(one & two, set())
+        self.assertEqual(len(one) + len(two), JOBS)
+        self.assertTrue(one and two, "both workers should have taken part")
+        self.assertEqual(frappe.db.count("Commerce Sync Job", {"store": self.store, "status": "Done"}), JOBS)
