@@ -141,7 +141,7 @@ class TokenBucket:
                 now = self._clock()
                 self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
                 self._last = now
-                if self.tokens >= tokens:
+                if self.tokens >= tokens - 1e-9:  # float remainders must not spin forever
                     self.tokens -= tokens
                     self.waited += waited
                     return waited

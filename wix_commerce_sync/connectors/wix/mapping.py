@@ -31,6 +31,7 @@ from wix_commerce_sync.sync.models import (
     OrderLine,
     Platform,
     Product,
+    Refund,
     StockLevel,
     TaxLine,
     Variant,
@@ -250,7 +251,24 @@ def order_from_wix(data: dict[str, Any], status_map: StatusMap | None = None) ->
     _fill_people(order, data)
     _fill_statuses(order, data, status_map)
     order.fulfilments = [_fulfilment(order.external_id, f) for f in data.get("fulfillments") or []]
+    order.refunds = _refunds(order, data)
     return order
+
+
+def _refunds(order: Order, data: dict[str, Any]) -> list[Refund]:
+    """Refunds as far as the order shows them: one cumulative record per order.
+
+    eCom orders carry no refund ids (refunds live in Wix Payments); when ``balanceSummary.refunded``
+    is present the order carries one Refund with the amount refunded so far (id ``<order>:refunded``,
+    so a later, larger figure replaces rather than adds), and the lines' ``refundQuantity``.
+    """
+    refunded = amount(dig(data, "balanceSummary", "refunded"))
+    if refunded <= ZERO:
+        return []
+    lines = [(ln.sku or ln.external_id or "", money(item.get("refundQuantity") or 0))
+             for ln, item in zip(order.lines, data.get("lineItems") or []) if item.get("refundQuantity")]
+    return [Refund(external_id=f"{order.external_id}:refunded", order_id=order.external_id, amount=refunded,
+                   currency=order.currency, lines=lines, created_at=order.updated_at)]
 
 
 def _fill_people(order: Order, data: dict[str, Any]) -> None:
@@ -467,12 +485,13 @@ def _v1_variant(data: dict[str, Any]) -> Variant:
 def product_to_v1(product: Product) -> dict[str, Any]:
     """V1 product body (create/PATCH). Per-variant prices and SKUs go through ``variants_to_v1``."""
     first = product.variants[0] if product.variants else Variant(external_id=None, sku=None)
+    discount = _uniform_discount(product.variants)
     option_names = list(product.option_names) or sorted({k for v in product.variants for k in v.options})
     body: dict[str, Any] = {
         "name": product.title,
         "productType": (product.product_type or "physical").lower(),
         "visible": product.status == "active",
-        "priceData": {"price": _num(first.compare_at_price or first.price)},
+        "priceData": {"price": _num(_v1_base_price(first, discount))},
         "manageVariants": bool(option_names),
         "productOptions": [
             {"name": n, "optionType": "drop_down",
@@ -480,7 +499,6 @@ def product_to_v1(product: Product) -> dict[str, Any]:
             for n in option_names
         ],
     }
-    discount = _uniform_discount(product.variants)
     if discount is not None:
         body["discount"] = {"type": "AMOUNT", "value": _num(discount)}
     if not option_names and first.sku:
@@ -492,16 +510,25 @@ def product_to_v1(product: Product) -> dict[str, Any]:
     return body
 
 
+def _v1_base_price(variant: Variant, discount: Decimal | None) -> Decimal:
+    """V1 variant price is the pre-discount price when a product discount carries the compare-at gap."""
+    return variant.price + discount if discount is not None else variant.price
+
+
 def variants_to_v1(product: Product) -> list[dict[str, Any]]:
+    discount = _uniform_discount(product.variants)
     return [
-        {"choices": dict(v.options), "price": _num(v.compare_at_price or v.price), "sku": v.sku,
+        {"choices": dict(v.options), "price": _num(_v1_base_price(v, discount)), "sku": v.sku,
          **({"weight": _num(v.weight)} if v.weight is not None else {}), "visible": True}
         for v in product.variants if v.options
     ]
 
 
 def _uniform_discount(variants: list[Variant]) -> Decimal | None:
-    """V1 has one product-level discount: send compare-at prices only when the gap is the same everywhere."""
+    """V1 has one product-level discount: compare-at prices survive only when the gap is the same everywhere.
+
+    Otherwise the selling prices are written and the compare-at prices dropped (never the reverse).
+    """
     gaps = {(v.compare_at_price - v.price) if v.compare_at_price else ZERO for v in variants}
     if len(gaps) == 1:
         gap = gaps.pop()

@@ -58,8 +58,8 @@ DEFAULT_VARIANT_V1 = "00000000-0000-0000-0000-000000000000"
 class VirtualClock:
     """A clock whose sleep advances time instantly (thread-safe). Share it between client and simulator."""
 
-    def __init__(self, start: float | None = None) -> None:
-        self._now = time.time() if start is None else start
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start  # small magnitudes keep float steps exact enough for token-bucket arithmetic
         self._lock = threading.Lock()
 
     def __call__(self) -> float:
@@ -68,7 +68,7 @@ class VirtualClock:
 
     def sleep(self, seconds: float) -> None:
         with self._lock:
-            self._now += max(0.0, seconds)
+            self._now += max(1e-6, seconds)  # always move on: a zero step could spin a waiting caller
 
     advance = sleep
 
@@ -122,6 +122,19 @@ def matches(obj: dict[str, Any], flt: dict[str, Any] | None) -> bool:
             if not _test(op, values, want):
                 return False
     return True
+
+
+def _filter_values(flt: dict[str, Any], field: str) -> list[Any]:
+    """Values a filter pins ``field`` to ($in / $hasSome / $eq / bare value), for index-backed narrowing."""
+    cond = flt.get(field)
+    if cond is None:
+        return []
+    if not isinstance(cond, dict):
+        return [cond]
+    for op in ("$in", "$hasSome"):
+        if isinstance(cond.get(op), list):
+            return list(cond[op])
+    return [cond["$eq"]] if "$eq" in cond else []
 
 
 def _test(op: str, values: list[Any], want: Any) -> bool:
@@ -221,7 +234,7 @@ class WixSimulator(SimulatorServer):
 
     # ------------------------------------------------------------ helpers
     def _new_id(self) -> str:
-        return str(uuid.UUID(int=(next(self._ids) << 64) | 0x5EED))
+        return str(uuid.UUID(int=(0x5EED << 64) | next(self._ids)))
 
     def _stamp(self) -> str:
         now = datetime.now(timezone.utc)
@@ -270,6 +283,7 @@ class WixSimulator(SimulatorServer):
         ("POST", r"/ecom/v1/fulfillments/orders/bulk/create-fulfillments", "bulk_fulfil"),
         ("POST", r"/ecom/v1/fulfillments/orders/(?P<oid>[^/]+)/create-fulfillment", "fulfil"),
         ("GET", r"/ecom/v1/fulfillments/orders/(?P<oid>[^/]+)", "list_fulfilments"),
+        ("POST", r"/ecom/v1/fulfillments/list-by-ids", "list_fulfilments_by_ids"),
         # contacts
         ("POST", r"/contacts/v4/contacts/query", "query_contacts"),
         ("POST", r"/contacts/v4/contacts", "create_contact"),
@@ -377,13 +391,18 @@ class WixSimulator(SimulatorServer):
         field, descending = sort.get("fieldName") or "id", (sort.get("order") or "ASC").upper() == "DESC"
 
         def key(item: dict[str, Any]) -> tuple[str, str]:
+            if "." not in field:  # fast path for top-level fields (large catalogs)
+                value = item.get(field)
+                return ("" if value is None else str(value), str(item.get("id")))
             values = _get_path(item, field)
             return (str(values[0]) if values else "", str(item.get("id")))
 
-        selected = sorted((i for i in items if matches(i, state["filter"])), key=key, reverse=descending)
-        if state["after"] is not None:
+        flt = state["filter"]
+        candidates = items if not flt else [i for i in items if matches(i, flt)]
+        if state["after"] is not None:  # keyset: only what sorts after the previous page's last item
             after = tuple(state["after"])
-            selected = [i for i in selected if (key(i) < after if descending else key(i) > after)]
+            candidates = [i for i in candidates if (key(i) < after if descending else key(i) > after)]
+        selected = sorted(candidates, key=key, reverse=descending)
         page = selected[:limit]
         has_next = len(selected) > limit
         meta: dict[str, Any] = {"count": len(page), "hasNext": has_next, "cursors": {}}
@@ -408,7 +427,7 @@ class WixSimulator(SimulatorServer):
         self._require(V3)
         query = (request.json() or {}).get("query") or {}
         flt = query.get("filter") or {}
-        wanted = _get_path(flt, "productData.productId.$in") or _get_path(flt, "productData.productId.$eq")
+        wanted = _filter_values(flt, "productData.productId")
         products = [self.products[p] for p in wanted if p in self.products] if wanted else self.products.values()
         variants = [self._readonly_variant(p, v) for p in products for v in p["variantsInfo"]["variants"]]
         page, meta = self._cursor_page(variants, query, max_limit=VARIANT_PAGE_LIMIT, default_limit=100)
@@ -629,7 +648,7 @@ class WixSimulator(SimulatorServer):
 
     def _inventory_candidates(self, flt: dict[str, Any]) -> list[dict[str, Any]]:
         """Index-backed narrowing for the common filters (keeps 10,000-row lookups fast)."""
-        skus = _get_path(flt, "product.variantSku.$in")
+        skus = _filter_values(flt, "product.variantSku")
         if skus:
             found = []
             for sku in skus:
@@ -637,7 +656,7 @@ class WixSimulator(SimulatorServer):
                 if pid_vid:
                     found += [self.inventory[i] for i in self._inv_by_variant.get(pid_vid[1], [])]
             return found
-        variant_ids = _get_path(flt, "variantId.$in")
+        variant_ids = _filter_values(flt, "variantId")
         if variant_ids:
             return [self.inventory[i] for v in variant_ids for i in self._inv_by_variant.get(v, [])]
         return list(self.inventory.values())
@@ -937,6 +956,13 @@ class WixSimulator(SimulatorServer):
         self._order(oid)
         return SimResponse(200, {"orderWithFulfillments": {"orderId": oid, "fulfillments": self._fulfilments.get(oid, [])}})
 
+    def _list_fulfilments_by_ids(self, request: SimRequest) -> SimResponse:
+        ids = (request.json() or {}).get("orderIds") or []
+        if len(ids) > BULK_LIMIT:
+            raise ApiError(400, f"at most {BULK_LIMIT} order ids", "INVALID_ARGUMENT")
+        return SimResponse(200, {"ordersWithFulfillments": [
+            {"orderId": oid, "fulfillments": self._fulfilments.get(oid, [])} for oid in ids if oid in self.orders]})
+
     # ------------------------------------------------------------ contacts
     def _query_contacts(self, request: SimRequest) -> SimResponse:
         query = (request.json() or {}).get("query") or {}
@@ -1019,10 +1045,12 @@ class WixSimulator(SimulatorServer):
         envelope = {"eventType": event_type, "instanceId": self.instance_id, "data": json.dumps(data),
                     "identity": json.dumps(identity or {"identityType": "APP", "appId": self.app_id})}
         issued = time.time() if iat is None else iat
-        return self.sign({"data": json.dumps({"data": envelope}), "iat": int(issued), "exp": int(issued + expires_in)})
+        return self.sign({"data": json.dumps(envelope), "iat": int(issued), "exp": int(issued + expires_in)})
 
     def _emit_standard(self, fqdn: str, slug: str, entity_id: str, entity: dict[str, Any], *,
                        action: bool = False) -> None:
+        if not self._subscribed(f"{fqdn}_{slug}"):
+            return
         event: dict[str, Any] = {"id": str(uuid.uuid4()), "entityFqdn": fqdn, "slug": slug, "entityId": entity_id,
                                  "eventTime": self._stamp(), "triggeredByAnonymizeRequest": False,
                                  "entityEventSequence": self._sequence(entity_id)}
@@ -1040,8 +1068,11 @@ class WixSimulator(SimulatorServer):
     def _emit_v1(self, event_type: str, data: dict[str, Any]) -> None:
         self._queue(event_type, data)
 
+    def _subscribed(self, event_type: str) -> bool:
+        return any(s["eventType"] in ("*", event_type) for s in self.subscriptions)
+
     def _queue(self, event_type: str, data: dict[str, Any]) -> None:
-        if not any(s["eventType"] in ("*", event_type) for s in self.subscriptions):
+        if not self._subscribed(event_type):
             return
         self.webhook_queue.append((event_type, self.webhook_body(event_type, data)))
 
@@ -1156,6 +1187,12 @@ class WixSimulator(SimulatorServer):
         self._maybe_auto_deliver()
         return product
 
+    @property
+    def sku_index(self) -> dict[str, tuple[str, str]]:
+        """Every SKU on the site -> (product id, variant id)."""
+        with self.lock:
+            return dict(self._sku_index)
+
     def variant_of(self, sku: str) -> tuple[str, str]:
         return self._sku_index[sku]
 
@@ -1172,17 +1209,7 @@ class WixSimulator(SimulatorServer):
                     item = self.inventory[item_id]
                     self._v3_set_item({"id": item_id, "revision": item["revision"], "quantity": quantity})
             else:
-                inv = self.inventory[pid]
-                changes = []
-                for variant in inv["variants"]:
-                    if variant["variantId"] == vid:
-                        old = {"inStock": variant["inStock"], "quantity": variant["quantity"]}
-                        variant["quantity"], variant["inStock"] = quantity, quantity > 0
-                        changes.append({"id": vid, "oldValue": old,
-                                        "newValue": {"inStock": quantity > 0, "quantity": quantity}})
-                inv["lastUpdated"] = self._stamp()
-                self._emit_v1("com.wix.ecommerce.inventory.api.v1.InventoryVariantsChanged",
-                              {"inventoryItemId": inv["id"], "productId": pid, "variants": changes})
+                self._v1_set_quantity(pid, vid, quantity)
         self._maybe_auto_deliver()
 
     def stock_of(self, sku: str, location: str | None = None) -> int | None:
@@ -1229,6 +1256,7 @@ class WixSimulator(SimulatorServer):
             self.orders[order["id"]] = order
             if order["status"] != "INITIALIZED":
                 self._emit_standard("wix.ecom.v1.order", "created", order["id"], order)
+                self._deduct_stock(order)
         self._maybe_auto_deliver()
         return order
 
@@ -1305,6 +1333,33 @@ class WixSimulator(SimulatorServer):
             "channelInfo": {"type": "WEB"},
         }
         return order
+
+    def _deduct_stock(self, order: dict[str, Any]) -> None:
+        """Checkout deducts the ordered quantities at the default location (never below zero)."""
+        for line in order["lineItems"]:
+            sku = line["physicalProperties"].get("sku")
+            current = self.stock_of(sku) if sku in self._sku_index else None
+            if current is None:
+                continue
+            left = max(0, current - int(line["quantity"]))
+            pid, vid = self._sku_index[sku]
+            if self.catalog_version == V3:
+                item = self.inventory[self._inv_index[(vid, self.default_location_id)]]
+                self._v3_set_item({"id": item["id"], "revision": item["revision"], "quantity": left})
+            else:
+                self._v1_set_quantity(pid, vid, left)
+
+    def _v1_set_quantity(self, pid: str, vid: str, quantity: int) -> None:
+        inv = self.inventory[pid]
+        changes = []
+        for variant in inv["variants"]:
+            if variant["variantId"] == vid:
+                old = {"inStock": variant["inStock"], "quantity": variant["quantity"]}
+                variant["quantity"], variant["inStock"] = quantity, quantity > 0
+                changes.append({"id": vid, "oldValue": old, "newValue": {"inStock": quantity > 0, "quantity": quantity}})
+        inv["lastUpdated"] = self._stamp()
+        self._emit_v1("com.wix.ecommerce.inventory.api.v1.InventoryVariantsChanged",
+                      {"inventoryItemId": inv["id"], "productId": pid, "variants": changes})
 
     def _catalog_price(self, pid: str, vid: str) -> str | None:
         product = self.products.get(pid)

@@ -95,9 +95,15 @@ class Envelope:
 
 
 def open_envelope(claims: dict[str, Any]) -> Envelope:
-    """Claims {data} -> parsed envelope; ``data`` and ``data.data``/``data.identity`` may be JSON strings."""
+    """Claims {data} -> parsed envelope; ``data`` and ``data.data``/``data.identity`` may be JSON strings.
+
+    Both published shapes are accepted: claims ``{"data": "<json of {eventType, instanceId, data, identity}>"}``
+    (third-party guides) and ``{"data": {eventType, ...}}`` (Wix docs' decoded view).
+    """
     try:
         outer = mapping.maybe_json(claims.get("data"))
+        if isinstance(outer, dict) and "eventType" not in outer and "data" in outer:
+            outer = mapping.maybe_json(outer["data"])  # {"data": {eventType, ...}} wrapped once more
         if not isinstance(outer, dict):
             raise ValueError("data is not an object")
         raw_inner = outer.get("data")
@@ -141,9 +147,11 @@ def _standard_event(envelope: Envelope, status_map: StatusMap | None) -> Webhook
     topic = envelope.event_type or f"{fqdn}_{slug}"
     dedupe = str(event.get("id") or _digest(envelope))
     occurred = utc(event.get("eventTime"))
+    sequence = event.get("entityEventSequence")
     if entity is None:  # subscribed to something we do not sync: answer 200, do nothing
         return WebhookEvent(topic=topic, entity=Entity.ITEMS, action="ignored", external_id=event.get("entityId"),
-                            dedupe_key=dedupe, occurred_at=occurred, payload=event, is_ping=True)
+                            dedupe_key=dedupe, ordering_key=sequence_key(sequence) if sequence else iso_key(occurred),
+                            occurred_at=occurred, payload=event, is_ping=True)
     record_json = mapping.event_entity(event)
     action = {"canceled": "cancelled"}.get(slug, slug or "updated")
     record: Any = None
@@ -157,7 +165,6 @@ def _standard_event(envelope: Envelope, status_map: StatusMap | None) -> Webhook
         updated_at = utc(record_json.get("updatedDate"))
     if entity is Entity.ORDERS and record is not None and record.store_status == "FULLY_REFUNDED":
         action = "refunded"
-    sequence = event.get("entityEventSequence")
     ordering = sequence_key(sequence) if sequence not in (None, "") else iso_key(updated_at or occurred)
     return WebhookEvent(topic=topic, entity=entity, action=action, external_id=event.get("entityId"),
                         dedupe_key=dedupe, ordering_key=ordering, occurred_at=occurred, record=record,
@@ -167,7 +174,10 @@ def _standard_event(envelope: Envelope, status_map: StatusMap | None) -> Webhook
 def _v1_event(envelope: Envelope) -> WebhookEvent:
     """Legacy events carry ids only (products) or variant quantities (inventory); no event id or sequence.
 
-    Dedupe: hash of event type + instance + the data text (a retry re-sends the same data).
+    Dedupe: hash of event type + instance + the data text + the JWT ``iat``: a redelivered body is
+    recognised, and two real changes with identical data (``ProductChanged`` twice) are not merged.
+    Were Wix to re-sign a retry, the copy would pass as new: harmless, since these events are
+    re-read triggers (products) or absolute quantities (inventory).
     Ordering: the JWT ``iat`` (signing time), the only clock these events have.
     """
     entity, action = V1_EVENTS[envelope.event_type]
@@ -177,11 +187,13 @@ def _v1_event(envelope: Envelope) -> WebhookEvent:
         record = mapping.stock_from_v1_item(data)
     return WebhookEvent(
         topic=envelope.event_type, entity=entity, action=action, external_id=data.get("productId"),
-        dedupe_key=_digest(envelope), ordering_key=iso_key(envelope.issued_at), occurred_at=envelope.issued_at,
+        dedupe_key=_digest(envelope, with_time=True), ordering_key=iso_key(envelope.issued_at), occurred_at=envelope.issued_at,
         record=record, payload=data,
     )
 
 
-def _digest(envelope: Envelope) -> str:
+def _digest(envelope: Envelope, with_time: bool = False) -> str:
     text = f"{envelope.event_type}|{envelope.instance_id}|{envelope.raw_data}"
+    if with_time:
+        text += f"|{iso_key(envelope.issued_at)}"
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
