@@ -609,6 +609,11 @@ class ErpNextAdapter:
             return
         mapping = self._mapping(store, order.external_id)
         if store_doc.create_sales_invoice and not (mapping and mapping.sales_invoice):
+            manual = self._invoice_of(so.name)
+            if manual:  # someone invoiced it in ERPNext already: link that invoice, never bill twice
+                if mapping:
+                    frappe.db.set_value(ORDER_MAP, mapping.name, "sales_invoice", manual)
+                return
             from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
 
             si = make_sales_invoice(so.name, ignore_permissions=True)
@@ -621,6 +626,15 @@ class ErpNextAdapter:
                 self._payment(store, "Sales Invoice", si.name, mapping, order)
         elif store_doc.create_payment_entry and not store_doc.create_sales_invoice and not (mapping and mapping.payment_entry):
             self._payment(store, "Sales Order", so.name, mapping, order)
+
+    @staticmethod
+    def _invoice_of(sales_order: str) -> str | None:
+        """A submitted, non-return Sales Invoice billing this Sales Order, if any."""
+        for parent in frappe.get_all("Sales Invoice Item", filters={"sales_order": sales_order, "docstatus": 1},
+                                     pluck="parent"):  # fmt: skip
+            if not frappe.db.get_value("Sales Invoice", parent, "is_return"):
+                return parent
+        return None
 
     def _payment(self, store: str, doctype: str, name: str, mapping, order: Order) -> None:
         from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry

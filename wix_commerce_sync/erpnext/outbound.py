@@ -139,6 +139,9 @@ def refund_from_credit_note(store: str, si) -> Refund | None:
     if not si.get("is_return") or not si.get("return_against"):
         return None
     mapping = frappe.db.get_value(ORDER_MAP, {"store": store, "sales_invoice": si.return_against}, "external_order_id")
+    for so in sorted({row.sales_order for row in si.get("items") or [] if row.get("sales_order")}):
+        # an invoice made by hand from a synced order is not on the mapping: its rows name the order
+        mapping = mapping or frappe.db.get_value(ORDER_MAP, {"store": store, "sales_order": so}, "external_order_id")
     if not mapping:
         return None
     return Refund(external_id=si.name, order_id=mapping, amount=abs(_money(si.grand_total)), currency=si.currency,

@@ -1,8 +1,9 @@
 """Test helpers: platform simulators and the strict Frappe stand-in.
 
-The stand-in lives in ``testing/standin/frappe``. The folder ``standin/`` has no ``__init__.py`` on
-purpose: the package only becomes importable as ``frappe`` after :func:`activate_standin` put that
-folder on ``sys.path``, and :func:`activate_standin` refuses to do that inside a real bench.
+The stand-in lives in ``testing/standin/frappe`` (and the few ERPNext functions the app calls in
+``testing/standin/erpnext``). The folder ``standin/`` has no ``__init__.py`` on purpose: the packages only
+become importable as ``frappe`` / ``erpnext`` after :func:`activate_standin` put that folder on ``sys.path``,
+and :func:`activate_standin` refuses to do that inside a real bench (a real frappe or erpnext importable).
 """
 
 from __future__ import annotations
@@ -16,19 +17,22 @@ STANDIN_ROOT = Path(__file__).resolve().parent / "standin"
 STANDIN_FLAG = "WIX_COMMERCE_SYNC_STANDIN"
 
 
-def _real_frappe_location() -> str | None:
-    """Where a frappe package outside our stand-in folder would be imported from, if any."""
-    if "frappe" in sys.modules:
-        module_file = getattr(sys.modules["frappe"], "__file__", None) or ""
-        return None if _inside_standin(module_file) else module_file or "<frappe in sys.modules>"
-    spec = importlib.util.find_spec("frappe")
+STANDIN_PACKAGES = ("frappe", "erpnext")
+
+
+def _real_package_location(package: str) -> str | None:
+    """Where a ``package`` outside our stand-in folder would be imported from, if any."""
+    if package in sys.modules:
+        module_file = getattr(sys.modules[package], "__file__", None) or ""
+        return None if _inside_standin(module_file) else module_file or f"<{package} in sys.modules>"
+    spec = importlib.util.find_spec(package)
     if spec is None:
         return None
     origin = spec.origin or ""
     locations = list(spec.submodule_search_locations or [])
     if all(_inside_standin(p) for p in [origin, *locations] if p):
         return None
-    return origin or (locations[0] if locations else "<frappe>")
+    return origin or (locations[0] if locations else f"<{package}>")
 
 
 def _inside_standin(path: str) -> bool:
@@ -39,13 +43,14 @@ def _inside_standin(path: str) -> bool:
 
 
 def activate_standin() -> Path:
-    """Make ``import frappe`` load the stand-in. Refuses when a real frappe is importable."""
-    real = _real_frappe_location()
-    if real is not None:
-        raise RuntimeError(
-            f"A real frappe package is importable ({real}); the wix_commerce_sync stand-in must never shadow it. "
-            "Run the app's tests with `bench run-tests` on a real site instead."
-        )
+    """Make ``import frappe`` / ``import erpnext`` load the stand-ins. Refuses when a real one is importable."""
+    for package in STANDIN_PACKAGES:
+        real = _real_package_location(package)
+        if real is not None:
+            raise RuntimeError(
+                f"A real {package} package is importable ({real}); the wix_commerce_sync stand-in must never shadow "
+                "it. Run the app's tests with `bench run-tests` on a real site instead."
+            )
     root = str(STANDIN_ROOT)
     if root not in sys.path:
         sys.path.insert(0, root)

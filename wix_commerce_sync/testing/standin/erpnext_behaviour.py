@@ -710,7 +710,28 @@ class SellingController(Document):
         self.validate_items()
         if self.get("is_return"):
             self.validate_return()
+        self.set_po_nos(for_validate=True)
         calculate_taxes_and_totals(self)
+
+    def calculate_taxes_and_totals(self):
+        """accounts_controller.py AccountsController.calculate_taxes_and_totals (run by the mappers)."""
+        calculate_taxes_and_totals(self)
+
+    def set_po_nos(self, for_validate=False):
+        """selling_controller.py set_po_nos: an invoice / delivery note carries the customer PO numbers of the
+        orders (and notes / invoices) it was made from."""
+        refs = {"Sales Invoice": (("Sales Order", "sales_order"), ("Delivery Note", "delivery_note")),
+                "Delivery Note": (("Sales Order", "against_sales_order"), ("Sales Invoice", "against_sales_invoice"))}
+        if self.doctype not in refs or (for_validate and self.po_no):
+            return
+        po_nos = [self.po_no] if self.po_no else []
+        for ref_doctype, ref_field in refs[self.doctype]:
+            names = sorted({d.get(ref_field) for d in self.get("items") if d.get(ref_field)})
+            if names:
+                po_nos += [d.po_no for d in frappe.get_all(ref_doctype, fields=["po_no"], filters={"name": ["in", names]})
+                           if d.get("po_no")]  # fmt: skip
+        if po_nos:
+            self.po_no = ", ".join(sorted({x.strip() for x in ",".join(po_nos).split(",")}))
 
     def set_missing_values(self):
         company_currency = get_company_currency(self.company) if self.company else None
@@ -825,8 +846,26 @@ class SalesOrder(SellingController):
         self.set_status(update=True)
 
     def on_cancel(self):
+        if self.status == "Closed":  # sales_order.py on_cancel
+            frappe.throw(_("Closed order cannot be cancelled. Unclose to cancel."))
         self.update_reserved_qty(-1)
         self.set_status(update=True)
+
+    def update_status(self, status):
+        """sales_order.py update_status (Close / re-open a submitted order): status_updater.set_status(update=True,
+        status=...) stores the status with db_set (no save, so no on_update_after_submit); a closed order no longer
+        reserves stock (stock_balance.get_reserved_qty skips Closed orders)."""
+        was_closed = self.status == "Closed"
+        if status == "Closed":
+            self.db_set("status", "Closed")
+            if not was_closed:
+                self.update_reserved_qty(-1)
+        else:
+            self.status = status
+            self.set_status(update=True)
+            if was_closed:
+                self.update_reserved_qty(+1)
+        self.notify_update()
 
     def update_reserved_qty(self, sign):
         """erpnext/stock/stock_balance.py update_bin_qty via get_reserved_qty: pending qty of stock items."""
@@ -842,7 +881,7 @@ class SalesOrder(SellingController):
             status = "Draft"
         elif self.docstatus == 2:
             status = "Cancelled"
-        elif self.status in ("On Hold", "Closed") and not update:
+        elif self.status in ("On Hold", "Closed"):  # status_map: On Hold / Closed stick until update_status
             status = self.status
         elif per_delivered >= 100 and per_billed >= 100:
             status = "Completed"
@@ -997,6 +1036,16 @@ class PaymentEntry(Document):
                 ref.outstanding_amount = flt(outstanding)
                 if flt(ref.allocated_amount) > flt(outstanding) + 0.01:
                     frappe.throw(_("Row #{0}: Allocated Amount cannot be greater than outstanding amount.").format(ref.idx))
+            elif ref.reference_doctype == "Sales Order":
+                order = frappe.db.get_value("Sales Order", ref.reference_name, ["docstatus", "status", "grand_total",
+                                                                               "rounded_total", "advance_paid"], as_dict=True)  # fmt: skip
+                if order.docstatus != 1:  # payment_entry.py validate_reference_documents
+                    frappe.throw(_("{0} {1} must be submitted").format(ref.reference_doctype, ref.reference_name))
+                if order.status in ("Closed", "On Hold"):
+                    frappe.throw(_("{0} {1} is {2}").format(ref.reference_doctype, ref.reference_name, order.status))
+                ref.outstanding_amount = flt(order.rounded_total or order.grand_total) - flt(order.advance_paid)
+                if flt(ref.allocated_amount) > ref.outstanding_amount + 0.01:
+                    frappe.throw(_("Row #{0}: Allocated Amount cannot be greater than outstanding amount.").format(ref.idx))
 
     def on_submit(self):
         self.update_outstanding(+1)
@@ -1012,6 +1061,10 @@ class PaymentEntry(Document):
                 status = "Paid" if outstanding <= 0 else ("Partly Paid" if sign > 0 else "Unpaid")
                 frappe.db.set_value("Sales Invoice", ref.reference_name, {"outstanding_amount": outstanding, "status": status},
                                     update_modified=False)
+            elif ref.reference_doctype == "Sales Order":  # accounts_controller.py set_total_advance_paid
+                paid = frappe.db.get_value("Sales Order", ref.reference_name, "advance_paid")
+                frappe.db.set_value("Sales Order", ref.reference_name, "advance_paid",
+                                    flt(paid) + sign * flt(ref.allocated_amount), update_modified=False)
 
 
 # ------------------------------------------------------------------------------------------------

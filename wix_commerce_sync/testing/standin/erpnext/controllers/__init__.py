@@ -1,0 +1,1 @@
+"""Stand-in package (see erpnext/__init__.py)."""
