@@ -29,3 +29,11 @@ def test_engine_benchmark_runs_small():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["50", "3"]
+
+
+def test_webhook_benchmark_runs_small():
+    code = ("from bench.bench_webhooks import run; r = run(orders=3); "
+            "print(r['shopify_sales_orders'], r['woocommerce_sales_orders'], r['wix_sales_orders'])")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["3", "3", "3"]

@@ -8,6 +8,7 @@ as Guest; every other method runs as Administrator (the sandbox is local and sin
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ class SiteServer:
         self.port = port
         self._server: ThreadingHTTPServer | None = None
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status)
+        self.timings: list[tuple[str, int, float]] = []  # (path, status, seconds to answer)
         self.refuse_webhooks = 0  # answer the next N webhook deliveries 503, as a site that is down would
 
     @property
@@ -65,6 +67,7 @@ class SiteServer:
         import frappe
         from frappe import standin
 
+        started = time.perf_counter()
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         parts = urlsplit(handler.path)
@@ -85,6 +88,7 @@ class SiteServer:
             else:
                 status, payload, content_type = 404, b'{"error": "not found"}', "application/json"
         self._answer(handler, parts.path, status, payload, content_type)
+        self.timings.append((parts.path, status, time.perf_counter() - started))
 
     def _answer(self, handler: BaseHTTPRequestHandler, path: str, status: int, payload: bytes, content_type: str) -> None:
         self.requests.append((handler.command, path, status))
