@@ -207,3 +207,13 @@ def test_disabled_direction_skips(world):
     world.settings.directions[Entity.ORDERS] = Direction.ERP_TO_STORE
     outcome = deliver(world, "orders/create", make_order(), "evt-1")
     assert outcome.status == "ignored" and world.jobs.all() == []
+
+
+def test_poll_failure_never_touches_other_due_jobs(world):
+    world.erp.upsert_product("Fake Store", make_product())
+    deliver(world, "orders/create", make_order("waiting"), "evt-waiting")  # due, not yet run
+    world.connector.orders = {"o1": make_order("o1", sku="NOPE")}
+    world.engine.poll(Entity.ORDERS)
+    statuses = {j.external_id: j.status for j in world.jobs.all()}
+    assert statuses == {"waiting": q.QUEUED, "o1": q.FAILED}
+    assert world.engine.run_inbound_jobs().succeeded == 1  # the waiting order still runs

@@ -62,3 +62,12 @@ def test_retry_policy_grows_and_caps():
     assert [policy.delay(n) for n in range(1, 5)] == [10, 30, 90, 100]
     jittered = q.RetryPolicy(base_seconds=10, jitter=0.2)
     assert all(8 <= jittered.delay(1) <= 12 for _ in range(50))
+
+
+def test_a_job_whose_worker_died_is_claimable_after_the_lease(tmp_path):
+    store = q.SqliteJobStore(str(tmp_path / "q.db"))
+    store.enqueue(new_job(1), T0)
+    (job,) = store.claim("killed-worker", T0)
+    assert store.claim("other", T0 + q.CLAIM_LEASE - timedelta(seconds=1)) == []  # still leased
+    (again,) = store.claim("other", T0 + q.CLAIM_LEASE)
+    assert again.name == job.name and again.claimed_by == "other"

@@ -77,9 +77,11 @@ class FrappeJobStore:
             if value is not None:
                 base[field] = value
         claimed: list[q.Job] = []
-        for status in (q.QUEUED, q.FAILED):
+        orphaned = {k: v for k, v in base.items() if k != "next_attempt_at"}
+        orphaned["claimed_at"] = ["<=", to_db(now - q.CLAIM_LEASE)]  # its worker was killed mid-job
+        for status, filters in ((q.QUEUED, base), (q.FAILED, base), (q.PROCESSING, orphaned)):
             while len(claimed) < limit:
-                name = frappe.db.get_value(JOB, {**base, "status": status}, "name",
+                name = frappe.db.get_value(JOB, {**filters, "status": status}, "name",
                                            order_by="next_attempt_at asc, creation asc",
                                            for_update=True, skip_locked=True)  # fmt: skip
                 if not name:

@@ -379,9 +379,7 @@ class SyncEngine:
         )  # fmt: skip
         if job is None:
             return f"{ident}: {self._error_text(exc)} (already queued)"
-        claimed = [j for j in self.jobs.claim(self.worker, self.clock(), 1, store=self.store, entity=entity.value,
-                                              direction=q.INBOUND) if j.name == job.name]  # fmt: skip
-        return self._job_failed(claimed[0] if claimed else job, exc)
+        return self._job_failed(job, exc)  # counts as its first attempt; the retry path takes over
 
     # ================================================================ outbound
 

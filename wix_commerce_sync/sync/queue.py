@@ -29,6 +29,9 @@ DEAD = "Dead"
 SUPERSEDED = "Superseded"
 INBOUND = "Inbound"
 OUTBOUND = "Outbound"
+# A job still Processing this long after its claim lost its worker (Frappe kills a job at its queue
+# timeout, 25 minutes at most on "long"): it becomes claimable again.
+CLAIM_LEASE = timedelta(minutes=30)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Job(NewJob):
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     claimed_by: str | None = None
+    claimed_at: datetime | None = None
     created_at: datetime | None = None
     alerted: bool = False
 
@@ -92,7 +96,8 @@ class JobStore(Protocol):
         entity: str | None = None,
         direction: str | None = None,
     ) -> list[Job]:
-        """Atomically move due jobs (Queued, or Failed whose time has come) to Processing."""
+        """Atomically move due jobs (Queued, or Failed whose time has come, or Processing past the
+        claim lease) to Processing."""
 
     def complete(self, job: Job, now: datetime) -> None: ...
 
@@ -116,7 +121,7 @@ class JobStore(Protocol):
 _COLUMNS = (
     "name", "store", "entity", "direction", "action", "dedupe_key", "record_key", "payload", "external_id",
     "ordering_key", "topic", "reference_doctype", "reference_name", "status", "attempts", "next_attempt_at",
-    "last_error", "claimed_by", "created_at", "alerted",
+    "last_error", "claimed_by", "claimed_at", "created_at", "alerted",
 )  # fmt: skip
 
 
@@ -133,7 +138,7 @@ class SqliteJobStore:
                     dedupe_key TEXT UNIQUE, record_key TEXT, payload TEXT, external_id TEXT,
                     ordering_key TEXT, topic TEXT, reference_doctype TEXT, reference_name TEXT,
                     status TEXT, attempts INTEGER DEFAULT 0, next_attempt_at TEXT, last_error TEXT,
-                    claimed_by TEXT, created_at TEXT, alerted INTEGER DEFAULT 0)"""
+                    claimed_by TEXT, claimed_at TEXT, created_at TEXT, alerted INTEGER DEFAULT 0)"""
             )
             conn.execute("CREATE INDEX IF NOT EXISTS jobs_due ON jobs(status, next_attempt_at)")
             conn.execute("CREATE INDEX IF NOT EXISTS jobs_record ON jobs(record_key, status)")
@@ -172,8 +177,8 @@ class SqliteJobStore:
         return full
 
     def claim(self, worker, now, limit=50, *, store=None, entity=None, direction=None) -> list[Job]:
-        where = ["(status=? OR status=?)", "next_attempt_at<=?"]
-        args: list = [QUEUED, FAILED, _to_db(now)]
+        where = ["((status=? OR status=?) AND next_attempt_at<=? OR status=? AND claimed_at<=?)"]
+        args: list = [QUEUED, FAILED, _to_db(now), PROCESSING, _to_db(now - CLAIM_LEASE)]
         for column, value in (("store", store), ("entity", entity), ("direction", direction)):
             if value is not None:
                 where.append(f"{column}=?")
@@ -186,8 +191,9 @@ class SqliteJobStore:
             ).fetchall()
             jobs = [_row_to_job(r) for r in rows]
             for job in jobs:
-                conn.execute("UPDATE jobs SET status=?, claimed_by=? WHERE name=?", (PROCESSING, worker, job.name))
-                job.status, job.claimed_by = PROCESSING, worker
+                conn.execute("UPDATE jobs SET status=?, claimed_by=?, claimed_at=? WHERE name=?",
+                             (PROCESSING, worker, _to_db(now), job.name))  # fmt: skip
+                job.status, job.claimed_by, job.claimed_at = PROCESSING, worker, now
         return jobs
 
     def complete(self, job: Job, now: datetime) -> None:
@@ -281,7 +287,7 @@ def _to_db(value):
 
 def _row_to_job(row) -> Job:
     data = dict(zip(_COLUMNS, row))
-    for key in ("next_attempt_at", "created_at"):
+    for key in ("next_attempt_at", "claimed_at", "created_at"):
         data[key] = datetime.fromisoformat(data[key]) if data[key] else None
     data["alerted"] = bool(data["alerted"])
     return Job(**data)

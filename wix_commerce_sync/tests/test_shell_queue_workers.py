@@ -66,3 +66,23 @@ class TestTwoWorkers(FrappeTestCase):
         self.assertEqual(len(one) + len(two), JOBS)
         self.assertTrue(one and two, "both workers should have taken part")
         self.assertEqual(frappe.db.count("Commerce Sync Job", {"store": self.store, "status": "Done"}), JOBS)
+
+
+class TestClaimLease(FrappeTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        frappe.set_user("Administrator")
+        cls.basics = fx.ensure_basics()
+        cls.store, _ = fx.make_store(cls.basics, f"Commerce Lease Shop {frappe.generate_hash(length=6)}")
+
+    def test_a_job_whose_worker_died_is_claimable_after_the_lease(self):
+        store = FrappeJobStore(commit_claims=False)
+        now = datetime.now(timezone.utc)
+        store.enqueue(q.NewJob(store=self.store, entity="orders", direction=q.INBOUND, action="upsert",
+                               dedupe_key=f"{self.store}::lease", record_key=f"{self.store}::lease",
+                               payload="null"), now)  # fmt: skip
+        (job,) = store.claim("killed-worker", now, store=self.store)
+        self.assertEqual(store.claim("other", now + q.CLAIM_LEASE - timedelta(minutes=1), store=self.store), [])
+        (again,) = store.claim("other", now + q.CLAIM_LEASE + timedelta(seconds=1), store=self.store)
+        self.assertEqual((again.name, again.status), (job.name, q.PROCESSING))
