@@ -9,6 +9,9 @@ required_apps = ["frappe/erpnext"]
 
 after_install = "wix_commerce_sync.install.after_install"
 after_migrate = "wix_commerce_sync.install.after_migrate"
+# `bench run-tests --app wix_commerce_sync` runs only this app's before_tests hooks (frappe.get_hooks(..., app_name=app)),
+# so ERPNext's own (setup wizard, fiscal year, root groups) never runs unless we ask for it.
+before_tests = "wix_commerce_sync.install.before_tests"
 
 # Every handler only enqueues a background job after commit; no store is called inside a save.
 _STOCK_TRANSACTION = "wix_commerce_sync.tasks.events.on_stock_transaction"

@@ -28,3 +28,17 @@ def test_app_doctype_loads(frappe_site, path):
 def test_unknown_doctype_has_clear_error(frappe_site):
     with pytest.raises(frappe.exceptions.MissingSchemaError, match="schema"):
         frappe.get_doc({"doctype": "Asset Category"})
+
+
+@pytest.mark.parametrize("path", APP_DOCTYPES, ids=lambda p: p.stem)
+def test_app_doctype_permissions_are_what_frappe_keeps(path):
+    """frappe/core/doctype/doctype/doctype.py validate_permissions: a Single cannot carry report/import/export
+    (remove_rights_for_single resets them with a message at every migrate); a child table has no permissions."""
+    data = json.loads(path.read_text())
+    if data.get("doctype") != "DocType":
+        pytest.skip("not a DocType JSON")
+    for perm in data.get("permissions") or []:
+        if data.get("issingle"):
+            assert not any(perm.get(right) for right in ("report", "import", "export")), (data["name"], perm)
+    if data.get("istable"):
+        assert not data.get("permissions"), data["name"]

@@ -6,6 +6,8 @@ import frappe
 import pytest
 from frappe.utils import add_days, nowdate
 
+OPENING = "Temporary Opening - STC"  # the standard chart's balance-sheet difference account for opening entries
+
 
 def _tag(prefix="T"):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
@@ -113,7 +115,9 @@ def test_inclusive_tax_and_actual_inclusive_error(frappe_site, company):
 def test_bin_after_stock_reconciliation_sales_order_and_delivery_note(frappe_site, company):
     item = make_item().name
     wh = "Stores - STC"
+    # a balance-sheet difference account: on a site without stock ledger yet this is an opening entry
     frappe.get_doc({"doctype": "Stock Reconciliation", "company": company.name, "purpose": "Stock Reconciliation",
+                    "expense_account": OPENING,
                     "items": [{"item_code": item, "warehouse": wh, "qty": 10, "valuation_rate": 5}]}).insert().submit()
     assert frappe.db.get_value("Bin", {"item_code": item, "warehouse": wh}, ["actual_qty", "projected_qty"]) == (10.0, 10.0)
 
@@ -143,7 +147,7 @@ def test_stock_reconciliation_errors(frappe_site, company):
     with pytest.raises(frappe.ValidationError, match="Valuation Rate"):
         frappe.get_doc({"doctype": "Stock Reconciliation", "company": company.name,
                         "items": [{"item_code": item, "warehouse": wh, "qty": 5}]}).insert()
-    frappe.get_doc({"doctype": "Stock Reconciliation", "company": company.name,
+    frappe.get_doc({"doctype": "Stock Reconciliation", "company": company.name, "expense_account": OPENING,
                     "items": [{"item_code": item, "warehouse": wh, "qty": 5, "valuation_rate": 2}]}).insert().submit()
     from erpnext_behaviour import EmptyStockReconciliationItemsError, NegativeStockError
 
@@ -153,6 +157,33 @@ def test_stock_reconciliation_errors(frappe_site, company):
     with pytest.raises(NegativeStockError):
         frappe.get_doc({"doctype": "Stock Entry", "stock_entry_type": "Material Issue", "company": company.name,
                         "items": [{"item_code": item, "qty": 6, "s_warehouse": wh}]}).insert().submit()
+
+
+def test_first_stock_reconciliation_of_a_site_is_an_opening_entry(frappe_site, company):
+    """ERPNext 15 StockReconciliation.validate_expense_account: with no Stock Ledger Entry on the site, the default
+    difference account (Stock Adjustment, Profit and Loss) raises OpeningEntryAccountError."""
+    from erpnext_behaviour import OpeningEntryAccountError
+
+    item = make_item().name
+    wh = "Stores - STC"
+
+    def reco(qty, **kw):
+        return frappe.get_doc({"doctype": "Stock Reconciliation", "company": company.name, **kw,
+                               "items": [{"item_code": item, "warehouse": wh, "qty": qty, "valuation_rate": 3}]})
+
+    frappe.db.delete("Stock Ledger Entry")  # a site whose stock ledger is still empty (rolled back below)
+    try:
+        with pytest.raises(OpeningEntryAccountError):
+            reco(4).insert()
+        first = reco(4, expense_account=OPENING).insert()
+        first.submit()
+        assert frappe.db.get_value("Stock Ledger Entry", {"voucher_no": first.name}, "actual_qty") == 4.0
+        later = reco(6).insert()  # the ledger has entries now: the default Stock Adjustment account is fine
+        assert later.expense_account == "Stock Adjustment - STC"
+        with pytest.raises(OpeningEntryAccountError):
+            reco(7, purpose="Opening Stock", expense_account="Stock Adjustment - STC").insert()
+    finally:
+        frappe.db.rollback()
 
 
 def test_stock_entry_receipt_and_transfer(frappe_site, company):

@@ -84,3 +84,18 @@ def test_realtime_capture(standin):
     frappe.publish_progress(50, title="Sync")
     events = [(e.event, e.room) for e in standin.realtime_events]
     assert ("sync_progress", "user:Administrator") in events and ("progress", "user:Administrator") in events
+
+
+def test_app_declares_its_own_before_tests_hook(standin):
+    """`bench run-tests --app wix_commerce_sync` runs only this app's before_tests (get_hooks(..., app_name=app)), so
+    the app must complete ERPNext's setup itself on a site without one; on a set-up site (a Company exists) the hook
+    does nothing and never imports ERPNext's setup code."""
+    from wix_commerce_sync import hooks
+
+    hook = frappe.get_attr(hooks.before_tests)
+    assert callable(hook)
+    assert frappe.db.a_row_exists("Company") or frappe.get_doc(
+        {"doctype": "Company", "company_name": "Hook Test Co", "abbr": "HTC", "default_currency": "USD",
+         "country": "United States"}).insert(ignore_permissions=True)
+    hook()  # would raise ImportError (no erpnext.setup.utils in the stand-in) if it tried to run the wizard
+    frappe.db.rollback()

@@ -227,7 +227,7 @@ def find_duplicate_customers(limit: int = 200) -> list[dict]:
     check_permission()
     from wix_commerce_sync.erpnext.adapter import find_duplicate_customers as find
 
-    return find(int(limit))
+    return find(frappe.utils.cint(limit) or 200)  # a request may send "" (frappe passes it through uncoerced)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -15,6 +15,7 @@ Rules kept everywhere:
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -182,6 +183,7 @@ class ErpNextAdapter:
         return codes
 
     def upsert_product(self, store: str, product: Product) -> list[ApplyResult]:
+        product = self._with_stored_attribute_spelling(product)
         defaults = self.defaults(store)
         codes = self.item_codes_for_product(store, product)
         docs = d.item_documents(product, defaults, codes)
@@ -200,6 +202,25 @@ class ErpNextAdapter:
                 ) or self._created_code(docs, variant)
                 self._upsert_item_mapping(store, code, product, variant)
         return results
+
+    @staticmethod
+    def _with_stored_attribute_spelling(product: Product) -> Product:
+        """A copy whose option values use the spelling ERPNext already stores ("red" -> "Red").
+
+        ERPNext refuses a second Item Attribute value that differs only in case, and a variant's value must
+        match the stored one exactly.
+        """
+        copied = copy.deepcopy(product)
+        for option in product.option_names:
+            if not frappe.db.exists("Item Attribute", option):
+                continue
+            stored = {v.lower(): v for v in frappe.get_all("Item Attribute Value", filters={"parent": option},
+                                                            pluck="attribute_value")}  # fmt: skip
+            for variant in copied.variants:
+                value = variant.options.get(option)
+                if value is not None and value.lower() in stored:
+                    variant.options[option] = stored[value.lower()]
+        return copied
 
     @staticmethod
     def _created_code(docs: list[dict], variant) -> str:
@@ -352,11 +373,25 @@ class ErpNextAdapter:
                          valuation_rate=_dec(current.valuation_rate) or _dec(item.valuation_rate),
                          standard_rate=_dec(item.standard_rate), price=_dec(price) if price else None)  # fmt: skip
         doc = d.stock_reconciliation_document([row], defaults)
+        if not frappe.db.sql("select name from `tabStock Ledger Entry` limit 1"):
+            # ERPNext treats a site's first stock entry as an opening entry: with the company's default difference
+            # account (Stock Adjustment, Profit and Loss) it raises OpeningEntryAccountError
+            # (StockReconciliation.validate_expense_account), so book that first one against Temporary Opening.
+            doc["expense_account"] = self._opening_account(defaults.company)
         with inbound_sync(), atomic("commerce_stock"):
             reco = frappe.get_doc(doc)
             reco.insert(ignore_permissions=True)
             reco.submit()
         return ApplyResult("Stock Reconciliation", reco.name, created=True)
+
+    @staticmethod
+    def _opening_account(company: str) -> str:
+        """The company's Temporary Opening account (standard chart: account_type "Temporary", a balance-sheet one)."""
+        account = frappe.db.get_value("Account", {"company": company, "account_type": "Temporary", "is_group": 0,
+                                                  "report_type": "Balance Sheet"}, "name")  # fmt: skip
+        if not account:
+            raise MappingError(f"company {company} has no Temporary Opening account for the first stock entry of the site")
+        return account
 
     # ================================================================ customers
 

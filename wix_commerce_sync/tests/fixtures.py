@@ -7,6 +7,7 @@ works where ERPNext's controllers name things ("Stores - SSC") and where they do
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import frappe
 from werkzeug.test import EnvironBuilder
@@ -20,6 +21,21 @@ from wix_commerce_sync.testing.fake_connector import FakeConnector
 
 WEBHOOK_SECRET = "whsec-Fz83kQ-never-log-me"  # noqa: S105 - test-only value
 ACCESS_TOKEN = "shpat_0b1e7c9d-never-log-me"  # noqa: S105 - test-only value
+
+
+def hold_background_jobs(test_class) -> mock.MagicMock:
+    """Capture ``frappe.enqueue`` for a whole test class (call from ``setUpClass``; undone by a class cleanup).
+
+    On a real bench the webhook endpoint and the doc_events enqueue RQ jobs after each commit, and the bench's
+    workers (``bench start``) would run them at once on the same test site: a second ``process_inbound`` racing
+    the one the test calls (its "synced" counts then flake), and connector calls from a worker process that has
+    none of the test's ``CONNECTOR_OVERRIDES`` (so towards the store's real URL). The tests run the work
+    themselves, in-process, the way a worker would.
+    """
+    patcher = mock.patch("frappe.enqueue")
+    held = patcher.start()
+    test_class.addClassCleanup(patcher.stop)
+    return held
 
 
 def make_store(basics: dict, name: str, **overrides) -> tuple[str, FakeConnector]:

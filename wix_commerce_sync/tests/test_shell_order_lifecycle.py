@@ -67,6 +67,7 @@ class LifecycleCase(FrappeTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        fx.hold_background_jobs(cls)  # no RQ worker of the bench may run this class's jobs behind its back
         frappe.set_user("Administrator")
         cls.basics = fx.ensure_basics()
         cls.store, cls.fake = fx.make_store(cls.basics, f"{cls.store_name} {frappe.generate_hash(length=6)}",

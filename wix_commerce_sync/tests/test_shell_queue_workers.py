@@ -20,6 +20,7 @@ class TestTwoWorkers(FrappeTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        fx.hold_background_jobs(cls)  # no RQ worker of the bench may run this class's jobs behind its back
         frappe.set_user("Administrator")
         cls.basics = fx.ensure_basics()
         cls.store, _ = fx.make_store(cls.basics, f"Commerce Workers Shop {frappe.generate_hash(length=6)}")
@@ -72,6 +73,7 @@ class TestClaimLease(FrappeTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        fx.hold_background_jobs(cls)  # no RQ worker of the bench may run this class's jobs behind its back
         frappe.set_user("Administrator")
         cls.basics = fx.ensure_basics()
         cls.store, _ = fx.make_store(cls.basics, f"Commerce Lease Shop {frappe.generate_hash(length=6)}")

@@ -62,6 +62,7 @@ class CommerceShellCase(FrappeTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        fx.hold_background_jobs(cls)  # no RQ worker of the bench may run this class's jobs behind its back
         frappe.set_user("Administrator")
         cls.basics = fx.ensure_basics()
         cls.store, cls.fake = fx.make_store(cls.basics, f"{cls.store_name} {frappe.generate_hash(length=6)}")
@@ -205,6 +206,22 @@ class TestCatalogueCustomersStock(CommerceShellCase):
         mapping = frappe.db.get_value("Commerce Item Mapping", {"variant_key": record_key(self.store, f"v2-{tag}")},
                                       ["item_code", "sku", "external_product_id"], as_dict=True)  # fmt: skip
         self.assertEqual((mapping.item_code, mapping.external_product_id), (f"TEE-{tag}-M-RED", f"p-{tag}"))
+
+    def test_option_values_take_the_spelling_erpnext_already_stores(self):
+        tag = frappe.generate_hash(length=5).upper()
+        attribute = f"Shade {tag}"
+        frappe.get_doc({"doctype": "Item Attribute", "attribute_name": attribute,
+                        "item_attribute_values": [{"attribute_value": "Red", "abbr": "RED"}]}).insert(ignore_permissions=True)  # fmt: skip
+        frappe.db.commit()
+        product = Product(external_id=f"p-{tag}", title=f"Cap {tag}", option_names=[attribute], updated_at=T0,
+                          variants=[Variant(f"v1-{tag}", f"CAP-{tag}-R", D("9.00"), options={attribute: "red"}),
+                                    Variant(f"v2-{tag}", f"CAP-{tag}-B", D("9.00"), options={attribute: "Blue"})])  # fmt: skip
+        self.deliver("products/create", product, f"evt-{tag}")
+        self.assertEqual(process_inbound(self.store)["synced"], 1)
+        values = [v.attribute_value for v in frappe.get_doc("Item Attribute", attribute).item_attribute_values]
+        self.assertEqual(sorted(values), ["Blue", "Red"])  # no second "red"
+        variant = frappe.get_doc("Item", f"CAP-{tag}-R")
+        self.assertEqual([(a.attribute, a.attribute_value) for a in variant.attributes], [(attribute, "Red")])
 
     def test_existing_item_is_linked_by_sku_not_duplicated(self):
         sku = fx.make_item(f"OLD-{frappe.generate_hash(length=5)}", "7.00")

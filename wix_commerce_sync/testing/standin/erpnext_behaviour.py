@@ -27,6 +27,10 @@ class InvalidItemAttributeValueError(frappe.ValidationError):
     """erpnext.controllers.item_variant.InvalidItemAttributeValueError"""
 
 
+class OpeningEntryAccountError(frappe.ValidationError):
+    """erpnext/stock/doctype/stock_reconciliation/stock_reconciliation.py"""
+
+
 class EmptyStockReconciliationItemsError(frappe.ValidationError):
     """erpnext.stock.doctype.stock_reconciliation.stock_reconciliation.EmptyStockReconciliationItemsError"""
 
@@ -193,6 +197,9 @@ class Company(Document):
         self._account("Creditors", payables, "Liability", bs, "Payable")
         duties = self._account("Duties and Taxes", current_liabilities, "Liability", bs, "Tax", is_group=1)
         self._account("VAT", duties, "Liability", bs, "Tax")
+        # standard chart: Application of Funds > Temporary Accounts > Temporary Opening (account_type Temporary)
+        temporary = self._account("Temporary Accounts", assets, "Asset", bs, "Temporary", is_group=1)
+        self._account("Temporary Opening", temporary, "Asset", bs, "Temporary")
         stock_liabilities = self._account("Stock Liabilities", current_liabilities, "Liability", bs, is_group=1)
         self._account("Stock Received But Not Billed", stock_liabilities, "Liability", bs, "Stock Received But Not Billed")
         direct_income = self._account("Direct Income", income, "Income", pl, is_group=1)
@@ -345,6 +352,14 @@ def update_bin(item_code, warehouse, *, actual=0.0, reserved=0.0, set_actual=Non
         {"actual_qty": new_actual, "reserved_qty": new_reserved, "projected_qty": projected, "valuation_rate": rate,
          "stock_value": flt(new_actual * rate, 2)},
     )
+    if voucher and (set_actual is not None or flt(actual)):
+        # a stock movement leaves a Stock Ledger Entry (kept, with is_cancelled, even when its voucher is cancelled):
+        # ERPNext's StockReconciliation.validate_expense_account asks whether any exists on the site
+        sle = frappe.get_doc({"doctype": "Stock Ledger Entry", "item_code": item_code, "warehouse": warehouse,
+                              "actual_qty": new_actual - flt(current.actual_qty), "qty_after_transaction": new_actual,
+                              "valuation_rate": rate, "voucher_no": voucher})
+        sle.flags.ignore_permissions = True
+        sle.insert()
 
 
 def get_bin_qty(item_code, warehouse) -> frappe._dict:
@@ -1120,8 +1135,27 @@ class StockReconciliation(Document):
     def validate(self):
         if not self.purpose:
             self.purpose = "Stock Reconciliation"
+        if not self.expense_account:
+            self.expense_account = frappe.db.get_value("Company", self.company, "stock_adjustment_account")
+        if not self.cost_center:
+            self.cost_center = frappe.db.get_value("Company", self.company, "cost_center")
         self.remove_items_with_no_change()
         self.validate_data()
+        self.validate_expense_account()
+
+    def validate_expense_account(self):
+        """ERPNext 15: the first stock entry of a site (no Stock Ledger Entry at all) or an Opening Stock purpose
+        is an opening entry; its difference account must not be a Profit and Loss account (the company's default,
+        Stock Adjustment, is one). Perpetual inventory is on by default for a new company."""
+        if not self.expense_account:
+            frappe.throw(_("Please enter Expense Account"))
+        elif self.purpose == "Opening Stock" or not frappe.db.sql("select name from `tabStock Ledger Entry` limit 1"):
+            if frappe.db.get_value("Account", self.expense_account, "report_type") == "Profit and Loss":
+                frappe.throw(
+                    _("Difference Account must be a Asset/Liability type account, since this Stock Reconciliation "
+                      "is an Opening Entry"),
+                    OpeningEntryAccountError,
+                )
 
     def remove_items_with_no_change(self):
         kept = []
