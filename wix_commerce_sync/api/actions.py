@@ -321,7 +321,7 @@ def dashboard_summary(store: str | None = None, hours: int = 24) -> dict:
     check_permission(store)
     from frappe.utils import add_to_date, now_datetime
 
-    since = add_to_date(now_datetime(), hours=-int(hours or 24))
+    since = add_to_date(now_datetime(), hours=-(frappe.utils.cint(hours) or 24))  # requests send strings
     filters: dict = {"creation": [">=", since]}
     if store:
         filters["store"] = store

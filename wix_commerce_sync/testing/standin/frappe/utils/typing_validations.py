@@ -84,17 +84,20 @@ def _coerce(annotation, value):
 
 
 def transform_parameter_types(func, args, kwargs):
+    # Real Frappe reads ``func.__annotations__`` as they are and skips an annotation that is a string or
+    # ForwardRef ("if the type is a ForwardRef or str, ignore it", frappe/utils/typing_validations.py, v15):
+    # in a module with ``from __future__ import annotations`` nothing is checked or converted, and a request's
+    # "10" reaches the function as a string. The stand-in does the same, so code that relies on conversion
+    # fails here as it would on a bench.
     signature = inspect.signature(func)
-    try:
-        hints = typing.get_type_hints(func)
-    except Exception:
-        hints = {}
+    hints = {name: hint for name, hint in getattr(func, "__annotations__", {}).items()
+             if not isinstance(hint, (str, typing.ForwardRef))}  # fmt: skip
     bound = signature.bind_partial(*args, **kwargs)
     for name, value in list(bound.arguments.items()):
         param = signature.parameters[name]
         if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
-        annotation = hints.get(name, param.annotation)
+        annotation = hints.get(name, inspect.Parameter.empty)
         if annotation is inspect.Parameter.empty:
             continue
         if value is None and param.default is None:
