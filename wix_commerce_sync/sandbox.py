@@ -239,7 +239,7 @@ class Sandbox:
         entry.submit()
         frappe.db.commit()
         self.work(kit, entities=["stock"])
-        self.say(f"{kit.store}: ERPNext received {RECEIPT_QTY} of {len(codes)} items; stock pushed")
+        self.say(f"{kit.store}: ERPNext received {RECEIPT_QTY} units of each of its {len(codes)} items; stock pushed")
 
     def place_orders(self, kit: Kit) -> None:
         skus = sorted(self._store_skus(kit))[: ORDERS + 1]
@@ -396,7 +396,11 @@ def run_scenario(data_dir: str | Path, *, platforms: tuple[str, ...] = PLATFORMS
                                                  if status == 503 and "webhooks" in path)  # fmt: skip
             report["problems"] = agreement_problems(report)
             reports.append(report)
-            say(f"{kit.store}: {'both sides agree' if not report['problems'] else 'DISAGREE: ' + '; '.join(report['problems'])}")
+            facts = (f"{len(report['erp_orders'])}/{len(report['store_orders'])} orders, {len(report['erp_skus'])} items, "
+                     f"{report['customers']} customers, {len(report['stock'])} stock levels, "
+                     f"{sum(report['fulfilments'].values())} fulfilment(s)")  # fmt: skip
+            verdict = "both sides agree" if not report["problems"] else "DISAGREE: " + "; ".join(report["problems"])
+            say(f"{kit.store}: {verdict} ({facts})")
         if serve_seconds:
             say(f"serving the dashboard for {serve_seconds:.0f} s at {sandbox.server.url}/commerce-sync-dashboard")
             time.sleep(serve_seconds)
@@ -412,6 +416,8 @@ def run_sandbox(*, data_dir: str = "sandbox-data", faults: bool = False, serve_s
         Path(report_file).write_text(json.dumps(reports, indent=1, default=str))
     bad = [r for r in reports if r["problems"]]
     print(f"sandbox: {len(reports) - len(bad)} of {len(reports)} stores agree with ERPNext")
+    if not serve_seconds:
+        print("(add --serve 600 to keep the dashboard up for 10 minutes after the sync)")
     return 1 if bad else 0
 
 
