@@ -57,10 +57,16 @@ def excerpt(value, secrets: list[str] | None = None) -> str | None:
 class FrappeSyncLogger:
     """Commerce Sync Log rows (secrets redacted) and once-per-job alerts to Commerce Sync Managers."""
 
-    def __init__(self, secrets: list[str] | None = None) -> None:
+    def __init__(self, secrets: list[str] | None = None, *, debug: bool | None = None) -> None:
         self.secrets = [s for s in (secrets or []) if s]
+        self.debug = (bool(frappe.db.get_single_value("Commerce Sync Settings", "debug_logging"))
+                      if debug is None else debug)  # fmt: skip
 
     def log(self, entry: LogEntry) -> None:
+        """Operations, failures and conflicts always; with Debug Logging on, also every Skipped record
+        (echoes, stale, unchanged, duplicates) and the redacted request/response excerpts."""
+        if entry.status == "Skipped" and not self.debug:
+            return
         frappe.get_doc({
             "doctype": LOG, "store": entry.store, "entity": entry.entity, "direction": entry.direction,
             "operation": (entry.operation or "")[:140], "status": entry.status, "records": entry.records,
@@ -68,8 +74,8 @@ class FrappeSyncLogger:
             "reference_doctype": entry.reference_doctype if entry.reference_name else None,
             "reference_name": entry.reference_name or None,
             "message": excerpt(entry.message, self.secrets),
-            "request_excerpt": excerpt(entry.request_excerpt, self.secrets),
-            "response_excerpt": excerpt(entry.response_excerpt, self.secrets),
+            "request_excerpt": excerpt(entry.request_excerpt, self.secrets) if self.debug else None,
+            "response_excerpt": excerpt(entry.response_excerpt, self.secrets) if self.debug else None,
         }).insert(ignore_permissions=True)  # fmt: skip
 
     def alert(self, store: str, job_name: str, message: str) -> None:
