@@ -44,7 +44,7 @@ def store_config(store_doc) -> StoreConfig:
         webhook_secret = store_doc.wix_public_key or webhook_secret
     elif platform is Platform.SHOPIFY and not webhook_secret:
         webhook_secret = credentials.get("client_secret")  # Shopify signs app webhooks with the app secret
-    options: dict = {}
+    options: dict = {"api_refund": bool(store_doc.refund_money_on_store)}  # WooCommerce: move money or only record
     locations = [row.location_id for row in store_doc.get("warehouse_mappings") or [] if row.location_id]
     if locations:
         options["location_id"] = locations[0]

@@ -217,3 +217,12 @@ def test_poll_failure_never_touches_other_due_jobs(world):
     statuses = {j.external_id: j.status for j in world.jobs.all()}
     assert statuses == {"waiting": q.QUEUED, "o1": q.FAILED}
     assert world.engine.run_inbound_jobs().succeeded == 1  # the waiting order still runs
+
+
+def test_rows_per_call_follow_the_platform_not_the_flush_threshold(world):
+    world.settings.batch_size = 100  # the store's "Outbound Batch Size": when to flush
+    for i in range(600):
+        world.engine.queue_outbound(OutboundChange("stock", f"S{i}@default", StockLevel(f"S{i}", Decimal(i))))
+    world.engine.flush_outbound(Entity.STOCK)
+    sizes = [len(rows) for method, rows in world.connector.pushes if method == "set_stock"]
+    assert sizes == [250, 250, 100]  # the fake connector declares 250 stock rows per call, like Shopify

@@ -430,7 +430,7 @@ class SyncEngine:
         if not force and not self.flush_due(entity):
             return stats
         while True:
-            batch = self.jobs.claim(self.worker, self.clock(), self.settings.batch_size, store=self.store,
+            batch = self.jobs.claim(self.worker, self.clock(), self.rows_per_call(entity), store=self.store,
                                     entity=entity.value, direction=q.OUTBOUND)  # fmt: skip
             if not batch:
                 return stats
@@ -439,6 +439,15 @@ class SyncEngine:
                 by_action[job.action].append(job)
             for action, jobs in by_action.items():
                 stats.add(self._push(entity, action, jobs))
+
+    def rows_per_call(self, entity: Entity) -> int:
+        """As many rows per API call as the platform's batch endpoint takes (Shopify stock: 250)."""
+        caps = self.connector.capabilities
+        declared = {
+            Entity.ITEMS: caps.product_batch_size, Entity.STOCK: caps.stock_batch_size,
+            Entity.CUSTOMERS: caps.customer_batch_size, Entity.ORDERS: caps.order_batch_size,
+        }[entity]  # fmt: skip
+        return declared or self.settings.batch_size
 
     def _push(self, entity: Entity, action: str, jobs: list[q.Job]) -> RunStats:
         stats = RunStats(processed=len(jobs))

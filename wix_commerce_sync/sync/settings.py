@@ -29,7 +29,7 @@ class StoreSettings:
     )
     conflict_winner: str = ConflictWinner.ERP
     max_retries: int = 5
-    batch_size: int = 100
+    batch_size: int = 100  # flush the outbox once this many rows wait (rows per call: the connector's batch size)
     flush_max_age: timedelta = timedelta(seconds=60)  # flush a part batch once its oldest row is this old
     poll_overlap: timedelta = timedelta(minutes=10)  # re-read this much before the cursor (clock skew, late commits)
     status_map: StatusMap | None = None
