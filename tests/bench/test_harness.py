@@ -37,3 +37,10 @@ def test_webhook_benchmark_runs_small():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["3", "3", "3"]
+
+
+def test_app_stock_benchmark_runs_small():
+    code = "from bench.bench_app_stock import run; r = run(products=20); print(r['items'], r['items_updated_on_store'], r['stock_api_calls'])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["40", "40", "1"]  # 40 items, all updated, in one inventorySetQuantities call

@@ -226,3 +226,11 @@ def test_rows_per_call_follow_the_platform_not_the_flush_threshold(world):
     world.engine.flush_outbound(Entity.STOCK)
     sizes = [len(rows) for method, rows in world.connector.pushes if method == "set_stock"]
     assert sizes == [250, 250, 100]  # the fake connector declares 250 stock rows per call, like Shopify
+
+
+def test_full_poll_imports_products_through_the_bulk_path(world):
+    calls = []
+    world.connector.import_products = lambda: calls.append("bulk") or iter([make_product()])
+    stats = world.engine.poll(Entity.ITEMS, full=True)
+    assert calls == ["bulk"] and stats.succeeded == 1
+    assert world.state.get_cursor("Fake Store", "items") == T0

@@ -325,21 +325,24 @@ class SyncEngine:
     # ================================================================ reconciliation
 
     def poll(self, entity: Entity, *, since: datetime | None = None, statuses: Sequence[str] | None = None,
-             limit: int | None = None) -> RunStats:  # fmt: skip
+             limit: int | None = None, full: bool = False) -> RunStats:  # fmt: skip
         """Read records changed since the cursor (minus an overlap window) and apply them.
 
-        A record that fails is queued as an inbound job, so the normal retry/backoff
-        path takes over. The cursor moves only over what was read.
+        ``full`` reads everything the store has (products through the platform's bulk export where it has
+        one). A record that fails is queued as an inbound job, so the normal retry/backoff path takes over.
+        The cursor moves only forward, over what was read.
         """
         stats = RunStats()
         if not self.settings.direction(entity).inbound:
             return stats
-        explicit = since is not None
+        explicit = since is not None or full
         cursor = self.state.get_cursor(self.store, entity.value)
-        if since is None and cursor is not None:
+        if since is None and cursor is not None and not full:
             since = cursor - self.settings.poll_overlap
         newest = cursor
-        for record in self._read(entity, since, statuses, limit):
+        records = self.connector.import_products() if full and entity is Entity.ITEMS else \
+            self._read(entity, since, statuses, limit)  # fmt: skip
+        for record in records:
             stats.processed += 1
             updated = getattr(record, "updated_at", None)
             try:

@@ -158,8 +158,8 @@ def full_sync_from_store(store: str, since: str | None = None) -> dict:
                                 doctype="Commerce Store", docname=store)  # fmt: skip
         if entity is Entity.ORDERS:
             total.add(engine.poll(entity, since=entity_since))
-        else:
-            total.add(engine.poll(entity, since=from_db("1970-01-01 00:00:00")))
+        else:  # everything the store has; products through the platform's bulk export where it has one
+            total.add(engine.poll(entity, full=True))
         frappe.db.commit()  # keep each finished entity
     frappe.publish_progress(100, title=f"Full sync of {store}", description="Done", doctype="Commerce Store", docname=store)
     return stats_dict(total)
