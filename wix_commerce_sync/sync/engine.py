@@ -340,8 +340,10 @@ class SyncEngine:
         if since is None and cursor is not None and not full:
             since = cursor - self.settings.poll_overlap
         newest = cursor
-        records = self.connector.import_products() if full and entity is Entity.ITEMS else \
-            self._read(entity, since, statuses, limit)  # fmt: skip
+        if full and entity is Entity.ITEMS:
+            records = self.connector.import_products()
+        else:
+            records = self._read(entity, since, statuses, limit)
         for record in records:
             stats.processed += 1
             updated = getattr(record, "updated_at", None)
