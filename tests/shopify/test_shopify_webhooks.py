@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from wix_commerce_sync.connectors.shopify.simulator import ShopifySimulator
 from wix_commerce_sync.connectors.signing import hmac_sha256_b64
 from wix_commerce_sync.sync.errors import ValidationError, WebhookVerificationError
 from wix_commerce_sync.sync.models import Entity, Order, StockLevel
+from wix_commerce_sync.testing.simulator import start_loopback_server, stop_loopback_server
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "shopify"
 SECRET = "sim-client-secret"
@@ -156,32 +156,24 @@ class Receiver:
         self.connector = connector
         self.events: list[Any] = []
         self.rejected = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = dict(self.headers.items())
-                try:
-                    receiver.connector.verify_webhook(body, headers)
-                    receiver.events.append(receiver.connector.parse_webhook(body, headers))
-                    self.send_response(200)
-                except WebhookVerificationError:
-                    receiver.rejected += 1
-                    self.send_response(401)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = start_loopback_server(self._serve)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/method/shopify_webhook"
 
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        headers = dict(handler.headers.items())
+        try:
+            self.connector.verify_webhook(body, headers)
+            self.events.append(self.connector.parse_webhook(body, headers))
+            handler.send_response(200)
+        except WebhookVerificationError:
+            self.rejected += 1
+            handler.send_response(401)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop_loopback_server(self.server)
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from wix_commerce_sync.connectors.wix.connector import WixConnector
 from wix_commerce_sync.connectors.wix.simulator import WixSimulator
 from wix_commerce_sync.sync.errors import WebhookVerificationError
 from wix_commerce_sync.sync.models import Entity, Order, OrderStatus, Product, StockLevel
+from wix_commerce_sync.testing.simulator import start_loopback_server, stop_loopback_server
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "wix"
 
@@ -221,35 +221,27 @@ class Receiver:
     def __init__(self, connector: WixConnector, fail_first: int = 0) -> None:
         self.connector, self.fail_first = connector, fail_first
         self.events: list[Any] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status = 200
-                try:
-                    receiver.connector.verify_webhook(body, dict(self.headers))
-                    if receiver.fail_first > 0:
-                        receiver.fail_first -= 1
-                        status = 500
-                    else:
-                        receiver.events.append(receiver.connector.parse_webhook(body, dict(self.headers)))
-                except WebhookVerificationError:
-                    status = 401
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = start_loopback_server(self._serve)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/wix/webhook"
 
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        status = 200
+        try:
+            self.connector.verify_webhook(body, dict(handler.headers))
+            if self.fail_first > 0:
+                self.fail_first -= 1
+                status = 500
+            else:
+                self.events.append(self.connector.parse_webhook(body, dict(handler.headers)))
+        except WebhookVerificationError:
+            status = 401
+        handler.send_response(status)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop_loopback_server(self.server)
 
 
 def test_delivery_duplicates_reverse_and_retries(site: tuple[WixSimulator, WixConnector]) -> None:

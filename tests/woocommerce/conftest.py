@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 
 from wix_commerce_sync.connectors.woocommerce.connector import WooCommerceConnector
 from wix_commerce_sync.connectors.woocommerce.simulator import WooCommerceSimulator
+from wix_commerce_sync.testing.simulator import start_loopback_server, stop_loopback_server
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "woocommerce"
 FAST = {"max_attempts": 3, "backoff_initial": 0.01, "backoff_max": 0.05, "timeout": (2.0, 2.0)}
@@ -62,22 +62,14 @@ class Receiver:
     def __init__(self) -> None:
         self.deliveries: list[tuple[dict[str, str], bytes]] = []
         self.status = 200
-        receiver = self
+        self.server = start_loopback_server(self._serve)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.deliveries.append(({k: v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        self.deliveries.append(({k: v for k, v in handler.headers.items()}, body))
+        handler.send_response(self.status)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
 
     @property
     def url(self) -> str:
@@ -85,8 +77,7 @@ class Receiver:
         return f"http://{host}:{port}/webhooks/woocommerce/store-1"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop_loopback_server(self.server)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -86,36 +87,15 @@ class SimulatorServer:
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str]] = []  # (method, path) log, for call counting
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # lifecycle --------------------------------------------------------------
     def start(self) -> str:
-        simulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # quiet
-                pass
-
-            def _handle(self) -> None:
-                simulator._serve(self)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815 - http.server API
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        # a short poll interval: stop() returns at once instead of after the default 0.5 s
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=self.name, daemon=True)  # fmt: skip
-        self._thread.start()
+        self._server = start_loopback_server(self._serve, name=self.name)
         return self.base_url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        stop_loopback_server(self._server)
+        self._server = None
 
     def __enter__(self) -> SimulatorServer:
         self.start()
@@ -197,6 +177,34 @@ class SimulatorServer:
 
     def route(self, request: SimRequest) -> SimResponse:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def start_loopback_server(serve: Callable[[BaseHTTPRequestHandler], None], *, port: int = 0,
+                          name: str = "loopback-server") -> ThreadingHTTPServer:
+    """A threaded HTTP/1.1 server on 127.0.0.1 handing every request to ``serve(handler)``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:  # quiet
+            pass
+
+        def _handle(self) -> None:
+            serve(self)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815 - http.server API
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    # a short poll interval: stop returns at once instead of after the default 0.5 s
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True).start()
+    return server
+
+
+def stop_loopback_server(server: ThreadingHTTPServer | None) -> None:
+    if server is not None:
+        server.shutdown()
+        server.server_close()
 
 
 def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float = 5.0) -> int:

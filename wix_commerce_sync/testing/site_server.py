@@ -7,12 +7,13 @@ as Guest; every other method runs as Administrator (the sandbox is local and sin
 
 from __future__ import annotations
 
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from wix_commerce_sync.testing.simulator import start_loopback_server, stop_loopback_server
 
 WEBHOOK_PREFIX = "wix_commerce_sync.api.webhooks."
 PAGE = Path(__file__).resolve().parents[1] / "www" / "commerce-sync-dashboard.html"
@@ -38,30 +39,12 @@ class SiteServer:
         return f"http://{host}:{port}"
 
     def start(self) -> str:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _handle(self) -> None:
-                server._serve(self)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - http.server API
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="site-server",
-                         daemon=True).start()  # fmt: skip
+        self._server = start_loopback_server(self._serve, port=self.port, name="site-server")
         return self.url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        stop_loopback_server(self._server)
+        self._server = None
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         import frappe

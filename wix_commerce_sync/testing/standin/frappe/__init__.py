@@ -579,13 +579,9 @@ def bold(text) -> str:
 
 
 def as_unicode(text, encoding: str = "utf-8") -> str:
-    if isinstance(text, str):
-        return text
-    if text is None:
-        return ""
-    if isinstance(text, bytes):
-        return str(text, encoding)
-    return str(text)
+    from frappe.utils import cstr  # same conversion, as in real Frappe
+
+    return cstr(text, encoding)
 
 
 safe_decode = as_unicode
