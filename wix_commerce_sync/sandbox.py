@@ -302,9 +302,12 @@ class Sandbox:
             if so:
                 grand = Decimal(str(frappe.db.get_value("Sales Order", so, "grand_total")))
                 totals.append({"order": external, "store_total": str(_order_total(order)), "erp_total": str(grand)})
+        # counted from the Sales Orders themselves, not from the (unique) mapping rows: a second order would show
         sales_orders_per_order = {
-            ext: frappe.db.count("Sales Order", {"po_no": ["like", "%"], "name": ["in", names]}) for ext, names in by_order.items()
-        }
+            ext: frappe.db.count("Sales Order", {"commerce_store": kit.store, "commerce_order_id": ext,
+                                                 "docstatus": ["<", 2]})
+            for ext in store_orders
+        }  # fmt: skip
         stock = {}
         for code, sku in frappe.get_all("Commerce Item Mapping", filters={"store": kit.store},
                                         fields=["item_code", "sku"], as_list=True):  # fmt: skip
