@@ -50,3 +50,13 @@ def test_core_imports_with_frappe_blocked():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) >= 10
+
+
+def test_deleted_record_survives_the_job_payload() -> None:
+    from datetime import datetime, timezone
+
+    from wix_commerce_sync.sync.models import DeletedRecord, Entity
+    from wix_commerce_sync.sync.serialize import dumps, loads
+
+    record = DeletedRecord(Entity.CUSTOMERS, "42", datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc))
+    assert loads(dumps(record)) == record

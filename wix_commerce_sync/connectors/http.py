@@ -31,6 +31,7 @@ from tenacity import (
 from tenacity import Retrying as _Retrying
 
 from wix_commerce_sync.sync.errors import (
+    AmbiguousWriteError,
     AuthError,
     ConfigurationError,
     NotFoundError,
@@ -41,6 +42,8 @@ from wix_commerce_sync.sync.errors import (
 )
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+# Methods whose repetition leaves the store as one send would (RFC 9110 9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 REDACTED = "***"
 _SECRET_KEYS = re.compile(
     r"(token|secret|password|authorization|api[_-]?key|consumer_key|consumer_secret|signature|hmac|client_secret)",
@@ -236,14 +239,26 @@ class HttpClient:
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
 
-    def request(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> requests.Response:
-        """Send with retries; return the successful response or raise a SyncError."""
+    def request(self, method: str, path: str, *, retry: bool = True, idempotent: bool | None = None,
+                **kwargs: Any) -> requests.Response:  # fmt: skip
+        """Send with retries; return the successful response or raise a SyncError.
+
+        ``idempotent`` says whether sending the request twice is harmless; it defaults to
+        the method's own semantics (POST and PATCH are not). A non-idempotent request is
+        retried only when the failure proves the store never processed it (a refused
+        connection, a connect timeout, 429); any other failure raises AmbiguousWriteError
+        at once, so the caller looks for what the lost attempt made before creating again.
+        """
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
+        if not idempotent:
+            kwargs["_ambiguous_is_final"] = True
         retrying = _Retrying(
             stop=stop_after_attempt(self.max_attempts if retry else 1),
             wait=_wait_with_retry_after(
                 wait_random_exponential(multiplier=self.backoff_initial, max=self.backoff_max), self.backoff_max
             ),
-            retry=retry_if_exception(lambda e: isinstance(e, SyncError) and e.retryable),
+            retry=retry_if_exception(_retry_in_place),
             reraise=True,
             before_sleep=self._count_retry,
         )
@@ -253,6 +268,7 @@ class HttpClient:
         self.stats.retries += 1
 
     def _send_once(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        ambiguous_is_final = kwargs.pop("_ambiguous_is_final", False)
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
         kwargs.setdefault("timeout", self.timeout)
@@ -260,14 +276,19 @@ class HttpClient:
         started = time.perf_counter()
         try:
             response = self.session.request(method, url, **kwargs)
-        except requests.Timeout as exc:
-            raise TransientError(f"{method} {self._safe(url)} timed out") from exc
-        except requests.ConnectionError as exc:
-            raise TransientError(f"{method} {self._safe(url)} failed: connection error") from exc
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            error: SyncError = TransientError(f"{method} {self._safe(url)} {_network_failure(exc)}")
+            if ambiguous_is_final and not _never_sent(exc):
+                error = _ambiguous(error)
+            raise error from exc
         finally:
             self.stats.record(time.perf_counter() - started)
         error = self.classify(response, method, url)
         if error is not None:
+            if ambiguous_is_final and error.retryable and not isinstance(error, RateLimitedError):
+                error = _ambiguous(error)
+            elif ambiguous_is_final and isinstance(error, RateLimitedError) and response.status_code != 429:
+                error = _ambiguous(error)  # a 503 may come from a proxy after the store committed
             raise error
         return response
 
@@ -309,6 +330,32 @@ class HttpClient:
 
     def post_json(self, path: str, payload: Any, **kwargs: Any) -> Any:
         return self.request("POST", path, json=payload, **kwargs).json()
+
+
+def _retry_in_place(exc: BaseException) -> bool:
+    return isinstance(exc, SyncError) and exc.retryable and not isinstance(exc, AmbiguousWriteError)
+
+
+def _network_failure(exc: Exception) -> str:
+    return "timed out" if isinstance(exc, requests.Timeout) else "failed: connection error"
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when the request provably never reached the server (so repeating it is safe)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        text = repr(exc.args[0] if exc.args else exc)
+        return "NewConnectionError" in text or "Connection refused" in text or "NameResolutionError" in text
+    return False
+
+
+def _ambiguous(error: SyncError) -> AmbiguousWriteError:
+    return AmbiguousWriteError(
+        f"{error.message}; the store may have applied it, so it is not re-sent blindly",
+        status=error.status,
+        details=error.details,
+    )
 
 
 def _json_or_none(response: requests.Response) -> Any:

@@ -40,6 +40,16 @@ class TransientError(SyncError):
     retryable = True
 
 
+class AmbiguousWriteError(TransientError):
+    """A non-idempotent write (a create) whose outcome is unknown: the request may have
+    reached the store and been committed (timeout, reset after sending, 5xx).
+
+    It is never re-sent blindly. The job is retried later, and the connector must first
+    look for what the lost attempt may have made (a marker it writes: a meta field with
+    the job key, a tag, an idempotency key the platform honours) before creating again.
+    """
+
+
 class NotFoundError(SyncError):
     """The record does not exist on the other side (404)."""
 

@@ -312,6 +312,15 @@ class Refund:
 
 
 @dataclass
+class DeletedRecord:
+    """A store record deleted (or trashed) on the store: the webhook carries only its id."""
+
+    entity: Entity
+    external_id: str
+    deleted_at: datetime | None = None
+
+
+@dataclass
 class Fulfilment:
     order_id: str
     lines: list[tuple[str, Decimal]] = field(default_factory=list)  # (line external id or sku, qty); empty = all

@@ -36,6 +36,7 @@ RECORD_TYPES: dict[str, type] = {
         models.Refund,
         models.Fulfilment,
         models.OrderStatusUpdate,
+        models.DeletedRecord,
     )
 }
 

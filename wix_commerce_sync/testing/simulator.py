@@ -7,7 +7,10 @@ same way for every platform, so client tests exercise real sockets:
 - ``latency``: seconds added to every answer;
 - ``fail_next(n, status)``: the next n requests answer ``status`` (5xx, 429, 403...);
 - ``timeout_next(n, seconds)``: the next n requests stall before answering;
-- ``reset_next(n)``: the next n connections are closed without an answer.
+- ``reset_next(n)``: the next n connections are closed without an answer;
+- ``lose_answer_next(n, status=None)``: the next n requests are carried out (the
+  store commits), then the connection is reset, or answered ``status`` (e.g. 500):
+  the client cannot know its write landed.
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ class Faults:
 
     def reset_next(self, n: int) -> None:
         self.queue.extend([("reset",)] * n)
+
+    def lose_answer_next(self, n: int, status: int | None = None) -> None:
+        self.queue.extend([("commit_then_lose", status)] * n)
 
     def clear(self) -> None:
         self.latency = 0.0
@@ -140,6 +146,9 @@ class SimulatorServer:
             if kind == "reset":
                 self._reset(handler)
                 return
+            if kind == "commit_then_lose":
+                self._commit_then_lose(handler, request, fault[1])
+                return
             if kind == "stall":
                 time.sleep(fault[1])
             elif kind == "status":
@@ -165,6 +174,16 @@ class SimulatorServer:
             handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _commit_then_lose(self, handler: BaseHTTPRequestHandler, request: SimRequest, status: int | None) -> None:
+        try:
+            self.route(request)
+        except Exception:  # noqa: BLE001 - the answer is lost either way
+            pass
+        if status is None:
+            self._reset(handler)
+        else:
+            self._send(handler, SimResponse(status, {"errors": "simulated fault after commit"}))
 
     @staticmethod
     def _reset(handler: BaseHTTPRequestHandler) -> None:

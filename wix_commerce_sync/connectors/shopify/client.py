@@ -165,6 +165,7 @@ class ShopifyGraphQL:
                 "client_secret": self.credentials["client_secret"],
             },
             headers={"Content-Type": "application/x-www-form-urlencoded"},
+            idempotent=True,  # a second token grant is harmless
         )
         body = response.json()
         token = body.get("access_token")
@@ -256,6 +257,7 @@ class ShopifyGraphQL:
             self.endpoint,
             data=json.dumps({"query": query, "variables": variables}),
             headers={"X-Shopify-Access-Token": self.token()},
+            idempotent=True,  # TODO(issue 11): only queries and keyed/absolute mutations
         )
 
     @staticmethod

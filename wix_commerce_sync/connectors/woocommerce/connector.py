@@ -212,11 +212,13 @@ class WooCommerceConnector(Connector):
     def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None) -> requests.Response:
         """One API call (with the HTTP layer's retries), switching to query auth once if the header is dropped."""
         try:
-            return self.http.request(method, path, params=self._params(params), json=json_body)
+            return self.http.request(method, path, params=self._params(params), json=json_body,
+                                     idempotent=True)  # TODO(issue 11): creates are not idempotent
         except AuthError as exc:
             if self.auth_mode == "basic" and not self._auth_switched and self._header_dropped(exc):
                 self._use_query_auth()
-                return self.http.request(method, path, params=self._params(params), json=json_body)
+                return self.http.request(method, path, params=self._params(params), json=json_body,
+                                     idempotent=True)  # TODO(issue 11): creates are not idempotent
             raise
 
     def _params(self, params: dict[str, Any] | None) -> dict[str, Any]:

@@ -1,0 +1,85 @@
+"""Both ways: when an ERPNext record last changed, and the ids a store gave a record the app pushed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import frappe
+
+from wix_commerce_sync.erpnext.common import (
+    CUSTOMER_MAP,
+    ITEM_MAP,
+    ORDER_MAP,
+    AdapterBase,
+    inbound_sync,
+)
+from wix_commerce_sync.persistence.times import from_db
+from wix_commerce_sync.sync.keys import record_key
+from wix_commerce_sync.sync.models import (
+    Customer,
+    Fulfilment,
+    Order,
+    Product,
+    StockLevel,
+    WriteResult,
+)
+
+
+class LinksMixin(AdapterBase):
+    def record_modified_at(self, store: str, entity: str, external_id: str) -> datetime | None:
+        if entity == "items":
+            code = frappe.db.get_value(ITEM_MAP, {"store": store, "external_product_id": external_id}, "item_code") or \
+                frappe.db.get_value(ITEM_MAP, {"variant_key": record_key(store, external_id)}, "item_code")  # fmt: skip
+            if not code:
+                return None
+            template = frappe.db.get_value("Item", code, "variant_of") or code
+            modified = [frappe.db.get_value("Item", template, "modified")]
+            modified += [frappe.db.get_value("Item Price", {"item_code": code}, "modified")]
+            stamps = [from_db(m) for m in modified if m]
+            return max(stamps) if stamps else None
+        if entity == "customers":
+            name = frappe.db.get_value(CUSTOMER_MAP, {"customer_key": record_key(store, external_id)}, "customer")
+            return from_db(frappe.db.get_value("Customer", name, "modified")) if name else None
+        if entity == "orders":
+            so = self.find_order(store, external_id)
+            return from_db(frappe.db.get_value("Sales Order", so, "modified")) if so else None
+        return None
+
+    def link_pushed(self, store: str, entity: str, key: str, record: object, result: WriteResult) -> None:
+        """Store the ids a store gave a record we pushed (mapping rows), outside any user save."""
+        with inbound_sync():
+            if entity == "items" and isinstance(record, Product):
+                variant_ids = (result.data or {}).get("variant_ids") or {}
+                for variant in record.variants:
+                    code = self.item_for(store, variant_id=variant.external_id, sku=variant.sku) or variant.sku
+                    if not code or not frappe.db.exists("Item", code):
+                        continue
+                    product = Product(**{**vars(record), "external_id": result.external_id or record.external_id})
+                    v_id = variant_ids.get(variant.sku or "") or variant.external_id
+                    self._upsert_item_mapping(store, code, product, type(variant)(**{**vars(variant), "external_id": v_id}))
+            elif entity == "stock" and isinstance(record, StockLevel):
+                code = self.item_for(store, variant_id=record.variant_id, sku=record.sku, inventory_item_id=record.inventory_item_id)
+                name = frappe.db.get_value(ITEM_MAP, {"item_key": record_key(store, code)}, "name") if code else None
+                if name:
+                    mapping = frappe.get_doc(ITEM_MAP, name)
+                    row = next((r for r in mapping.location_stock if (r.location_id or None) == record.location_id), None)
+                    row = row or mapping.append("location_stock", {"location_id": record.location_id})
+                    row.last_pushed_qty = float(record.quantity)
+                    row.pushed_at = frappe.utils.now_datetime()
+                    mapping.save(ignore_permissions=True)
+            elif entity == "customers" and isinstance(record, Customer) and result.external_id:
+                if frappe.db.exists("Customer", key):
+                    self._upsert_customer_mapping(store, key, Customer(**{**vars(record), "external_id": result.external_id}))
+            elif entity == "orders" and result.external_id and isinstance(record, Order) and frappe.db.exists("Sales Order", key):
+                if not self._mapping(store, result.external_id):
+                    frappe.get_doc({"doctype": ORDER_MAP, "store": store, "external_order_id": result.external_id,
+                                    "order_number": (result.data or {}).get("number"), "sales_order": key,
+                                    "store_total": float(record.total), "currency": record.currency,
+                                    "last_synced_at": frappe.utils.now_datetime()}).insert(ignore_permissions=True)  # fmt: skip
+            elif entity == "orders" and isinstance(record, Fulfilment):
+                mapping = self._mapping(store, record.order_id)
+                if mapping:
+                    done = [x for x in (mapping.pushed_fulfilments or "").split("\n") if x]
+                    if key not in done:
+                        mapping.pushed_fulfilments = "\n".join([*done, key])
+                        mapping.save(ignore_permissions=True)
