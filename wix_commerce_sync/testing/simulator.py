@@ -178,7 +178,7 @@ class SimulatorServer:
     def _commit_then_lose(self, handler: BaseHTTPRequestHandler, request: SimRequest, status: int | None) -> None:
         try:
             self.route(request)
-        except Exception:  # noqa: BLE001 - the answer is lost either way
+        except Exception:  # noqa: S110 - the answer is lost either way
             pass
         if status is None:
             self._reset(handler)
