@@ -12,6 +12,7 @@ from urllib.parse import quote
 import frappe
 from frappe import _
 
+from wix_commerce_sync.persistence.aggregates import log_totals_by_status, status_counts
 from wix_commerce_sync.sync.models import Entity, Platform
 
 ROLES = {"System Manager", "Commerce Sync Manager"}
@@ -193,9 +194,8 @@ def sync_status(store: str) -> dict:
     entities = {}
     for entity, cursor, last in (("items", "products_cursor", "last_product_run"), ("orders", "orders_cursor", "last_order_run"),
                                  ("customers", "customers_cursor", "last_customer_run"), ("stock", "stock_cursor", "last_stock_run")):  # fmt: skip
-        rows = frappe.get_all(JOB, filters={"store": store, "entity": entity}, fields=["status", "count(name) as n"], group_by="status")
         entities[entity] = {"direction": doc.get(f"{entity}_direction"), "cursor": str(doc.get(cursor) or ""),
-                            "last_run": str(doc.get(last) or ""), "jobs": {r.status: int(r.n) for r in rows}}  # fmt: skip
+                            "last_run": str(doc.get(last) or ""), "jobs": status_counts(JOB, store=store, entity=entity)}  # fmt: skip
     entities["items"]["mapped"] = frappe.db.count("Commerce Item Mapping", {"store": store})
     entities["customers"]["mapped"] = frappe.db.count("Commerce Customer Mapping", {"store": store})
     entities["orders"]["mapped"] = frappe.db.count("Commerce Order Mapping", {"store": store})
@@ -322,11 +322,7 @@ def dashboard_summary(store: str | None = None, hours: int = 24) -> dict:
     from frappe.utils import add_to_date, now_datetime
 
     since = add_to_date(now_datetime(), hours=-(frappe.utils.cint(hours) or 24))  # requests send strings
-    filters: dict = {"creation": [">=", since]}
-    if store:
-        filters["store"] = store
-    rows = frappe.get_all("Commerce Sync Log", filters=filters, fields=["status", "count(name) as n", "sum(records) as records",
-                                                                        "avg(duration_ms) as avg_ms"], group_by="status")  # fmt: skip
+    rows = log_totals_by_status(since, store)
     by_status = {r.status: int(r.n) for r in rows}
     total = sum(by_status.values())
     ok = by_status.get("Success", 0)

@@ -126,9 +126,9 @@ class FrappeJobStore:
         return count
 
     def counts(self, store: str | None = None) -> dict[str, int]:
-        filters = {"store": store} if store else {}
-        rows = frappe.get_all(JOB, filters=filters, fields=["status", "count(name) as n"], group_by="status")
-        return {r.status: int(r.n) for r in rows}
+        from wix_commerce_sync.persistence.aggregates import status_counts
+
+        return status_counts(JOB, store=store)
 
     def queued_count(self, store: str, entity: str, direction: str) -> int:
         return frappe.db.count(JOB, {"store": store, "entity": entity, "direction": direction, "status": q.QUEUED})

@@ -32,7 +32,12 @@ from frappe.exceptions import (
     ValidationError,
 )
 
-__version__ = "15.44.2-standin"
+# The Frappe major version the stand-in speaks (15 or 16): WCS_FRAPPE_VERSION, or frappe.standin.frappe_version(...).
+STANDIN_VERSIONS = {15: "15.44.2-standin", 16: "16.10.7-standin"}
+_major_setting = os.environ.get("WCS_FRAPPE_VERSION", "15").strip() or "15"
+if not _major_setting.isdigit() or int(_major_setting) not in STANDIN_VERSIONS:
+    raise ImportError(f"WCS_FRAPPE_VERSION={_major_setting!r}: the stand-in speaks Frappe {sorted(STANDIN_VERSIONS)}")
+STANDIN_MAJOR_AT_IMPORT = int(_major_setting)
 __title__ = "Frappe Framework (wix_commerce_sync stand-in)"
 STANDARD_USERS = ("Guest", "Administrator")
 UNSAFE_HTTP_METHODS = ("POST", "PUT", "DELETE", "PATCH")
@@ -113,10 +118,14 @@ def __getattr__(name: str):
             if attr == "session":
                 return _dict(user="Guest")
             return None
+    if name == "__version__":
+        from frappe import standin
+
+        return STANDIN_VERSIONS[standin.frappe_version()]
     if name == "qb":
-        raise StandinStrictError(
-            "frappe.qb (pypika query builder) is not provided by the stand-in; use frappe.db.get_all/get_value/sql"
-        )
+        from frappe.query_builder import get_query_builder
+
+        return get_query_builder()
     raise AttributeError(f"module 'frappe' has no attribute '{name}'")
 
 

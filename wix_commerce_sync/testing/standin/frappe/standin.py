@@ -9,6 +9,7 @@ Public API (see README.md):
     realtime_events (list);  emails (list);  deferred_inserts (list);  reset_captures()
     register_test_app(module_name);  set_extra_hooks(dict) / hooks(**overrides) context manager
     installed_apps();  sync_doctype(doctype);  create_tables()
+    frappe_version() -> 15 | 16;  frappe_version(16) context manager (the Frappe major the stand-in speaks)
 """
 
 from __future__ import annotations
@@ -39,6 +40,35 @@ _jobs: list[Job] = []
 realtime_events: list = []
 emails: list = []
 deferred_inserts: list = []
+
+
+# --------------------------------------------------------------------------------------------------
+# which Frappe the stand-in speaks
+# --------------------------------------------------------------------------------------------------
+_version: dict[str, int] = {"major": frappe.STANDIN_MAJOR_AT_IMPORT}
+
+
+class _VersionSwitch(contextlib.AbstractContextManager):
+    def __init__(self, previous: int):
+        self.previous = previous
+
+    def __exit__(self, *exc) -> None:
+        _version["major"] = self.previous
+
+
+def frappe_version(major: int | None = None):
+    """The Frappe major version (15 or 16) the stand-in speaks; ``frappe_version(16)`` switches for a ``with`` block.
+
+    Chosen at import by ``WCS_FRAPPE_VERSION`` (default 15). Import-time surfaces (``frappe.tests`` classes) follow
+    the import-time setting only: run a whole suite per version (``python -m wix_commerce_sync.testing.bench_tests``).
+    """
+    if major is None:
+        return _version["major"]
+    if major not in frappe.STANDIN_VERSIONS:
+        raise StandinStrictError(f"the stand-in speaks Frappe {sorted(frappe.STANDIN_VERSIONS)}, not {major}")
+    switch = _VersionSwitch(_version["major"])
+    _version["major"] = major
+    return switch
 
 
 # --------------------------------------------------------------------------------------------------

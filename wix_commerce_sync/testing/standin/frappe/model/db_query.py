@@ -18,6 +18,9 @@ _CHILD_FIELD = re.compile(r"^`?(?P<tablefield>[A-Za-z_][A-Za-z0-9_]*)`?\.`?(?P<f
 _AGGREGATE = re.compile(
     r"^(?P<func>count|sum|max|min|avg)\(\s*(?P<distinct>distinct\s+)?(?P<arg>\*|[^()]+?)\s*\)$", re.I
 )
+# frappe v16 frappe/database/query.py: a SELECT field string that calls a function is refused (FUNCTION_CALL_PATTERN)
+_FUNCTION_CALL = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*\(")
+_DICT_FUNCTIONS = {"COUNT", "SUM", "AVG", "MAX", "MIN"}
 _ALIAS = re.compile(r"^(?P<expr>.+?)\s+as\s+`?(?P<alias>[A-Za-z_][A-Za-z0-9_]*)`?$", re.I)
 _ORDER_PART = re.compile(r"^(?P<expr>.+?)(\s+(?P<dir>asc|desc))?$", re.I)
 _OPERATORS = {
@@ -82,7 +85,39 @@ class DatabaseQuery:
             )
         return f"`tab{child_doctype}`.`{field}`" if field != "*" else f"`tab{child_doctype}`.*"
 
-    def _field_sql(self, field: str) -> str:
+    def _dict_field_sql(self, field: dict) -> str:
+        """v16's aggregate syntax: ``{"COUNT": "name", "as": "n"}`` (frappe v16 database/query.py FUNCTION_MAPPING)."""
+        from frappe import standin
+
+        if standin.frappe_version() < 16:
+            raise StandinStrictError(
+                f"Frappe v15 get_all/get_list has no dict field syntax ({field!r}): use 'count(name) as n' strings, "
+                "or frappe.qb with frappe.query_builder.functions (works on v15 and v16)"
+            )
+        alias = field.get("as")
+        functions = [key for key in field if key != "as"]
+        if len(functions) != 1 or functions[0].upper() not in _DICT_FUNCTIONS:
+            raise StandinStrictError(f"Unsupported dict field for the stand-in: {field!r} (one of {sorted(_DICT_FUNCTIONS)})")
+        func = functions[0]
+        arg = field[func]
+        if not isinstance(arg, str):
+            raise StandinStrictError(f"Unsupported argument in dict field {field!r}: the stand-in takes a field name or '*'")
+        arg_sql = "*" if arg.strip() == "*" else self._resolve_column(arg)
+        sql = f"{func.lower()}({arg_sql})"
+        if alias:
+            self.aliases.add(alias)
+            return f"{sql} as `{alias}`"
+        return sql
+
+    def _field_sql(self, field: str | dict) -> str:
+        from frappe import standin
+
+        if isinstance(field, dict):
+            return self._dict_field_sql(field)
+        if standin.frappe_version() >= 16 and _FUNCTION_CALL.match(field):
+            frappe.throw(
+                f"SQL functions are not allowed as strings in SELECT: {field}. Use dict syntax like {{'COUNT': '*'}} instead."
+            )
         field = field.strip()
         if field == "*":
             return f"{self.table}.*"
