@@ -373,9 +373,13 @@ def connection(site: Site, user: str = "Administrator"):
         frappe.destroy()
 
 
-def new_site(path, *, apps: list[str] | None = None, busy_timeout: float = 20.0) -> Site:
+def new_site(path, *, apps: list[str] | None = None, busy_timeout: float = 20.0, setup_wizard: bool = True) -> Site:
     """Create a site folder ``path`` (its name is the site name) with a SQLite DB for every known DocType,
-    install the app (Module Def, DocType rows, after_install hook) and the fixtures a fresh ERPNext site has."""
+    install the app (Module Def, DocType rows, after_install hook) and the fixtures a fresh ERPNext site has.
+
+    ``setup_wizard=False``: a site as ``bench new-site`` + ``install-app`` leave it for ``bench run-tests``:
+    ERPNext's setup wizard has not run (no Warehouse Type "Transit", no root groups, ...) until a
+    ``before_tests`` hook runs ``erpnext.setup.utils.before_tests``."""
     from cryptography.fernet import Fernet
 
     path = Path(path)
@@ -393,9 +397,9 @@ def new_site(path, *, apps: list[str] | None = None, busy_timeout: float = 20.0)
         site.connect()
         frappe.local.flags.in_install = APP_NAME
         create_tables()
-        from site_fixtures import install_fixtures
+        from site_fixtures import install_base_fixtures, install_fixtures
 
-        install_fixtures()
+        install_fixtures() if setup_wizard else install_base_fixtures()
         frappe.db.commit()
         _install_app(APP_NAME)
         frappe.local.flags.in_install = False

@@ -1,6 +1,14 @@
-"""frappe.tests: IntegrationTestCase / UnitTestCase (v16 names) as aliases of FrappeTestCase."""
+"""frappe.tests: what the stand-in's Frappe version exports.
 
-from frappe.tests.utils import FrappeTestCase, change_settings, patch_hooks  # noqa: F401
+v16 (frappe ``version-16`` ``frappe/tests/__init__.py``): ``IntegrationTestCase``, ``UnitTestCase``,
+``MockedRequestTestCase``, ``change_settings``, ``patch_hooks``. v15 exports none of these (its test base class is
+``frappe.tests.utils.FrappeTestCase``): ``from frappe.tests import IntegrationTestCase`` is an ImportError there.
+Chosen at import time by ``WCS_FRAPPE_VERSION``.
+"""
 
-IntegrationTestCase = FrappeTestCase
-UnitTestCase = FrappeTestCase
+import frappe
+
+if frappe.STANDIN_MAJOR_AT_IMPORT >= 16:
+    from frappe.tests.classes import IntegrationTestCase, MockedRequestTestCase, UnitTestCase  # noqa: F401
+    from frappe.tests.utils import _change_settings as change_settings  # noqa: F401
+    from frappe.tests.utils import patch_hooks  # noqa: F401

@@ -1,10 +1,16 @@
-"""frappe.tests.utils (v15): FrappeTestCase and helpers, runnable under pytest unchanged."""
+"""frappe.tests.utils: FrappeTestCase and helpers, runnable under pytest unchanged.
+
+v15: the test base class. v16: a deprecated compat copy of it (frappe/deprecation_dumpster.py): still a plain
+``unittest.TestCase`` subclass, NOT an ``IntegrationTestCase``, so v16's runner files a class whose direct base is
+FrappeTestCase under "old-frappe-test-class-category" and any other subclass under "unspecified-category".
+"""
 
 from __future__ import annotations
 
 import copy
 import datetime
 import unittest
+import warnings
 from contextlib import contextmanager
 from unittest.mock import patch
 
@@ -26,6 +32,13 @@ def _restore_thread_locals(flags):
     frappe.local.role_permissions = {}
 
 
+def _deprecated(what: str, instead: str) -> None:
+    from frappe import standin
+
+    if standin.frappe_version() >= 16:
+        warnings.warn(f"{what} is deprecated and will be removed in v17: use {instead}", DeprecationWarning, stacklevel=3)
+
+
 class FrappeTestCase(unittest.TestCase):
     TEST_SITE = "test_site"
     SHOW_TRANSACTION_COMMIT_WARNINGS = False
@@ -33,6 +46,7 @@ class FrappeTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
+        _deprecated("frappe.tests.utils.FrappeTestCase", "frappe.tests.IntegrationTestCase / UnitTestCase")
         if getattr(frappe.local, "db", None) is None:
             raise RuntimeError(
                 "FrappeTestCase needs a connected stand-in site: run under the project's conftest "
@@ -153,8 +167,14 @@ def freeze_time(time_to_freeze, is_utc: bool = False):
         yield
 
 
-@contextmanager
 def change_settings(doctype, settings_dict=None, /, commit=False, **settings):
+    """v15: frappe.tests.utils.change_settings; v16: deprecated here, frappe.tests.change_settings is the new home."""
+    _deprecated("frappe.tests.utils.change_settings", "frappe.tests.change_settings or cls.change_settings")
+    return _change_settings(doctype, settings_dict, commit=commit, **settings)
+
+
+@contextmanager
+def _change_settings(doctype, settings_dict=None, /, commit=False, **settings):
     if settings_dict is None:
         settings_dict = settings
     previous_settings = {}
