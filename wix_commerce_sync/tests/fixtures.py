@@ -1,7 +1,9 @@
-"""Fixtures the shell tests make for themselves (real ERPNext 15 site or the stand-in).
+"""Fixtures the shell tests make for themselves (real ERPNext 15/16 site or the stand-in), and their base class.
 
 Every helper is idempotent and returns the record name the site actually gave, so the same code
-works where ERPNext's controllers name things ("Stores - SSC") and where they do not.
+works where ERPNext's controllers name things ("Stores - SSC") and where they do not. A test site is reused
+run after run (``bench run-tests`` does not recreate it): every record a test looks up by value carries a value
+unique to the run (a random tag), so what earlier runs committed is never mistaken for this run's.
 """
 
 from __future__ import annotations
@@ -19,8 +21,40 @@ from wix_commerce_sync.sync.models import Platform
 from wix_commerce_sync.testing.erp_fixtures import ABBR, COMPANY, PRICE_LIST, ensure_basics, make_item  # noqa: F401 - re-exported for tests
 from wix_commerce_sync.testing.fake_connector import FakeConnector
 
+try:  # Frappe v16+: the integration test class; v16's runner prepares its category (before_tests hooks)
+    from frappe.tests import IntegrationTestCase as _SiteTestCase
+except ImportError:  # Frappe v15: FrappeTestCase (deprecated on v16, removed in v17)
+    from frappe.tests.utils import FrappeTestCase as _SiteTestCase
+
+try:  # Frappe v16+
+    from frappe.tests import change_settings
+except ImportError:  # Frappe v15
+    from frappe.tests.utils import change_settings  # noqa: F401 - re-exported for tests
+
 WEBHOOK_SECRET = "whsec-Fz83kQ-never-log-me"  # noqa: S105 - test-only value
 ACCESS_TOKEN = "shpat_0b1e7c9d-never-log-me"  # noqa: S105 - test-only value
+
+
+class ShellTestCase(_SiteTestCase):
+    """Base of every shell test class: a site with ERPNext's setup, whichever runner runs the class.
+
+    Frappe v15's runner calls the app's ``before_tests`` hook once before all tests; v16's only before its
+    "integration" and "old-frappe-test-class-category" suites, and runs other categories first. So the class
+    prepares the site itself: ``before_tests`` is idempotent (ERPNext's setup wizard only when no Company exists).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from wix_commerce_sync.install import before_tests
+
+        before_tests()
+        frappe.set_user("Administrator")
+
+
+def run_tag(length: int = 6) -> str:
+    """A value unique to this run (the site keeps what earlier runs committed)."""
+    return frappe.generate_hash(length=length)
 
 
 def hold_background_jobs(test_class) -> mock.MagicMock:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from wix_commerce_sync.api import actions
 from wix_commerce_sync.tests import fixtures as fx
 
 
-class TestStringArguments(FrappeTestCase):
+class TestStringArguments(fx.ShellTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

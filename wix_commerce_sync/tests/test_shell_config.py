@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from wix_commerce_sync import shell
 from wix_commerce_sync.tests import fixtures as fx
 
 
-class TestStoreConfig(FrappeTestCase):
+class TestStoreConfig(fx.ShellTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import frappe
-from frappe.tests.utils import FrappeTestCase, change_settings
 
 from wix_commerce_sync.persistence.state import FrappeSyncLogger
 from wix_commerce_sync.sync.ports import LogEntry
 from wix_commerce_sync.tests import fixtures as fx
 
 
-class TestDebugLogging(FrappeTestCase):
+class TestDebugLogging(fx.ShellTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -33,7 +32,7 @@ class TestDebugLogging(FrappeTestCase):
         self.assertEqual([(r.status, r.request_excerpt) for r in self.rows("create-quiet")], [("Success", None)])
 
     def test_with_debug_everything_is_kept(self):
-        with change_settings("Commerce Sync Settings", debug_logging=1):
+        with fx.change_settings("Commerce Sync Settings", debug_logging=1):
             logger = FrappeSyncLogger()
         logger.log(self.entry("Skipped", "echo-loud"))
         self.assertEqual([(r.status, r.request_excerpt) for r in self.rows("echo-loud")], [("Skipped", '{"id": 1}')])

@@ -13,7 +13,6 @@ from decimal import Decimal
 from unittest import mock
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from wix_commerce_sync.erpnext.adapter import ErpNextAdapter
 from wix_commerce_sync.sync.keys import record_key
@@ -60,7 +59,7 @@ def later(order: Order, minutes: int = 1, **changes) -> Order:
     return Order(**values)
 
 
-class LifecycleCase(FrappeTestCase):
+class LifecycleCase(fx.ShellTestCase):
     store_name = "Commerce Lifecycle Shop"
     store_settings: dict = {}
 
@@ -335,7 +334,7 @@ class TestErpToStore(LifecycleCase):
 
     def test_a_sales_order_marked_for_the_store_is_created_there_on_submit(self):
         sku = self.new_sku("NEW")
-        customer = ErpNextAdapter().upsert_customer(self.store, Customer(None, "walk.in@example.com", "Wal", "Kin")).name
+        customer = ErpNextAdapter().upsert_customer(self.store, Customer(None, f"walk.in.{fx.run_tag()}@example.com", "Wal", "Kin")).name
         frappe.db.commit()
         so = frappe.get_doc({
             "doctype": "Sales Order", "customer": customer, "company": self.basics["company"], "currency": "USD",

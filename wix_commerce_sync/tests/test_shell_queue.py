@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from wix_commerce_sync.persistence.job_store import FrappeJobStore
 from wix_commerce_sync.persistence.state import FrappeStateStore, FrappeSyncLogger
@@ -15,7 +14,7 @@ from wix_commerce_sync.tasks import scheduler
 from wix_commerce_sync.tests import fixtures as fx
 
 
-class TestFrappeJobStore(FrappeTestCase):
+class TestFrappeJobStore(fx.ShellTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -69,8 +68,9 @@ class TestFrappeJobStore(FrappeTestCase):
         if not frappe.db.exists("User", user):
             frappe.get_doc({"doctype": "User", "email": user, "first_name": "Manager", "send_welcome_email": 0,
                             "roles": [{"role": "Commerce Sync Manager"}]}).insert(ignore_permissions=True)  # fmt: skip
-        FrappeSyncLogger([fx.ACCESS_TOKEN]).alert(self.store, "JOB-1", f"failed 3 times ({fx.ACCESS_TOKEN})")
-        alerts = frappe.get_all("Notification Log", filters={"for_user": user, "document_name": "JOB-1"},
+        job = f"JOB-{fx.run_tag()}"  # the site keeps earlier runs' alerts
+        FrappeSyncLogger([fx.ACCESS_TOKEN]).alert(self.store, job, f"failed 3 times ({fx.ACCESS_TOKEN})")
+        alerts = frappe.get_all("Notification Log", filters={"for_user": user, "document_name": job},
                                 fields=["subject", "email_content"])  # fmt: skip
         self.assertEqual(len(alerts), 1)
         self.assertNotIn(fx.ACCESS_TOKEN, alerts[0].email_content)

@@ -7,7 +7,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from wix_commerce_sync.persistence.job_store import FrappeJobStore
 from wix_commerce_sync.sync import queue as q
@@ -16,7 +15,7 @@ from wix_commerce_sync.tests import fixtures as fx
 JOBS = 60
 
 
-class TestTwoWorkers(FrappeTestCase):
+class TestTwoWorkers(fx.ShellTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -69,7 +68,7 @@ class TestTwoWorkers(FrappeTestCase):
         self.assertEqual(frappe.db.count("Commerce Sync Job", {"store": self.store, "status": "Done"}), JOBS)
 
 
-class TestClaimLease(FrappeTestCase):
+class TestClaimLease(fx.ShellTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -11,7 +11,6 @@ from decimal import Decimal
 from unittest import mock
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from wix_commerce_sync.erpnext.documents import expected_grand_total
 from wix_commerce_sync.sync.keys import record_key
@@ -36,7 +35,9 @@ from wix_commerce_sync.tests import fixtures as fx
 D = Decimal
 
 
-def realistic_order(oid: str, sku: str, *, email: str = "ann.lee@example.com") -> Order:
+def realistic_order(oid: str, sku: str, *, email: str | None = None) -> Order:
+    """A store order of Ann Lee, whose customer id and email are unique to the order (``oid`` carries a run tag)."""
+    email = email or f"ann.lee.{oid}@example.com"
     billing = Address(first_name="Ann", last_name="Lee", line1="1 Main St", city="Springfield", state="IL",
                       postcode="62701", country="United States", country_code="US", phone="+12175550100", kind="Billing")  # fmt: skip
     shipping = Address(first_name="Ann", last_name="Lee", line1="9 Dock Rd", city="Chicago", state="IL",
@@ -48,7 +49,7 @@ def realistic_order(oid: str, sku: str, *, email: str = "ann.lee@example.com") -
                          taxes=[TaxLine("IL State Tax", D("1.79")), TaxLine("Chicago Tax", D("0.36"))])],
         shipping_lines=[ChargeLine("Standard", D("5.00"), taxes=[TaxLine("IL State Tax", D("0.31"))])],
         discounts=[Discount("WELCOME", D("2.00"))],
-        customer=Customer("cust-77", email, "Ann", "Lee", phone="+12175550100"),
+        customer=Customer(f"cust-{oid}", email, "Ann", "Lee", phone="+12175550100"),
         billing_address=billing, shipping_address=shipping, email=email, store_status="open",
         status=OrderStatus.PROCESSING, financial_status=FinancialStatus.PENDING,
     )  # fmt: skip
@@ -56,7 +57,7 @@ def realistic_order(oid: str, sku: str, *, email: str = "ann.lee@example.com") -
     return order
 
 
-class CommerceShellCase(FrappeTestCase):
+class CommerceShellCase(fx.ShellTestCase):
     store_name = "Commerce Test Shop"
 
     @classmethod
@@ -121,20 +122,21 @@ class TestOrderInbound(CommerceShellCase):
         contact = frappe.db.get_value("Dynamic Link", {"parenttype": "Contact", "link_doctype": "Customer",
                                                        "link_name": customer.name}, "parent")  # fmt: skip
         contact = frappe.get_doc("Contact", contact)
-        self.assertEqual([e.email_id for e in contact.email_ids], ["ann.lee@example.com"])
+        self.assertEqual([e.email_id for e in contact.email_ids], [order.email])
         self.assertEqual([p.phone for p in contact.phone_nos], ["+12175550100"])
-        self.assertTrue(frappe.db.exists("Commerce Customer Mapping", {"customer_key": record_key(self.store, "cust-77")}))
+        self.assertTrue(frappe.db.exists("Commerce Customer Mapping",
+                                         {"customer_key": record_key(self.store, order.customer.external_id)}))  # fmt: skip
 
     def test_same_webhook_twice_and_the_same_order_twice_make_one_sales_order(self):
         sku = fx.make_item(f"MUG-{frappe.generate_hash(length=5)}", "9.99")
-        order = realistic_order(f"8{frappe.generate_hash(length=6)}", sku, email="dup@example.com")
+        order = realistic_order(f"8{frappe.generate_hash(length=6)}", sku)
         first = self.deliver("orders/create", order, f"evt-{order.external_id}")
         again = self.deliver("orders/create", order, f"evt-{order.external_id}")
         self.assertEqual(fx.response_json(first)["status"], "queued")
         self.assertEqual(fx.response_json(again)["status"], "duplicate")
         self.assertEqual(len(self.jobs(external_id=order.external_id)), 1)
         # a second delivery of the same order under another event id (a retry by the platform)
-        order2 = realistic_order(order.external_id, sku, email="dup@example.com")
+        order2 = realistic_order(order.external_id, sku)
         order2.updated_at = order2.updated_at.replace(minute=5)
         order2.store_status = "paid-later"
         self.deliver("orders/updated", order2, f"evt-{order.external_id}-b")
@@ -162,7 +164,7 @@ class TestOrderInbound(CommerceShellCase):
 
     def test_unknown_sku_fails_readably_then_succeeds_after_the_item_exists(self):
         sku = f"NEW-{frappe.generate_hash(length=6)}"
-        order = realistic_order(f"6{frappe.generate_hash(length=6)}", sku, email="late@example.com")
+        order = realistic_order(f"6{frappe.generate_hash(length=6)}", sku)
         self.deliver("orders/create", order, f"evt-{order.external_id}")
         result = process_inbound(self.store)
         self.assertEqual(result["failed"], 1)
@@ -333,7 +335,7 @@ class TestPermissionsAndSecrets(CommerceShellCase):
         from wix_commerce_sync.api import actions
 
         sku = fx.make_item(f"SEC-{frappe.generate_hash(length=5)}", "9.99")
-        order = realistic_order(f"5{frappe.generate_hash(length=6)}", sku, email="sec@example.com")
+        order = realistic_order(f"5{frappe.generate_hash(length=6)}", sku)
         answers = [fx.response_json(self.deliver("orders/create", order, f"evt-{order.external_id}"))]
         answers.append(fx.response_json(self.deliver("orders/create", order, "evt-forged", secret="wrong")))
         answers.append(process_inbound(self.store))
