@@ -1,14 +1,17 @@
 # Two commands do all the set-up on a fresh machine (each makes its own virtualenv):
 #   make test      lint + the whole test suite
 #   make sandbox   simulated stores + stand-in ERPNext, full sync, dashboard
-# Extras: make bench (benchmarks, prints figures), make clean.
+# Extras: make bench (benchmarks, prints figures), make shell-tests (the Frappe shell tests the way
+# `bench run-tests` runs them, v15 and v16 runners, twice on one site each), make clean.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test sandbox bench lint clean
+TEST_SITES ?= build/test-sites
+
+.PHONY: test sandbox bench lint clean shell-tests
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +25,16 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory shell-tests
+
+# The shell tests under each Frappe version's `bench run-tests` semantics (unittest, the version's test classes and
+# before_tests rules), on a fresh site (ERPNext's setup wizard not run), then AGAIN on that same site: what the
+# first run committed must not break the second.
+shell-tests: $(STAMP)
+	@for v in 15 16; do \
+	  $(PY) -m wix_commerce_sync.testing.bench_tests --frappe-version $$v --site $(TEST_SITES)/v$$v --new-site || exit 1; \
+	  $(PY) -m wix_commerce_sync.testing.bench_tests --frappe-version $$v --site $(TEST_SITES)/v$$v || exit 1; \
+	done
 
 sandbox: $(STAMP)
 	$(VENV)/bin/wix-commerce-sync sandbox $(ARGS)

@@ -5,12 +5,16 @@ app_description = "Keeps ERPNext and Wix, WooCommerce and Shopify stores in sync
 app_email = "dev@wix-commerce-sync.invalid"
 app_license = "MIT"
 
+# ERPNext 15 or 16 on Frappe 15 or 16 (pyproject.toml [tool.bench.frappe-dependencies]: >=15,<17; README
+# "Supported versions" says how each is tested). org/repo form, so install-app never looks it up online.
 required_apps = ["frappe/erpnext"]
 
 after_install = "wix_commerce_sync.install.after_install"
 after_migrate = "wix_commerce_sync.install.after_migrate"
 # `bench run-tests --app wix_commerce_sync` runs only this app's before_tests hooks (frappe.get_hooks(..., app_name=app)),
-# so ERPNext's own (setup wizard, fiscal year, root groups) never runs unless we ask for it.
+# so ERPNext's own (setup wizard, fiscal year, root groups) never runs unless we ask for it. v15's runner calls it
+# once before all tests; v16's only before its "integration" and old-style suites, so the shell tests' base class
+# (tests/fixtures.py ShellTestCase) calls it too (it is idempotent).
 before_tests = "wix_commerce_sync.install.before_tests"
 
 # Every handler only enqueues a background job after commit; no store is called inside a save.

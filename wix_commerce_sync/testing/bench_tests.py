@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         site = standin.new_site(site_path, setup_wizard=False)
     else:
         print(f"reusing site {site_path} (Frappe v{args.frappe_version} stand-in)", file=sys.stderr)
-        site = standin.Site(name=site_path.name, sites_path=str(site_path.parent), site_path=str(site_path),
-                            db_path=str(site_path / "site.sqlite3"))  # fmt: skip
+        site = standin.existing_site(site_path)
     site.connect("Administrator")
     try:
         runs = run_app_tests(APP, verbosity=2 if args.verbose else 1, failfast=args.failfast)

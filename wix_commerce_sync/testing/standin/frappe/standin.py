@@ -1,7 +1,7 @@
 """Stand-in control surface (not part of real frappe): sites, captured jobs/realtime/mail, the /api/method router.
 
 Public API (see README.md):
-    new_site(path, *, apps=None, busy_timeout=20.0) -> Site
+    new_site(path, *, apps=None, busy_timeout=20.0, setup_wizard=True) -> Site;  existing_site(path) -> Site
     Site.connect(user="Administrator") / Site.destroy() / connect(site) / connection(site) context manager
     call_method(path, *, http_method="POST", body=b"", headers=None, query=None, user="Guest") -> StandinResponse
     jobs(status=None, site=None) -> list[Job];  run_jobs(*, isolated=False, raise_on_failure=False, max_jobs=1000)
@@ -408,6 +408,14 @@ def new_site(path, *, apps: list[str] | None = None, busy_timeout: float = 20.0,
         frappe.destroy()
         _restore_thread_state(previous_state)
     return site
+
+
+def existing_site(path) -> Site:
+    """A site ``new_site`` made earlier (kept between test runs, with everything they committed)."""
+    path = Path(path)
+    if not (path / "site_config.json").exists():
+        raise StandinStrictError(f"no stand-in site at {path} (make one with new_site)")
+    return Site(name=path.name, sites_path=str(path.parent), site_path=str(path), db_path=str(path / "site.sqlite3"))
 
 
 def _save_thread_state() -> dict:
