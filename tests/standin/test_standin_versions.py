@@ -94,3 +94,20 @@ def test_query_builder_is_strict(frappe_site):
         frappe.qb.from_(log).select(log.name).where(log.creation >= datetime.now().astimezone()).run()
     with pytest.raises(StandinStrictError, match="SELECT queries only"):
         frappe.qb.update(log)
+
+
+def test_v16_whitelist_can_require_annotations_and_v15_has_no_such_option(frappe_site):
+    from frappe import standin
+
+    def untyped(store, hours=24):
+        return hours
+
+    untyped.__annotations__ = {"hours": int}  # a real type, not the string this module's future import would make
+
+    with standin.frappe_version(16):
+        strict = frappe.whitelist(force_types=True)(untyped)
+        with pytest.raises(frappe.FrappeTypeError, match="'store' .* is missing type annotation"):
+            strict(store="x", hours="3")
+        assert frappe.whitelist()(untyped)(store="x", hours="3") == 3  # real annotation: "3" becomes 3
+    with standin.frappe_version(15), pytest.raises(TypeError, match="force_types"):
+        frappe.whitelist(force_types=True)(untyped)

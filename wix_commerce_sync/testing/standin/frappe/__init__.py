@@ -268,7 +268,13 @@ def has_permission(
 # --------------------------------------------------------------------------------------------------
 # whitelisting and calls
 # --------------------------------------------------------------------------------------------------
-def whitelist(allow_guest: bool = False, xss_safe: bool = False, methods: list[str] | None = None):
+def whitelist(allow_guest: bool = False, xss_safe: bool = False, methods: list[str] | None = None, force_types=None):
+    """v16 adds ``force_types`` (default: the app's ``require_type_annotated_api_methods`` hook): every argument
+    must then be annotated. v15 has no such parameter (the stand-in refuses it in v15 mode)."""
+    from frappe import standin
+
+    if force_types is not None and standin.frappe_version() < 16:
+        raise TypeError("whitelist() got an unexpected keyword argument 'force_types' (Frappe v15)")
     if not methods:
         methods = ["GET", "POST", "PUT", "DELETE"]
 
@@ -280,10 +286,10 @@ def whitelist(allow_guest: bool = False, xss_safe: bool = False, methods: list[s
 
         method = None
         if hasattr(fn, "__func__"):
-            method = validate_argument_types(fn, apply_condition=in_request_or_test)
+            method = validate_argument_types(fn, apply_condition=in_request_or_test, force_types=force_types)
             fn = method.__func__
         else:
-            fn = validate_argument_types(fn, apply_condition=in_request_or_test)
+            fn = validate_argument_types(fn, apply_condition=in_request_or_test, force_types=force_types)
 
         whitelisted.append(fn)
         allowed_http_methods_for_whitelisted_func[fn] = methods

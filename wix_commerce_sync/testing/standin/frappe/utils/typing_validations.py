@@ -83,12 +83,30 @@ def _coerce(annotation, value):
     return value
 
 
-def transform_parameter_types(func, args, kwargs):
+def _require_annotations(func) -> None:
+    """v16 ``force_types``: every argument (but self/cls, *args, **kwargs) must carry an annotation."""
+    for index, (name, param) in enumerate(inspect.signature(func).parameters.items()):
+        if index == 0 and name in ("self", "cls"):
+            continue
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        if name not in getattr(func, "__annotations__", {}):
+            raise frappe.FrappeTypeError(
+                f"Argument '{name}' in '{func.__module__}.{func.__qualname__}' is missing type annotation. "
+                "All arguments must have type annotations when type checking is enforced."
+            )
+
+
+def transform_parameter_types(func, args, kwargs, force_types: bool = False):
     # Real Frappe reads ``func.__annotations__`` as they are and skips an annotation that is a string or
     # ForwardRef ("if the type is a ForwardRef or str, ignore it", frappe/utils/typing_validations.py, v15):
     # in a module with ``from __future__ import annotations`` nothing is checked or converted, and a request's
     # "10" reaches the function as a string. The stand-in does the same, so code that relies on conversion
     # fails here as it would on a bench.
+    from unittest import mock
+
+    if force_types:
+        _require_annotations(func)
     signature = inspect.signature(func)
     hints = {name: hint for name, hint in getattr(func, "__annotations__", {}).items()
              if not isinstance(hint, (str, typing.ForwardRef))}  # fmt: skip
@@ -102,6 +120,8 @@ def transform_parameter_types(func, args, kwargs):
             continue
         if value is None and param.default is None:
             continue
+        if isinstance(value, mock.Mock):  # frappe: "ignore unittest.mock objects"
+            continue
         try:
             bound.arguments[name] = _coerce(annotation, value)
         except _Invalid:
@@ -112,11 +132,25 @@ def transform_parameter_types(func, args, kwargs):
     return bound.args, bound.kwargs
 
 
-def validate_argument_types(func, apply_condition=lambda: True):
+def validate_argument_types(func, apply_condition=None, force_types: bool | None = None):
+    """v15: checks when ``apply_condition()`` holds. v16 adds ``force_types``, by default the app's
+    ``require_type_annotated_api_methods`` hook (frappe v16 utils/typing_validations.py)."""
+    app = (getattr(func, "__module__", "") or "").split(".")[0]
+
+    resolved: dict[int, bool] = {}  # per version, resolved once (frappe: "Resolve it only once")
+
     @wraps(func)
     def wrapper(*args, **kwargs):
-        if apply_condition():
-            args, kwargs = transform_parameter_types(func, args, kwargs)
+        from frappe import standin
+
+        version = standin.frappe_version()
+        if version not in resolved:
+            resolved[version] = version >= 16 and bool(
+                force_types if force_types is not None else
+                app in frappe.get_installed_apps() and any(frappe.get_hooks("require_type_annotated_api_methods", app_name=app))
+            )  # fmt: skip
+        if apply_condition is None or apply_condition():
+            args, kwargs = transform_parameter_types(func, args, kwargs, resolved[version])
         return func(*args, **kwargs)
 
     return wrapper
