@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test sandbox bench lint clean
+.PHONY: test sandbox bench lint clean contracts-wix
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ sandbox: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+# Re-extract the Wix contract fixture from Wix's published SDK packages (needs npm).
+contracts-wix: $(STAMP)
+	$(PY) scripts/refresh_wix_contract.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info sandbox-data
