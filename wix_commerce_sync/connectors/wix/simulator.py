@@ -37,6 +37,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -235,6 +236,8 @@ class WixSimulator(SimulatorServer):
         self.bulk_item_errors: dict[str, str] = {}  # id -> error code for per-item bulk failures
         self.expire_tokens_now = False
         self.request_times: list[float] = []  # clock time of every admitted API request
+        self.api_calls: list[tuple[str, str, Any]] = []  # (method, path, JSON body) of every Wix API request
+        self._targeted_losses: list[list[Any]] = []  # [path part, times left, status]
         self._window: deque[float] = deque()
 
     # ------------------------------------------------------------ config for the connector
@@ -304,7 +307,30 @@ class WixSimulator(SimulatorServer):
     SIM_ROUTES = {("POST", "/_sim/webhooks"): "sim_subscribe", ("GET", "/_sim/webhooks"): "sim_subscriptions",
                   ("DELETE", "/_sim/webhooks"): "sim_unsubscribe"}
 
+    def lose_answer_of(self, path_contains: str, n: int = 1, status: int | None = None) -> None:
+        """Fault: the next ``n`` requests whose path ends with ``path_contains`` are carried out (the store
+        commits), then their answer is lost (connection reset, or ``status``)."""
+        with self.lock:
+            self._targeted_losses.append([path_contains, n, status])
+
+    def _serve(self, handler: Any) -> None:
+        path = urlsplit(handler.path).path
+        with self.lock:
+            for entry in self._targeted_losses:
+                if entry[1] > 0 and path.endswith(entry[0]):
+                    entry[1] -= 1
+                    self.faults.queue.appendleft(("commit_then_lose", entry[2]))
+                    break
+        super()._serve(handler)
+
     def route(self, request: SimRequest) -> SimResponse:
+        if not request.path.startswith("/_sim/"):
+            with self.lock:
+                try:
+                    body = request.json() if request.body else None
+                except ValueError:
+                    body = request.body
+                self.api_calls.append((request.method, request.path, body))
         try:
             handler, params, endpoint = self._find_route(request)
             if endpoint is not None or handler == "token":
