@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from wix_commerce_sync.connectors.wix.simulator import WixSimulator
 from wix_commerce_sync.sync.models import Customer, DeletedRecord, Entity, Fulfilment, Product, Variant
-
 
 
 def product(sku: str = "LOST-1") -> Product:

@@ -49,9 +49,13 @@ def test_3_inventory_queries_follow_the_cursor_without_has_next(connect) -> None
     sim = WixSimulator("V3_CATALOG", rate_limit_per_minute=None, locations=3)
     sim.start()
     try:
-        skus = sim.seed_catalog(60, quantity=2)  # 60 variants x 3 locations = 180 items for one query
-        levels = connect(sim).read_stock([StockLevel(sku=s, quantity=Decimal(0)) for s in skus])
-        assert sorted(lv.sku for lv in levels) == sorted(skus)
+        skus = sim.seed_catalog(60, quantity=2)
+        last = sim.locations[2]["id"]
+        for location in (sim.locations[1]["id"], last):  # 60 variants x 3 locations = 180 items for one query
+            for sku in skus:
+                sim.set_inventory(sku, 5, location)
+        levels = connect(sim).read_stock([StockLevel(sku=s, quantity=Decimal(0), location_id=last) for s in skus])
+        assert sorted((lv.sku, lv.quantity) for lv in levels) == [(s, 5) for s in sorted(skus)]
     finally:
         sim.stop()
 
