@@ -65,6 +65,8 @@ CONTACT_PAGE = 1000
 BULK = 100  # bulk endpoints: at most 100 items
 BULK_VARIANTS = 1000  # bulk product create/update: at most 1,000 variants per request
 BULK_OPTIONS = 100  # ... and at most 100 options in total (P3 bulk method docs)
+BULK_INVENTORY = 1000  # bulk inventory update: at most 1,000 items (INV3 maxSize)
+INVENTORY_PAGE = 1000  # inventory query cursorPaging.limit maximum (INV3): all locations of 100 SKUs in a page
 PRODUCT_FIELDS = ["PLAIN_DESCRIPTION", "CURRENCY"]  # returned only when asked for (P3 meta.d.ts)
 # Search Orders leaves PENDING (and REJECTED) orders out unless the filter names a status (ORD docs);
 # INITIALIZED orders are never real, REJECTED ones never paid.
@@ -153,7 +155,7 @@ class WixConnector(Connector):
         locations=True,
         order_creation=False,
         product_batch_size=BULK,
-        stock_batch_size=BULK,
+        stock_batch_size=BULK_INVENTORY,
         customer_batch_size=BULK,
         order_batch_size=BULK,
         page_size=PAGE,
@@ -618,7 +620,8 @@ class WixConnector(Connector):
                 values = sorted({getattr(lv, attr) for _, lv in chunk})
                 items: list[dict[str, Any]] = []
                 query = {"filter": {field: {"$in": values}}}
-                for page in self._cursor_pages("/stores/v3/inventory-items/query", query, "inventoryItems"):
+                for page in self._cursor_pages("/stores/v3/inventory-items/query", query, "inventoryItems",
+                                               INVENTORY_PAGE):
                     items += page
                 for index, level in chunk:
                     match = self._pick_item(items, attr, getattr(level, attr), level.location_id)
@@ -680,7 +683,7 @@ class WixConnector(Connector):
     def _push_items(self, rows: list[tuple[int, StockLevel, int]], items: dict[int, dict[str, Any]],
                     results: dict[int, WriteResult], final: bool = False) -> list[tuple[int, StockLevel, int]]:
         stale: list[tuple[int, StockLevel, int]] = []
-        for chunk in _chunks(rows, BULK):
+        for chunk in _chunks(rows, BULK_INVENTORY):
             body = {"inventoryItems": [{"inventoryItem": {"id": items[i]["id"], "revision": items[i]["revision"],
                                                           "trackQuantity": True, "quantity": q}}
                                        for i, _, q in chunk], "returnEntity": True}

@@ -746,7 +746,7 @@ class WixSimulator(SimulatorServer):
         query = (request.json() or {}).get("query") or {}
         flt = query.get("filter") or {}
         candidates = self._inventory_candidates(flt)
-        page, meta = self._cursor_page(candidates, query)
+        page, meta = self._cursor_page(candidates, query, max_limit=VARIANT_PAGE_LIMIT)
         return SimResponse(200, {"inventoryItems": page, "pagingMetadata": meta})
 
     def _inventory_candidates(self, flt: dict[str, Any]) -> list[dict[str, Any]]:

@@ -68,6 +68,9 @@ class WixContract:
     def _value_violations(self, spec: dict[str, Any], value: Any, where: str) -> list[str]:
         if value is None:
             return []
+        if spec.get("name") == "number" and "max" in spec and isinstance(value, (int, float)) \
+                and value > spec["max"]:
+            return [f"{where}: at most {spec['max']}, got {value}"]
         if "enum" in spec:
             allowed = self.enums.get(spec["enum"]) or []
             return [f"{where}: {value!r} is not one of {spec['enum']}"] if allowed and value not in allowed else []
