@@ -17,6 +17,7 @@ from wix_commerce_sync.connectors.wix import connector as connector_module
 from wix_commerce_sync.connectors.wix import mapping
 from wix_commerce_sync.connectors.wix.connector import WixConnector
 from wix_commerce_sync.connectors.wix.simulator import WixSimulator
+from wix_commerce_sync.sync.errors import SyncError
 from wix_commerce_sync.sync.models import Customer, Fulfilment, Product, StockLevel, Variant
 from wix_commerce_sync.testing.contracts.wix import WixContract, load
 
@@ -156,13 +157,18 @@ def test_every_response_field_the_client_reads_is_declared(endpoint: str) -> Non
     assert missing == []
 
 
-def test_a_wrong_path_in_the_client_is_caught(sim: WixSimulator, connect, monkeypatch) -> None:
-    """The check has teeth: the old Read-Only Variants path and V1 query path are not Wix's."""
-    monkeypatch.setattr(connector_module, "V1_QUERY", "/stores/v1/products/query-old")
-    calls = [("POST", "/stores/v3/read-only-variants/query", {"query": {}}),
-             ("POST", "/locations/v1/locations/query", {"query": {}}),
-             ("POST", connector_module.V1_QUERY, {"query": {}})]
-    assert len(contract_problems(load(), calls)) == 3
+def test_a_wrong_path_in_the_client_is_caught(connect, monkeypatch) -> None:
+    """The check has teeth: the client's former V1 query path is not one Wix's SDK or docs give."""
+    monkeypatch.setattr(connector_module, "V1_QUERY", "/stores/v1/products/query")
+    sim = WixSimulator("V1_CATALOG", rate_limit_per_minute=None)
+    sim.start()
+    try:
+        with pytest.raises(SyncError):
+            list(connect(sim, max_attempts=1).iter_products())
+        assert contract_problems(load(), sim.api_calls) == [
+            "POST /stores/v1/products/query: no such endpoint in Wix's SDK"]
+    finally:
+        sim.stop()
 
 
 def test_a_wrong_field_in_the_client_is_caught(sim_v3: WixSimulator, connect, monkeypatch) -> None:
