@@ -45,6 +45,16 @@ def test_a_contact_create_whose_answer_is_lost_is_found_on_the_retry(sim, connec
                             if c["primaryInfo"]["email"] == "lost@example.com") == 1
 
 
+def test_a_contact_without_email_is_found_by_phone_on_the_retry(sim, connect) -> None:
+    customer = Customer(external_id=None, email=None, first_name="Pho", phone="+15550001111")
+    sim.lose_answer_of("/contacts/v4/contacts")
+    [first] = connect(sim).upsert_customers([customer])
+    assert not first.ok and first.retryable
+    [retry] = connect(sim).upsert_customers([customer])
+    assert retry.ok and sum(1 for c in sim.contacts.values()
+                            if c["primaryInfo"]["phone"] == "+15550001111") == 1
+
+
 def test_a_fulfilment_whose_answer_is_lost_is_found_by_its_marker(sim_v3, connect) -> None:
     [sku] = sim_v3.seed_catalog(1, quantity=10)
     order = sim_v3.create_order([{"sku": sku, "quantity": 3}])

@@ -981,11 +981,15 @@ class WixConnector(Connector):
         for chunk in _chunks(list(enumerate(customers)), BULK):
             ids = [c.external_id for _, c in chunk if c.external_id and c.revision is None]
             emails = [c.email for _, c in chunk if not c.external_id and c.email]
+            phones = [c.phone for _, c in chunk if not c.external_id and not c.email and c.phone]
             known = self._contacts_where("id", ids)
             by_email = {(c.get("primaryInfo") or {}).get("email"): c for c in self._contacts_where(
                 "primaryInfo.email", emails).values()}
+            by_phone = {(c.get("primaryInfo") or {}).get("phone"): c for c in self._contacts_where(
+                "primaryInfo.phone", phones).values()}
             for index, customer in chunk:
-                results[index] = self._upsert_customer(customer, known, by_email)
+                match = by_email.get(customer.email) if customer.email else by_phone.get(customer.phone)
+                results[index] = self._upsert_customer(customer, known, match)
         return [results[i] for i in range(len(customers))]
 
     def _contacts_where(self, field: str, values: list[Any]) -> dict[str, dict[str, Any]]:
@@ -996,16 +1000,17 @@ class WixConnector(Connector):
         return {c["id"]: c for c in data.get("contacts") or []}
 
     def _upsert_customer(self, customer: Customer, known: dict[str, dict[str, Any]],
-                         by_email: dict[str | None, dict[str, Any]]) -> WriteResult:
+                         match: dict[str, Any] | None) -> WriteResult:
+        """``match``: the store contact with the customer's e-mail (or phone, when it has no e-mail)."""
         key = customer.email or customer.external_id or customer.display_name
         info = mapping.contact_info_from_customer(customer)
         try:
-            target = customer.external_id or (by_email.get(customer.email) or {}).get("id")
+            target = customer.external_id or (match or {}).get("id")
             if target:
-                revision = customer.revision or (known.get(target) or by_email.get(customer.email) or {}).get("revision")
+                revision = customer.revision or (known.get(target) or match or {}).get("revision")
                 contact = self._patch_contact(target, revision, info)
             else:
-                # not idempotent: a lost answer is found on the job retry by the e-mail look-up above
+                # not idempotent: a lost answer is found on the job retry by the look-up above
                 contact = self._call("POST", "/contacts/v4/contacts", {"info": info, "allowDuplicates": False},
                                      idempotent=False)["contact"]
         except SyncError as exc:
