@@ -1,22 +1,21 @@
-"""A stateful fake Wix site served over real HTTP on 127.0.0.1.
+"""A stateful fake Wix site served over real HTTP on 127.0.0.1, built from Wix's published contract.
 
-What it enforces, as the reference facts describe Wix (``platform-apis.md`` section 3):
-- auth: API key (``Authorization: <key>`` + ``wix-site-id``) or OAuth client-credentials tokens
-  from ``POST /oauth2/token`` (4 h, ``expires_in`` 14400; shorter with ``token_ttl``);
-- 200 requests per minute per site (sliding 60 s window) answered with 429 + Retry-After beyond;
-- one catalog version per site, fixed at construction: V3 (products with revisions, read-only
-  variants, inventory items per variant and location, bulk endpoints of at most 100 items) or
-  V1 (``/stores/v1`` products, ``/stores/v2`` inventory, stringified query filters, offset paging);
-- cursor paging (limit <= 100; read-only variants <= 1000), stale ``revision`` -> 409;
-- eCom orders (search never returns INITIALIZED), fulfilments (APPROVED orders only, bulk <= 100
-  orders), cancel, contacts v4 (PATCH with revision);
-- webhooks: the body is an RS256 JWT signed with a key pair generated at start
-  (``public_key_pem``); failed deliveries are kept and retried; ``duplicate``/``reverse`` switches.
-
-Assumptions where the reference is silent (documented in the report): the read-only variants path
-``/stores/v3/read-only-variants/query``; inventory-item filter ``product.variantSku``; V1 SKU filter
-``variants.variant.sku``; inventory bulk update limit 100; the webhook subscription endpoint
-``/_sim/webhooks`` stands in for the Wix app dashboard, where real subscriptions are configured.
+The contract (``wix_commerce_sync/testing/contracts/wix/contract.json``, extracted from Wix's SDK packages
+by ``scripts/refresh_wix_contract.py``) decides what is served:
+- only the contract's endpoints (verb + www.wixapis.com path), plus the OAuth token exchange of ``@wix/sdk``;
+  anything else is 404;
+- a request field the endpoint's request type does not declare, an enum value it does not allow, a list
+  above its ``maxSize`` or a number above its ``max`` -> 400 ``details.validationError.fieldViolations``;
+- answers are cut down to the fields the response type declares, deprecated ones left out (past their
+  removal date): e.g. inventory paging is ``{count, cursors}`` without ``hasNext``, Read-Only Variants
+  carry ``variantId`` and ``optionChoices``;
+- behaviour from the method docs: per-request totals (options 100, variants 1000), PENDING/REJECTED orders
+  left out of Search Orders unless the filter names a status, ``plainDescription``/``currency`` only when
+  requested in ``fields``, sort and filter fields per the query specs, ``CONTACT_ALREADY_CHANGED``,
+  ``physicalProperties`` required on PHYSICAL creates, immutable ``productType`` and read-only ``handle``.
+Also: API-key or OAuth auth, 200 requests per minute per site (429 + Retry-After), one catalog version
+per site (V3 or V1), Stores locations (the id space of inventory ``locationId``), RS256 JWT webhooks.
+The webhook subscription endpoint ``/_sim/webhooks`` stands in for the Wix app dashboard.
 
 A ``clock`` (seconds, float) can be injected: the rate limit and token expiry use it, so a benchmark can
 run 10,000 stock rows against the 200/min bound on a virtual clock (see ``VirtualClock``).
