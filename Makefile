@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 
 TEST_SITES ?= build/test-sites
 
-.PHONY: test sandbox bench lint clean shell-tests
+.PHONY: test sandbox bench lint clean shell-tests contracts-wix
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ sandbox: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+# Re-extract the Wix contract fixture from Wix's published SDK packages (needs npm).
+contracts-wix: $(STAMP)
+	$(PY) scripts/refresh_wix_contract.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info sandbox-data

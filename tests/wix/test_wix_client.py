@@ -167,15 +167,15 @@ def test_v3_stock_batches_use_cached_revisions(sim_v3: WixSimulator, connect) ->
     skus = sim_v3.seed_catalog(250)
     connector = connect(sim_v3, catalog_version="V3_CATALOG")
     connector.set_stock([StockLevel(sku=s, quantity=Decimal(1)) for s in skus])
-    assert sim_v3.call_count("/bulk/inventory-items/update") == 3
+    assert sim_v3.call_count("/bulk/inventory-items/update") == 1  # up to 1,000 items a call (INV3)
     assert sim_v3.call_count("/inventory-items/query") == 3
     sim_v3.reset_counts()
     sim_v3.set_inventory(skus[10], 99)  # a sale in the shop moves that item's revision
     results = connector.set_stock([StockLevel(sku=s, quantity=Decimal(2)) for s in skus])
     assert all(r.ok for r in results)
     assert sim_v3.stock_of(skus[10]) == 2
-    # 3 bulk updates + 1 re-read and 1 retry for the stale item, no other lookups
-    assert sim_v3.call_count("/bulk/inventory-items/update") == 4
+    # 1 bulk update + 1 re-read and 1 retry for the stale item, no other lookups
+    assert sim_v3.call_count("/bulk/inventory-items/update") == 2
     assert sim_v3.call_count("/inventory-items/query") == 1
 
 

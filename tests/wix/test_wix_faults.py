@@ -198,16 +198,25 @@ def test_page_and_bulk_limits_are_enforced(sim_v3: WixSimulator) -> None:
     too_big_page = requests.post(sim_v3.base_url + "/stores/v3/products/query", timeout=5, headers=headers,
                                  json={"query": {"cursorPaging": {"limit": 101}}})
     too_big_bulk = requests.post(sim_v3.base_url + "/stores/v3/bulk/inventory-items/update", timeout=5,
-                                 headers=headers, json={"inventoryItems": [{"inventoryItem": {}}] * 101})
-    stale = requests.post(sim_v3.base_url + "/stores/v3/products", timeout=5, headers=headers,
-                          json={"product": {"name": "A", "variantsInfo": {"variants": [
-                              {"price": {"actualPrice": {"amount": "1"}}}]}}}).json()["product"]
-    conflict = requests.patch(sim_v3.base_url + f"/stores/v3/products/{stale['id']}", timeout=5, headers=headers,
-                              json={"product": {"name": "B", "revision": "0"}})
-    missing_revision = requests.patch(sim_v3.base_url + f"/stores/v3/products/{stale['id']}", timeout=5,
-                                      headers=headers, json={"product": {"name": "B"}})
+                                 headers=headers, json={"inventoryItems": [{"inventoryItem": {}}] * 1001})
+    created = requests.post(sim_v3.base_url + "/stores/v3/bulk/products-with-inventory/create", timeout=5,
+                            headers=headers, json={"products": [{"name": "A", "physicalProperties": {},
+                                                                 "variantsInfo": {"variants": [
+                                                                     {"price": {"actualPrice": {"amount": "1"}},
+                                                                      "physicalProperties": {}}]}}],
+                                                   "returnEntity": True}).json()
+    stale = created["productResults"]["results"][0]["item"]
+    update = sim_v3.base_url + "/stores/v3/bulk/products/update"
+    conflict = requests.post(update, timeout=5, headers=headers,
+                             json={"products": [{"product": {"id": stale["id"], "name": "B", "revision": "0"}}]})
+    missing_revision = requests.post(update, timeout=5, headers=headers,
+                                     json={"products": [{"product": {"id": stale["id"], "name": "B"}}]})
+
+    def code(answer: requests.Response) -> str:
+        return answer.json()["results"][0]["itemMetadata"]["error"]["code"]
+
     assert (too_big_page.status_code, too_big_bulk.status_code) == (400, 400)
-    assert conflict.status_code == 409 and missing_revision.status_code == 400
+    assert (code(conflict), code(missing_revision)) == ("REVISION_MISMATCH", "INVALID_ARGUMENT")
 
 
 def test_a_failing_bulk_call_becomes_retryable_row_errors(seeded, connect) -> None:

@@ -58,15 +58,25 @@ from wix_commerce_sync.sync.models import (
 from wix_commerce_sync.sync.status_map import StatusMap
 
 DEFAULT_BASE_URL = "https://www.wixapis.com"
+V1_QUERY = "/stores-reader/v1/products/query"  # docs' endpoint; the SDK maps /stores-reader/v1/products
 PAGE = 100  # cursorPaging.limit maximum on the APIs used
 VARIANT_PAGE = 1000  # Read-Only Variants allow up to 1,000 per request
 CONTACT_PAGE = 1000
 BULK = 100  # bulk endpoints: at most 100 items
-BULK_VARIANTS = 1000  # bulk product update: at most 1,000 variants per request
+BULK_VARIANTS = 1000  # bulk product create/update: at most 1,000 variants per request
+BULK_OPTIONS = 100  # ... and at most 100 options in total (P3 bulk method docs)
+BULK_INVENTORY = 1000  # bulk inventory update: at most 1,000 items (INV3 maxSize)
+INVENTORY_PAGE = 1000  # inventory query cursorPaging.limit maximum (INV3): all locations of 100 SKUs in a page
+PRODUCT_FIELDS = ["PLAIN_DESCRIPTION", "CURRENCY"]  # returned only when asked for (P3 meta.d.ts)
+# Search Orders leaves PENDING (and REJECTED) orders out unless the filter names a status (ORD docs);
+# INITIALIZED orders are never real, REJECTED ones never paid.
+ORDER_STATUSES = ["APPROVED", "CANCELED", "PENDING"]
 TOKEN_MARGIN = 300.0  # refresh an OAuth token 5 minutes before it expires
+FULFILMENT_MARKER = "erpReference"  # customInfo.fieldsData key naming the ERP document of a fulfilment
 
 ORDER_TOPICS = ["wix.ecom.v1.order_created", "wix.ecom.v1.order_updated", "wix.ecom.v1.order_approved",
-                "wix.ecom.v1.order_canceled", "wix.ecom.v1.order_payment_status_updated"]
+                "wix.ecom.v1.order_canceled", "wix.ecom.v1.order_payment_status_updated",
+                "wix.ecom.v1.order_imported_order_deleted"]
 ITEM_TOPICS = ["wix.stores.catalog.v3.product_created", "wix.stores.catalog.v3.product_updated",
                "wix.stores.catalog.v3.product_deleted", "com.wix.ecommerce.catalog.api.v1.ProductCreated",
                "com.wix.ecommerce.catalog.api.v1.ProductChanged", "com.wix.ecommerce.catalog.api.v1.ProductDeleted",
@@ -74,7 +84,8 @@ ITEM_TOPICS = ["wix.stores.catalog.v3.product_created", "wix.stores.catalog.v3.p
 STOCK_TOPICS = ["wix.stores.catalog.v3.inventory_item_created", "wix.stores.catalog.v3.inventory_item_updated",
                 "com.wix.ecommerce.inventory.api.v1.InventoryVariantsChanged",
                 "com.wix.ecommerce.inventory.api.v1.InventoryItemChanged"]
-CUSTOMER_TOPICS = ["wix.contacts.v4.contact_created", "wix.contacts.v4.contact_updated"]
+CUSTOMER_TOPICS = ["wix.contacts.v4.contact_created", "wix.contacts.v4.contact_updated",
+                   "wix.contacts.v4.contact_deleted"]
 
 REFUND_NOT_SUPPORTED = ("Wix eCom Orders has no API to record a refund: refunds are made through Wix Payments "
                         "(dashboard or Payments API) and reach the ERP as a FULLY_REFUNDED/PARTIALLY_REFUNDED "
@@ -100,15 +111,22 @@ def iso_ms(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+# Stale-revision codes: Contacts documents CONTACT_ALREADY_CHANGED (CON index.typings.d.ts, Update Contact
+# errors); the catalog/inventory code is not in the SDK, REVISION_MISMATCH is kept for them.
+STALE_CODES = {"CONTACT_ALREADY_CHANGED", "REVISION_MISMATCH"}
+
+
 def _wix_error(response: requests.Response) -> SyncError | None:
-    if response.status_code != 409:
+    if response.status_code not in (400, 409, 412, 428):
         return None
     try:
         code = response.json()["details"]["applicationError"]["code"]
     except (ValueError, KeyError, TypeError):
         code = None
-    if code == "REVISION_MISMATCH":
-        return StaleRevisionError("Wix: stale revision", status=409, details=code)
+    if code in STALE_CODES:
+        return StaleRevisionError(f"Wix: stale revision ({code})", status=response.status_code, details=code)
+    if response.status_code != 409:
+        return None
     return ValidationError(f"Wix: conflict {code or ''}".strip(), status=409, details=code)
 
 
@@ -137,7 +155,7 @@ class WixConnector(Connector):
         locations=True,
         order_creation=False,
         product_batch_size=BULK,
-        stock_batch_size=BULK,
+        stock_batch_size=BULK_INVENTORY,
         customer_batch_size=BULK,
         order_batch_size=BULK,
         page_size=PAGE,
@@ -183,7 +201,9 @@ class WixConnector(Connector):
         self._default_location: str | None = None
         # (sku or variant id, location) -> inventory item dict (id, revision, variantId...) from earlier calls
         self._item_cache: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self._fulfilments_cache: tuple[list[str], list[dict[str, Any]]] = ([], [])
         self._v1_variants: dict[str, tuple[str, str]] = {}  # V1 sku -> (product id, variant id)
+        self._v1_walked = False  # the V1 catalog was read whole once to learn variant SKUs
 
     # ------------------------------------------------------------ plumbing
     def _bucket(self, base_url: str, options: Mapping[str, Any]) -> TokenBucket:
@@ -214,16 +234,22 @@ class WixConnector(Connector):
         creds = self.config.credentials
         payload = {"grant_type": "client_credentials", "client_id": creds["app_id"],
                    "client_secret": creds["app_secret"], "instance_id": creds["instance_id"]}
-        data = self.http.request("POST", "/oauth2/token", json=payload, idempotent=True).json()
+        data = self.http.request("POST", "/oauth2/token", json=payload, idempotent=True).json()  # a new token
         ttl = float(data.get("expires_in") or 14400)
         self._token = data["access_token"]
         self._token_expiry = self._auth_clock() + max(ttl - min(TOKEN_MARGIN, ttl * 0.1), 1.0)
 
     def _call(self, method: str, path: str, payload: Any = None, **kwargs: Any) -> Any:
-        """One API call; on 401 with an app token, fetch a new token once and repeat."""
+        """One API call; on 401 with an app token, fetch a new token once and repeat.
+
+        Idempotency (issue 11): GET and PATCH-by-id are idempotent (HttpClient's default for GET;
+        PATCH carries a revision or absolute values); Wix queries and revisioned/absolute bulk updates
+        are POSTs and say ``idempotent=True``; creates say ``idempotent=False`` and look first on retry.
+        """
         if payload is not None:
             kwargs["json"] = payload
-        kwargs.setdefault("idempotent", True)  # TODO(issue 11): creates are not idempotent
+        if method == "PATCH":
+            kwargs.setdefault("idempotent", True)
         try:
             response = self.http.request(method, path, **kwargs)
         except AuthError:
@@ -260,10 +286,11 @@ class WixConnector(Connector):
     def list_locations(self) -> list[Location]:
         if not self.is_v3:
             return [Location(external_id="default", name="Default", is_default=True)]
-        data = self._call("POST", "/locations/v1/locations/query", {"query": {}})
+        # inventory locationId is a Stores location id (INV3), not a business-location id
         locations = [Location(external_id=str(loc["id"]), name=loc.get("name") or str(loc["id"]),
-                              active=(loc.get("status") or "ACTIVE") == "ACTIVE", is_default=bool(loc.get("default")))
-                     for loc in data.get("locations") or []]
+                              is_default=bool(loc.get("defaultLocation")))
+                     for page in self._cursor_pages("/stores/v3/locations/query", {}, "storesLocations")
+                     for loc in page]
         default = next((loc for loc in locations if loc.is_default), None)
         self._default_location = default.external_id if default else None
         return locations
@@ -281,15 +308,16 @@ class WixConnector(Connector):
             yield from self._iter_products_v1(updated_since)
 
     def _cursor_pages(self, path: str, query: dict[str, Any], key: str, limit: int = PAGE,
-                      wrapper: str = "query") -> Iterator[list[dict[str, Any]]]:
+                      wrapper: str = "query", extra: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
         """Wix cursor paging: first page with filter/sort, later pages with the cursor only."""
         body: dict[str, Any] = {**query, "cursorPaging": {"limit": limit}}
         while True:
-            data = self._call("POST", path, {wrapper: body})
+            data = self._call("POST", path, {wrapper: body, **(extra or {})}, idempotent=True)  # a query
             yield data.get(key) or []
             meta = data.get("pagingMetadata") or data.get("metadata") or {}
             cursor = (meta.get("cursors") or {}).get("next")
-            if not meta.get("hasNext") or not cursor:
+            # some APIs (inventory items) answer {count, cursors} with no hasNext: the cursor decides
+            if not cursor or meta.get("hasNext") is False:
                 return
             body = {"cursorPaging": {"limit": limit, "cursor": cursor}}
 
@@ -297,7 +325,8 @@ class WixConnector(Connector):
         query: dict[str, Any] = {"sort": [{"fieldName": "updatedDate", "order": "ASC"}]}
         if updated_since:
             query["filter"] = {"updatedDate": {"$gt": iso_ms(updated_since)}}
-        for page in self._cursor_pages("/stores/v3/products/query", query, "products"):
+        for page in self._cursor_pages("/stores/v3/products/query", query, "products",
+                                       extra={"fields": PRODUCT_FIELDS}):
             if not page:
                 continue
             variants = self._variants_of([p["id"] for p in page])  # Query omits variants: one call per page
@@ -307,7 +336,7 @@ class WixConnector(Connector):
     def _variants_of(self, product_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         grouped: dict[str, list[dict[str, Any]]] = {pid: [] for pid in product_ids}
         query = {"filter": {"productData.productId": {"$in": product_ids}}}
-        for page in self._cursor_pages("/stores/v3/read-only-variants/query", query, "variants", VARIANT_PAGE):
+        for page in self._cursor_pages("/stores/v3/products/query-variants", query, "variants", VARIANT_PAGE):
             for variant in page:
                 grouped.setdefault((variant.get("productData") or {}).get("productId"), []).append(variant)
         return grouped
@@ -321,8 +350,8 @@ class WixConnector(Connector):
                                      "paging": {"limit": PAGE, "offset": offset}}
             if since:
                 query["filter"] = json.dumps({"lastUpdated": {op: since}})
-            products = self._call("POST", "/stores/v1/products/query",
-                                  {"query": query, "includeVariants": True}).get("products") or []
+            products = self._call("POST", V1_QUERY, {"query": query, "includeVariants": True},
+                                  idempotent=True).get("products") or []
             for product in products:
                 self._remember_v1_variants(product)
                 yield mapping.product_from_v1(product)
@@ -341,16 +370,18 @@ class WixConnector(Connector):
 
     def get_product(self, external_id: str) -> Product:
         if self.is_v3:
-            return mapping.product_from_v3(self._call("GET", f"/stores/v3/products/{external_id}")["product"])
-        product = self._call("GET", f"/stores/v1/products/{external_id}")["product"]
+            return mapping.product_from_v3(self._call("GET", f"/stores/v3/products/{external_id}",
+                                                      params={"fields": PRODUCT_FIELDS})["product"])
+        product = self._call("GET", f"/stores-reader/v1/products/{external_id}")["product"]
         self._remember_v1_variants(product)
         return mapping.product_from_v1(product)
 
     def iter_orders(self, updated_since: datetime | None = None, *, statuses: Sequence[str] | None = None,
                     limit: int | None = None) -> Iterator[Order]:
-        query: dict[str, Any] = {"sort": [{"fieldName": "updatedDate", "order": "ASC"}]}
+        query: dict[str, Any] = {"sort": [{"fieldName": "updatedDate", "order": "ASC"}],
+                                 "filter": {"status": {"$in": ORDER_STATUSES}}}
         if updated_since:
-            query["filter"] = {"updatedDate": {"$gt": iso_ms(updated_since)}}
+            query["filter"]["updatedDate"] = {"$gt": iso_ms(updated_since)}
         wanted = {s.upper() for s in statuses} if statuses else None
         count = 0
         for page in self._cursor_pages("/ecom/v1/orders/search", query, "orders", wrapper="search"):
@@ -369,13 +400,15 @@ class WixConnector(Connector):
         return mapping.order_from_wix(self._call("GET", f"/ecom/v1/orders/{external_id}")["order"], self.status_map)
 
     def iter_customers(self, updated_since: datetime | None = None) -> Iterator[Customer]:
-        query: dict[str, Any] = {"sort": [{"fieldName": "updatedDate", "order": "ASC"}]}
+        # updatedDate can be filtered but not sorted on (CON ContactQuerySpec): a stable createdDate order
+        query: dict[str, Any] = {"sort": [{"fieldName": "createdDate", "order": "ASC"}]}
         if updated_since:
             query["filter"] = {"updatedDate": {"$gt": iso_ms(updated_since)}}
         offset = 0
         while True:
             data = self._call("POST", "/contacts/v4/contacts/query",
-                              {"query": {**query, "paging": {"limit": CONTACT_PAGE, "offset": offset}}})
+                              {"query": {**query, "paging": {"limit": CONTACT_PAGE, "offset": offset}}},
+                              idempotent=True)
             contacts = data.get("contacts") or []
             for contact in contacts:
                 yield mapping.customer_from_contact(contact)
@@ -395,7 +428,8 @@ class WixConnector(Connector):
         by_product: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(product_ids, PAGE):
             query = {"filter": json.dumps({"productId": {"$in": list(chunk)}}), "paging": {"limit": PAGE}}
-            for item in self._call("POST", "/stores/v2/inventoryItems/query", {"query": query}).get("inventoryItems") or []:
+            for item in self._call("POST", "/stores-reader/v2/inventoryItems/query", {"query": query},
+                                   idempotent=True).get("inventoryItems") or []:
                 by_product[item["productId"]] = item
         result = []
         for index, level in enumerate(levels):
@@ -416,14 +450,24 @@ class WixConnector(Connector):
         creates = [(i, p) for i, p in enumerate(products) if not p.external_id]
         updates = [(i, p) for i, p in enumerate(products) if p.external_id]
         for chunk in self._product_chunks(creates):
-            bodies = [mapping.product_to_v3(p) for _, p in chunk]
             try:
-                data = self._call("POST", "/stores/v3/bulk/products-with-inventory/create",
-                                  {"products": bodies, "returnEntity": True})
+                found = self._existing_by_sku(chunk)  # a create whose answer was lost made these already
             except SyncError as exc:
                 results.update(_failed_chunk(chunk, exc))
                 continue
-            results.update(self._product_results(chunk, data))
+            results.update(found)
+            chunk = [(i, p) for i, p in chunk if i not in found]
+            if not chunk:
+                continue
+            bodies = [mapping.product_to_v3(p) for _, p in chunk]
+            try:
+                data = self._call("POST", "/stores/v3/bulk/products-with-inventory/create",
+                                  {"products": bodies, "returnEntity": True}, idempotent=False)
+            except SyncError as exc:
+                results.update(_failed_chunk(chunk, exc))
+                continue
+            # {productResults: {results, bulkActionMetadata}, inventoryResults} (P3 meta.d.ts)
+            results.update(self._product_results(chunk, (data.get("productResults") or {}).get("results")))
         for chunk in self._product_chunks(updates):
             try:
                 results.update(self._update_products_v3(chunk))
@@ -433,25 +477,50 @@ class WixConnector(Connector):
 
     @staticmethod
     def _product_chunks(rows: list[tuple[int, Product]]) -> Iterator[list[tuple[int, Product]]]:
-        """At most 100 products and 1,000 variants per bulk request."""
+        """Per bulk request at most 100 products, 1,000 variants and 100 options in total."""
         chunk: list[tuple[int, Product]] = []
-        variants = 0
+        variants = options = 0
         for row in rows:
             count = max(1, len(row[1].variants))
-            if chunk and (len(chunk) >= BULK or variants + count > BULK_VARIANTS):
+            opts = len(mapping.option_names(row[1]))
+            if chunk and (len(chunk) >= BULK or variants + count > BULK_VARIANTS or options + opts > BULK_OPTIONS):
                 yield chunk
-                chunk, variants = [], 0
+                chunk, variants, options = [], 0, 0
             chunk.append(row)
             variants += count
+            options += opts
         if chunk:
             yield chunk
+
+    def _existing_by_sku(self, chunk: list[tuple[int, Product]]) -> dict[int, WriteResult]:
+        """Products to create that the store already has, found by SKU (one inventory query per chunk).
+
+        Creates are not idempotent: when a create's answer is lost after Wix committed, the job retry
+        finds the product here instead of making a second copy.
+        """
+        wanted = {v.sku: index for index, p in chunk for v in p.variants if v.sku}
+        if not wanted:
+            return {}
+        owners: dict[int, str] = {}
+        levels = [StockLevel(sku=sku, quantity=Decimal(0)) for sku in wanted]
+        for position, item in self._lookup_items_v3(levels).items():
+            owners.setdefault(wanted[str(levels[position].sku)], str(item.get("productId")))
+        if not owners:
+            return {}
+        products = self._fetch_v3_products(sorted(set(owners.values())))
+        results: dict[int, WriteResult] = {}
+        for index, product in chunk:
+            found = products.get(owners.get(index, ""))
+            if found is not None:
+                results[index] = _product_written(product, found, data={"found_existing": True})
+        return results
 
     def _fetch_v3_products(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """Current products with their variants, two calls per 100 ids."""
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(ids, PAGE):
             for page in self._cursor_pages("/stores/v3/products/query", {"filter": {"id": {"$in": list(chunk)}}},
-                                           "products"):
+                                           "products", extra={"fields": PRODUCT_FIELDS}):
                 for product in page:
                     found[product["id"]] = product
         variants = self._variants_of(list(found)) if found else {}
@@ -474,12 +543,15 @@ class WixConnector(Connector):
     def _send_v3_updates(self, chunk: list[tuple[int, Product]],
                          existing: dict[str, dict[str, Any]]) -> dict[int, WriteResult]:
         bodies = [{"product": mapping.product_to_v3(p, existing.get(str(p.external_id)))} for _, p in chunk]
-        data = self._call("POST", "/stores/v3/bulk/products/update", {"products": bodies, "returnEntity": True})
-        return self._product_results(chunk, data)
+        # revisioned update: a repeat is refused as stale, never applied twice
+        data = self._call("POST", "/stores/v3/bulk/products/update", {"products": bodies, "returnEntity": True},
+                          idempotent=True)
+        return self._product_results(chunk, data.get("results"))
 
-    def _product_results(self, chunk: list[tuple[int, Product]], data: dict[str, Any]) -> dict[int, WriteResult]:
+    def _product_results(self, chunk: list[tuple[int, Product]],
+                         rows: list[dict[str, Any]] | None) -> dict[int, WriteResult]:
         results: dict[int, WriteResult] = {}
-        slots = {r.get("itemMetadata", {}).get("originalIndex", n): r for n, r in enumerate(data.get("results") or [])}
+        slots = {r.get("itemMetadata", {}).get("originalIndex", n): r for n, r in enumerate(rows or [])}
         for position, (index, product) in enumerate(chunk):
             slot = slots.get(position) or {}
             meta = slot.get("itemMetadata") or {}
@@ -491,10 +563,7 @@ class WixConnector(Connector):
                                              retryable=error.get("code") in ("REVISION_MISMATCH", "MISSING_RESULT"))
                 continue
             item = slot.get("item") or {}
-            variants = [{"sku": v.get("sku"), "variant_id": v.get("id"), "inventory_item_id": None}
-                        for v in (item.get("variantsInfo") or {}).get("variants") or []]
-            results[index] = WriteResult(key=key, ok=True, external_id=meta.get("id") or item.get("id"),
-                                         data={"variants": variants, "revision": item.get("revision")})
+            results[index] = _product_written(product, {**item, "id": meta.get("id") or item.get("id")})
         return results
 
     def _upsert_product_v1(self, product: Product) -> WriteResult:
@@ -502,10 +571,11 @@ class WixConnector(Connector):
         key = _product_key(product)
         try:
             body = mapping.product_to_v1(product)
+            saved = None if product.external_id else self._v1_existing(product)
             if product.external_id:
                 saved = self._call("PATCH", f"/stores/v1/products/{product.external_id}", {"product": body})["product"]
-            else:
-                saved = self._call("POST", "/stores/v1/products", {"product": body})["product"]
+            elif saved is None:  # not idempotent: the look-up above finds what a lost answer made
+                saved = self._call("POST", "/stores/v1/products", {"product": body}, idempotent=False)["product"]
             variants = mapping.variants_to_v1(product)
             if variants:
                 saved["variants"] = self._call("PATCH", f"/stores/v1/products/{saved['id']}/variants",
@@ -550,7 +620,8 @@ class WixConnector(Connector):
                 values = sorted({getattr(lv, attr) for _, lv in chunk})
                 items: list[dict[str, Any]] = []
                 query = {"filter": {field: {"$in": values}}}
-                for page in self._cursor_pages("/stores/v3/inventory-items/query", query, "inventoryItems"):
+                for page in self._cursor_pages("/stores/v3/inventory-items/query", query, "inventoryItems",
+                                               INVENTORY_PAGE):
                     items += page
                 for index, level in chunk:
                     match = self._pick_item(items, attr, getattr(level, attr), level.location_id)
@@ -612,12 +683,13 @@ class WixConnector(Connector):
     def _push_items(self, rows: list[tuple[int, StockLevel, int]], items: dict[int, dict[str, Any]],
                     results: dict[int, WriteResult], final: bool = False) -> list[tuple[int, StockLevel, int]]:
         stale: list[tuple[int, StockLevel, int]] = []
-        for chunk in _chunks(rows, BULK):
+        for chunk in _chunks(rows, BULK_INVENTORY):
             body = {"inventoryItems": [{"inventoryItem": {"id": items[i]["id"], "revision": items[i]["revision"],
                                                           "trackQuantity": True, "quantity": q}}
                                        for i, _, q in chunk], "returnEntity": True}
             try:
-                data = self._call("POST", "/stores/v3/bulk/inventory-items/update", body)
+                # absolute quantities with a revision: a repeat is refused as stale, never applied twice
+                data = self._call("POST", "/stores/v3/bulk/inventory-items/update", body, idempotent=True)
             except SyncError as exc:
                 for index, level, _ in chunk:
                     results[index] = WriteResult(key=stock_key(level), ok=False, error=str(exc),
@@ -646,8 +718,24 @@ class WixConnector(Connector):
                                              retryable=error.get("code") == "REVISION_MISMATCH")
         return stale
 
+    def _v1_existing(self, product: Product) -> dict[str, Any] | None:
+        """The V1 product that already carries one of ``product``'s SKUs (a create whose answer was lost)."""
+        skus = [v.sku for v in product.variants if v.sku]
+        if not skus:
+            return None
+        resolved = self._resolve_v1([StockLevel(sku=sku, quantity=Decimal(0)) for sku in skus])
+        if not resolved:
+            return None
+        pid = next(iter(resolved.values()))[0]
+        return self._call("GET", f"/stores-reader/v1/products/{pid}")["product"]
+
     def _resolve_v1(self, levels: Sequence[StockLevel]) -> dict[int, tuple[str, str]]:
-        """V1 level -> (product id, variant id); unknown SKUs looked up 100 at a time."""
+        """V1 level -> (product id, variant id).
+
+        V1 products can be filtered on the product ``sku`` only (P1 ProductQuerySpec has no variant SKU):
+        unknown SKUs are looked up that way 100 at a time; variant SKUs still unknown after it come from
+        one walk of the catalog (remembered for the connector's life).
+        """
         resolved: dict[int, tuple[str, str]] = {}
         missing: list[tuple[int, StockLevel]] = []
         for index, level in enumerate(levels):
@@ -659,13 +747,17 @@ class WixConnector(Connector):
                 missing.append((index, level))
         for chunk in _chunks(missing, PAGE):
             skus = sorted({str(lv.sku) for _, lv in chunk})
-            query = {"filter": json.dumps({"variants.variant.sku": {"$hasSome": skus}}), "paging": {"limit": PAGE}}
-            for product in self._call("POST", "/stores/v1/products/query",
-                                      {"query": query, "includeVariants": True}).get("products") or []:
+            query = {"filter": json.dumps({"sku": {"$in": skus}}), "paging": {"limit": PAGE}}
+            for product in self._call("POST", V1_QUERY, {"query": query, "includeVariants": True},
+                                      idempotent=True).get("products") or []:
                 self._remember_v1_variants(product)
-            for index, level in chunk:
-                if level.sku in self._v1_variants:
-                    resolved[index] = self._v1_variants[str(level.sku)]
+        if any(lv.sku not in self._v1_variants for _, lv in missing) and not self._v1_walked:
+            self._v1_walked = True
+            for _ in self._iter_products_v1(None):  # remembers every variant SKU on the way
+                pass
+        for index, level in missing:
+            if level.sku in self._v1_variants:
+                resolved[index] = self._v1_variants[str(level.sku)]
         return resolved
 
     def _set_stock_v1(self, rows: list[tuple[int, StockLevel, int]]) -> dict[int, WriteResult]:
@@ -737,9 +829,16 @@ class WixConnector(Connector):
         for chunk in _chunks(indexed, BULK):
             order_ids = sorted({f.order_id for _, f in chunk})
             orders = self._orders_by_id(order_ids)
+            self._fulfilments_cache = ([], [])
             done = self._fulfilled_quantities(order_ids)
             prepared: list[tuple[int, Fulfilment, dict[str, Any]]] = []
+            made = self._marked_fulfilments(order_ids)
             for index, fulfilment in chunk:
+                if fulfilment.external_id and (fulfilment.order_id, fulfilment.external_id) in made:
+                    # an earlier attempt made it (its answer was lost): report it, never create it again
+                    results[index] = WriteResult(key=fulfilment.order_id, ok=True, data={"found_existing": True},
+                                                 external_id=made[(fulfilment.order_id, fulfilment.external_id)])
+                    continue
                 try:
                     body = self._fulfilment_body(fulfilment, orders.get(fulfilment.order_id), done)
                 except (MappingError, NotFoundError) as exc:
@@ -754,15 +853,30 @@ class WixConnector(Connector):
 
     def _orders_by_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         orders: dict[str, dict[str, Any]] = {}
-        query = {"filter": {"id": {"$in": ids}}}
+        query = {"filter": {"id": {"$in": ids}, "status": {"$in": ORDER_STATUSES}}}
         for page in self._cursor_pages("/ecom/v1/orders/search", query, "orders", wrapper="search"):
             orders.update({o["id"]: o for o in page})
         return orders
 
+    def _fulfilments_of(self, ids: list[str]) -> list[dict[str, Any]]:
+        if ids != self._fulfilments_cache[0]:
+            data = self._call("POST", "/ecom/v1/fulfillments/list-by-ids", {"orderIds": ids}, idempotent=True)
+            self._fulfilments_cache = (list(ids), data.get("ordersWithFulfillments") or [])
+        return self._fulfilments_cache[1]
+
+    def _marked_fulfilments(self, ids: list[str]) -> dict[tuple[str, str], str]:
+        """(order id, ERP reference) -> Wix fulfilment id, from the marker this app writes in ``customInfo``."""
+        made: dict[tuple[str, str], str] = {}
+        for entry in self._fulfilments_of(ids):
+            for fulfilment in entry.get("fulfillments") or []:
+                ref = ((fulfilment.get("customInfo") or {}).get("fieldsData") or {}).get(FULFILMENT_MARKER)
+                if ref:
+                    made[(entry["orderId"], str(ref))] = fulfilment.get("id")
+        return made
+
     def _fulfilled_quantities(self, ids: list[str]) -> dict[tuple[str, str], int]:
-        data = self._call("POST", "/ecom/v1/fulfillments/list-by-ids", {"orderIds": ids})
         done: dict[tuple[str, str], int] = {}
-        for entry in data.get("ordersWithFulfillments") or []:
+        for entry in self._fulfilments_of(ids):
             for fulfilment in entry.get("fulfillments") or []:
                 for line in fulfilment.get("lineItems") or []:
                     key = (entry["orderId"], line["id"])
@@ -797,12 +911,14 @@ class WixConnector(Connector):
                                       "trackingLink": fulfilment.tracking_url}.items() if v}
         if tracking:
             body["trackingInfo"] = tracking
+        if fulfilment.external_id:  # the ERP document: found again if this create's answer is lost
+            body["customInfo"] = {"fieldsData": {FULFILMENT_MARKER: fulfilment.external_id}}
         return body
 
     def _fulfil_one(self, index: int, fulfilment: Fulfilment, body: dict[str, Any]) -> dict[int, WriteResult]:
         try:
             data = self._call("POST", f"/ecom/v1/fulfillments/orders/{fulfilment.order_id}/create-fulfillment",
-                              {"fulfillment": body})
+                              {"fulfillment": body}, idempotent=False)
         except SyncError as exc:
             return {index: WriteResult(key=fulfilment.order_id, ok=False, error=str(exc), retryable=exc.retryable)}
         return {index: WriteResult(key=fulfilment.order_id, ok=True, external_id=data.get("fulfillmentId"),
@@ -812,15 +928,16 @@ class WixConnector(Connector):
         payload = {"ordersWithFulfillments": [{"orderId": f.order_id, "fulfillments": [b]} for _, f, b in prepared]}
         results: dict[int, WriteResult] = {}
         try:
-            data = self._call("POST", "/ecom/v1/fulfillments/orders/bulk/create-fulfillments", payload)
+            data = self._call("POST", "/ecom/v1/fulfillments/orders/bulk/create-fulfillments", payload,
+                              idempotent=False)
         except SyncError as exc:
             return {i: WriteResult(key=f.order_id, ok=False, error=str(exc), retryable=exc.retryable)
                     for i, f, _ in prepared}
         slots = {r.get("itemMetadata", {}).get("originalIndex", n): r for n, r in enumerate(data.get("results") or [])}
         for position, (index, fulfilment, body) in enumerate(prepared):
             meta = (slots.get(position) or {}).get("itemMetadata") or {}
-            if meta.get("success"):
-                made = ((slots[position].get("item") or {}).get("fulfillments") or [{}])[-1]
+            if meta.get("success"):  # BulkOrderFulfillmentsResult: {itemMetadata, ordersWithFulfillments}
+                made = ((slots[position].get("ordersWithFulfillments") or {}).get("fulfillments") or [{}])[-1]
                 results[index] = WriteResult(key=fulfilment.order_id, ok=True, external_id=made.get("id"),
                                              data={"line_items": body["lineItems"]})
             else:
@@ -834,17 +951,25 @@ class WixConnector(Connector):
         for order_id in order_ids:
             try:
                 self._call("POST", f"/ecom/v1/orders/{order_id}/cancel",
-                           {"sendOrderCanceledEmail": False, "restockAllItems": False})
+                           {"sendOrderCanceledEmail": False, "restockAllItems": False}, idempotent=False)
                 results.append(WriteResult(key=order_id, ok=True, external_id=order_id))
             except ValidationError as exc:
-                if exc.details and "ALREADY_CANCELED" in json.dumps(exc.details):
-                    results.append(WriteResult(key=order_id, ok=True, external_id=order_id,
-                                               data={"already_cancelled": True}))
-                else:
-                    results.append(WriteResult(key=order_id, ok=False, error=str(exc)))
+                # no "already canceled" code is documented: look at the order (an earlier attempt whose
+                # answer was lost, or a cancel on the store, is success)
+                results.append(self._already_cancelled(order_id) or WriteResult(key=order_id, ok=False,
+                                                                                  error=str(exc)))
             except SyncError as exc:
                 results.append(WriteResult(key=order_id, ok=False, error=str(exc), retryable=exc.retryable))
         return results
+
+    def _already_cancelled(self, order_id: str) -> WriteResult | None:
+        try:
+            order = self._call("GET", f"/ecom/v1/orders/{order_id}")["order"]
+        except SyncError:
+            return None
+        if (order.get("status") or "").upper() != "CANCELED":
+            return None
+        return WriteResult(key=order_id, ok=True, external_id=order_id, data={"already_cancelled": True})
 
     def record_refunds(self, refunds: Sequence[Refund]) -> list[WriteResult]:
         """Documented choice: no write. Wix refunds live in Wix Payments, not in eCom Orders."""
@@ -856,31 +981,38 @@ class WixConnector(Connector):
         for chunk in _chunks(list(enumerate(customers)), BULK):
             ids = [c.external_id for _, c in chunk if c.external_id and c.revision is None]
             emails = [c.email for _, c in chunk if not c.external_id and c.email]
+            phones = [c.phone for _, c in chunk if not c.external_id and not c.email and c.phone]
             known = self._contacts_where("id", ids)
             by_email = {(c.get("primaryInfo") or {}).get("email"): c for c in self._contacts_where(
                 "primaryInfo.email", emails).values()}
+            by_phone = {(c.get("primaryInfo") or {}).get("phone"): c for c in self._contacts_where(
+                "primaryInfo.phone", phones).values()}
             for index, customer in chunk:
-                results[index] = self._upsert_customer(customer, known, by_email)
+                match = by_email.get(customer.email) if customer.email else by_phone.get(customer.phone)
+                results[index] = self._upsert_customer(customer, known, match)
         return [results[i] for i in range(len(customers))]
 
     def _contacts_where(self, field: str, values: list[Any]) -> dict[str, dict[str, Any]]:
         if not values:
             return {}
         data = self._call("POST", "/contacts/v4/contacts/query", {"query": {
-            "filter": {field: {"$in": sorted(set(values))}}, "paging": {"limit": CONTACT_PAGE}}})
+            "filter": {field: {"$in": sorted(set(values))}}, "paging": {"limit": CONTACT_PAGE}}}, idempotent=True)
         return {c["id"]: c for c in data.get("contacts") or []}
 
     def _upsert_customer(self, customer: Customer, known: dict[str, dict[str, Any]],
-                         by_email: dict[str | None, dict[str, Any]]) -> WriteResult:
+                         match: dict[str, Any] | None) -> WriteResult:
+        """``match``: the store contact with the customer's e-mail (or phone, when it has no e-mail)."""
         key = customer.email or customer.external_id or customer.display_name
         info = mapping.contact_info_from_customer(customer)
         try:
-            target = customer.external_id or (by_email.get(customer.email) or {}).get("id")
+            target = customer.external_id or (match or {}).get("id")
             if target:
-                revision = customer.revision or (known.get(target) or by_email.get(customer.email) or {}).get("revision")
+                revision = customer.revision or (known.get(target) or match or {}).get("revision")
                 contact = self._patch_contact(target, revision, info)
             else:
-                contact = self._call("POST", "/contacts/v4/contacts", {"info": info, "allowDuplicates": False})["contact"]
+                # not idempotent: a lost answer is found on the job retry by the look-up above
+                contact = self._call("POST", "/contacts/v4/contacts", {"info": info, "allowDuplicates": False},
+                                     idempotent=False)["contact"]
         except SyncError as exc:
             return WriteResult(key=key, ok=False, external_id=customer.external_id, error=str(exc),
                                retryable=exc.retryable)
@@ -890,12 +1022,12 @@ class WixConnector(Connector):
         if revision is None:
             revision = self._call("GET", f"/contacts/v4/contacts/{contact_id}")["contact"]["revision"]
         try:
-            return self._call("PATCH", f"/contacts/v4/contacts/{contact_id}", {"revision": revision, "info": info})[
-                "contact"]
-        except StaleRevisionError:
+            return self._call("PATCH", f"/contacts/v4/contacts/{contact_id}",
+                              {"revision": _int_revision(revision), "info": info})["contact"]
+        except StaleRevisionError:  # CONTACT_ALREADY_CHANGED: someone wrote in between; re-read once
             revision = self._call("GET", f"/contacts/v4/contacts/{contact_id}")["contact"]["revision"]
-            return self._call("PATCH", f"/contacts/v4/contacts/{contact_id}", {"revision": revision, "info": info})[
-                "contact"]
+            return self._call("PATCH", f"/contacts/v4/contacts/{contact_id}",
+                              {"revision": _int_revision(revision), "info": info})["contact"]
 
     # ------------------------------------------------------------ webhooks
     def _key(self) -> Any:
@@ -936,7 +1068,8 @@ class WixConnector(Connector):
                     for t in topics]
         registrations = []
         for topic in topics:
-            sub = self._call("POST", self._admin_path, {"eventType": topic, "uri": address})["subscription"]
+            sub = self._call("POST", self._admin_path, {"eventType": topic, "uri": address},
+                             idempotent=False)["subscription"]
             registrations.append(WebhookRegistration(external_id=sub["id"], topic=topic, address=address))
         return registrations
 
@@ -987,3 +1120,18 @@ def _whole(quantity: Decimal | int | float | None) -> int | None:
     if value < 0 or value != value.to_integral_value():
         return None
     return int(value)
+
+
+def _int_revision(revision: Any) -> Any:
+    """Contacts' ``revision`` is a number (CON meta.d.ts); mappings keep it as text."""
+    try:
+        return int(revision)
+    except (TypeError, ValueError):
+        return revision
+
+
+def _product_written(product: Product, saved: dict[str, Any], data: dict[str, Any] | None = None) -> WriteResult:
+    variants = [{"sku": v.get("sku"), "variant_id": v.get("variantId") or v.get("id"), "inventory_item_id": None}
+                for v in (saved.get("variantsInfo") or {}).get("variants") or []]
+    return WriteResult(key=_product_key(product), ok=True, external_id=saved.get("id"),
+                       data={"variants": variants, "revision": saved.get("revision"), **(data or {})})

@@ -44,9 +44,12 @@ from wix_commerce_sync.sync.status_map import StatusMap
 V1_CATALOG = "V1_CATALOG"
 V3_CATALOG = "V3_CATALOG"
 
-PAYMENT_STATUS = {
+PAYMENT_STATUS = {  # ORD PaymentStatusEnumPaymentStatus; UNSPECIFIED stays unknown (None)
     "NOT_PAID": FinancialStatus.PENDING,
     "PENDING": FinancialStatus.PENDING,
+    "PENDING_MERCHANT": FinancialStatus.PENDING,
+    "CANCELED": FinancialStatus.VOIDED,
+    "DECLINED": FinancialStatus.VOIDED,
     "PARTIALLY_PAID": FinancialStatus.PARTIALLY_PAID,
     "PAID": FinancialStatus.PAID,
     "PARTIALLY_REFUNDED": FinancialStatus.PARTIALLY_REFUNDED,
@@ -124,13 +127,18 @@ def store_status_word(order: dict[str, Any]) -> str:
     return "APPROVED"
 
 
-def _tax_line(title: str, details: dict[str, Any] | None) -> list[TaxLine]:
-    if not details:
+def _tax_line(title: str, charge: dict[str, Any]) -> list[TaxLine]:
+    """Tax of a line, shipping or fee: ``taxInfo{taxAmount, taxRate}`` (current), else the deprecated
+    ``taxDetails{totalTax, taxRate}`` (removal 2024-09-30 on lines, 2026-03-30 on shipping and fees)."""
+    info, details = charge.get("taxInfo") or {}, charge.get("taxDetails") or {}
+    if info.get("taxAmount") is not None:
+        tax, rate = amount(info.get("taxAmount")), info.get("taxRate")
+    elif details:
+        tax, rate = amount(details.get("totalTax")), details.get("taxRate")
+    else:
         return []
-    tax = amount(details.get("totalTax"))
     if tax == ZERO:
         return []
-    rate = details.get("taxRate")
     return [TaxLine(title=title, amount=tax, rate=money(rate) if rate not in (None, "") else None)]
 
 
@@ -174,7 +182,7 @@ def _order_line(item: dict[str, Any], taxes_included: bool) -> OrderLine:
         quantity=quantity,
         unit_price=unit,
         discount=amount(item.get("totalDiscount")),
-        taxes=_tax_line("Tax", item.get("taxDetails")),
+        taxes=_tax_line("Tax", item),
         product_id=ext_id(ref.get("catalogItemId")),
         variant_id=ext_id(variant_id),
     )
@@ -187,7 +195,7 @@ def _shipping_lines(order: dict[str, Any]) -> list[ChargeLine]:
         return []
     price = amount(cost.get("price"))
     discount = amount(cost.get("discount"))
-    taxes = _tax_line("Shipping Tax", cost.get("taxDetails"))
+    taxes = _tax_line("Shipping Tax", cost)
     if price == ZERO and discount == ZERO and not taxes:
         return []
     return [ChargeLine(title=info.get("title") or "Shipping", amount=price, discount=discount, taxes=taxes,
@@ -200,7 +208,7 @@ def _fee_lines(order: dict[str, Any]) -> list[ChargeLine]:
         fees.append(ChargeLine(
             title=fee.get("name") or fee.get("code") or "Fee",
             amount=amount(fee.get("priceBeforeTax") or fee.get("price")),
-            taxes=_tax_line("Fee Tax", fee.get("taxDetails")),
+            taxes=_tax_line("Fee Tax", fee),
             code=fee.get("code"),
         ))
     return fees
@@ -317,22 +325,24 @@ def _fulfilment(order_id: str, data: dict[str, Any]) -> Fulfilment:
 
 
 def _v3_variant(data: dict[str, Any]) -> Variant:
+    """A product's ``variantsInfo`` variant (``choices``, ``id``) or a Read-Only Variant (``optionChoices``,
+    ``variantId``; its ``id`` is deprecated, removal 2026-12-31)."""
     options = {}
-    for choice in data.get("choices") or []:
+    for choice in data.get("optionChoices") or data.get("choices") or []:
         names = choice.get("optionChoiceNames") or {}
         if names.get("optionName"):
             options[names["optionName"]] = names.get("choiceName") or ""
     compare = dig(data, "price", "compareAtPrice", "amount")
     weight = dig(data, "physicalProperties", "weight")
     return Variant(
-        external_id=ext_id(data.get("id")),
+        external_id=ext_id(data.get("variantId") or data.get("id")),
         sku=data.get("sku") or None,
         price=amount(dig(data, "price", "actualPrice")),
         compare_at_price=money(compare) if compare not in (None, "") else None,
         options=options,
         barcode=data.get("barcode") or None,
         weight=money(weight) if weight is not None else None,
-        weight_unit=dig(data, "physicalProperties", "weightUnit"),
+        # VariantPhysicalProperties has no unit: it is product-level (WEIGHT_MEASUREMENT_UNIT_INFO)
         title=" / ".join(options.values()) or None,
     )
 
@@ -366,29 +376,33 @@ def product_to_v3(product: Product, existing: dict[str, Any] | None = None) -> d
 
     Variant ids of ``existing`` are kept where SKUs match so inventory items survive the update.
     """
-    existing_ids = {v.get("sku"): v.get("id") for v in dig(existing or {}, "variantsInfo", "variants", default=[])}
-    option_names = list(product.option_names) or sorted({k for v in product.variants for k in v.options})
-    choices: dict[str, list[str]] = {name: [] for name in option_names}
+    existing_ids = {v.get("sku"): v.get("variantId") or v.get("id")
+                    for v in dig(existing or {}, "variantsInfo", "variants", default=[])}
+    names = option_names(product)
+    product_type = (product.product_type or "PHYSICAL").upper()
+    choices: dict[str, list[str]] = {name: [] for name in names}
     for variant in product.variants:
-        for name in option_names:
+        for name in names:
             value = variant.options.get(name)
             if value is not None and value not in choices[name]:
                 choices[name].append(value)
     body: dict[str, Any] = {
         "name": product.title,
-        "productType": (product.product_type or "PHYSICAL").upper(),
         "visible": product.status == "active",
         "options": [
             {"name": name, "optionRenderType": "TEXT_CHOICES",
              "choicesSettings": {"choices": [{"choiceType": "CHOICE_TEXT", "name": c} for c in values]}}
             for name, values in choices.items()
         ],
-        "variantsInfo": {"variants": [_v3_variant_body(v, option_names, existing_ids) for v in product.variants]},
+        "variantsInfo": {"variants": [_v3_variant_body(v, names, existing_ids, product_type == "PHYSICAL")
+                                      for v in product.variants]},
     }
+    if not product.external_id:  # productType is immutable and handle read-only after creation
+        body["productType"] = product_type
+        if product_type == "PHYSICAL":  # docs: must be passed for PHYSICAL products
+            body["physicalProperties"] = {}
     if product.description is not None:
         body["plainDescription"] = product.description
-    if product.handle:
-        body["handle"] = product.handle
     if product.vendor:
         body["brand"] = {"name": product.vendor}
     if product.external_id:
@@ -399,7 +413,12 @@ def product_to_v3(product: Product, existing: dict[str, Any] | None = None) -> d
     return body
 
 
-def _v3_variant_body(variant: Variant, option_names: list[str], existing_ids: dict[Any, Any]) -> dict[str, Any]:
+def option_names(product: Product) -> list[str]:
+    return list(product.option_names) or sorted({k for v in product.variants for k in v.options})
+
+
+def _v3_variant_body(variant: Variant, option_names: list[str], existing_ids: dict[Any, Any],
+                     physical: bool = True) -> dict[str, Any]:
     price: dict[str, Any] = {"actualPrice": {"amount": money_text(variant.price)}}
     if variant.compare_at_price is not None:
         price["compareAtPrice"] = {"amount": money_text(variant.compare_at_price)}
@@ -419,6 +438,8 @@ def _v3_variant_body(variant: Variant, option_names: list[str], existing_ids: di
         body["barcode"] = variant.barcode
     if variant.weight is not None:
         body["physicalProperties"] = {"weight": _num(variant.weight)}
+    elif physical:  # docs: must be passed when productType is PHYSICAL
+        body["physicalProperties"] = {}
     return body
 
 

@@ -1,22 +1,21 @@
-"""A stateful fake Wix site served over real HTTP on 127.0.0.1.
+"""A stateful fake Wix site served over real HTTP on 127.0.0.1, built from Wix's published contract.
 
-What it enforces, as the reference facts describe Wix (``platform-apis.md`` section 3):
-- auth: API key (``Authorization: <key>`` + ``wix-site-id``) or OAuth client-credentials tokens
-  from ``POST /oauth2/token`` (4 h, ``expires_in`` 14400; shorter with ``token_ttl``);
-- 200 requests per minute per site (sliding 60 s window) answered with 429 + Retry-After beyond;
-- one catalog version per site, fixed at construction: V3 (products with revisions, read-only
-  variants, inventory items per variant and location, bulk endpoints of at most 100 items) or
-  V1 (``/stores/v1`` products, ``/stores/v2`` inventory, stringified query filters, offset paging);
-- cursor paging (limit <= 100; read-only variants <= 1000), stale ``revision`` -> 409;
-- eCom orders (search never returns INITIALIZED), fulfilments (APPROVED orders only, bulk <= 100
-  orders), cancel, contacts v4 (PATCH with revision);
-- webhooks: the body is an RS256 JWT signed with a key pair generated at start
-  (``public_key_pem``); failed deliveries are kept and retried; ``duplicate``/``reverse`` switches.
-
-Assumptions where the reference is silent (documented in the report): the read-only variants path
-``/stores/v3/read-only-variants/query``; inventory-item filter ``product.variantSku``; V1 SKU filter
-``variants.variant.sku``; inventory bulk update limit 100; the webhook subscription endpoint
-``/_sim/webhooks`` stands in for the Wix app dashboard, where real subscriptions are configured.
+The contract (``wix_commerce_sync/testing/contracts/wix/contract.json``, extracted from Wix's SDK packages
+by ``scripts/refresh_wix_contract.py``) decides what is served:
+- only the contract's endpoints (verb + www.wixapis.com path), plus the OAuth token exchange of ``@wix/sdk``;
+  anything else is 404;
+- a request field the endpoint's request type does not declare, an enum value it does not allow, a list
+  above its ``maxSize`` or a number above its ``max`` -> 400 ``details.validationError.fieldViolations``;
+- answers are cut down to the fields the response type declares, deprecated ones left out (past their
+  removal date): e.g. inventory paging is ``{count, cursors}`` without ``hasNext``, Read-Only Variants
+  carry ``variantId`` and ``optionChoices``;
+- behaviour from the method docs: per-request totals (options 100, variants 1000), PENDING/REJECTED orders
+  left out of Search Orders unless the filter names a status, ``plainDescription``/``currency`` only when
+  requested in ``fields``, sort and filter fields per the query specs, ``CONTACT_ALREADY_CHANGED``,
+  ``physicalProperties`` required on PHYSICAL creates, immutable ``productType`` and read-only ``handle``.
+Also: API-key or OAuth auth, 200 requests per minute per site (429 + Retry-After), one catalog version
+per site (V3 or V1), Stores locations (the id space of inventory ``locationId``), RS256 JWT webhooks.
+The webhook subscription endpoint ``/_sim/webhooks`` stands in for the Wix app dashboard.
 
 A ``clock`` (seconds, float) can be injected: the rate limit and token expiry use it, so a benchmark can
 run 10,000 stock rows against the 200/min bound on a virtual clock (see ``VirtualClock``).
@@ -37,6 +36,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from wix_commerce_sync.connectors.base import StoreConfig
 from wix_commerce_sync.sync.models import Platform
+from wix_commerce_sync.testing.contracts.wix import load as load_contract
 from wix_commerce_sync.testing.simulator import SimRequest, SimResponse, SimulatorServer, post_webhook
 
 V1, V3 = "V1_CATALOG", "V3_CATALOG"
@@ -163,6 +164,20 @@ class ApiError(Exception):
         return SimResponse(self.status, {"message": self.message, "details": details})
 
 
+class ValidationFailed(ApiError):
+    """Wix's answer to a request with fields its API does not declare (400, ``validationError``)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(400, "; ".join(problems), "INVALID_ARGUMENT")
+        self.problems = problems
+
+    def response(self) -> SimResponse:
+        violations = [{"field": p.split(":")[0], "description": p.split(": ", 1)[-1], "violatedRule": "OTHER"}
+                      for p in self.problems]
+        return SimResponse(400, {"message": self.message, "details": {"validationError": {
+            "fieldViolations": violations}}})
+
+
 class WixSimulator(SimulatorServer):
     name = "wix-simulator"
 
@@ -180,6 +195,7 @@ class WixSimulator(SimulatorServer):
         if catalog_version not in (V1, V3):
             raise ValueError("catalog_version must be V1_CATALOG or V3_CATALOG")
         self.catalog_version = catalog_version
+        self.contract = load_contract()
         self.rate_limit_per_minute = rate_limit_per_minute
         self.token_ttl = token_ttl
         self.clock = clock or time.time
@@ -199,8 +215,9 @@ class WixSimulator(SimulatorServer):
         self._sku_index: dict[str, tuple[str, str]] = {}  # sku -> (product id, variant id)
         self._inv_by_variant: dict[str, list[str]] = {}  # V3 variant id -> inventory item ids
         self._v1_prices: dict[tuple[str, str], Any] = {}  # V1 (product id, variant id) -> own price
-        self.locations = [{"id": str(uuid.UUID(int=i + 1)), "name": "Main" if i == 0 else f"Warehouse {i}",
-                           "default": i == 0, "status": "ACTIVE"} for i in range(locations)]
+        # Stores locations (the id space of inventory ``locationId``), each tied to a business location
+        self.locations = [self._stores_location("Main" if i == 0 else f"Warehouse {i}", default=i == 0)
+                          for i in range(locations)]
         self.orders: dict[str, dict[str, Any]] = {}
         self._fulfilments: dict[str, list[dict[str, Any]]] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
@@ -218,6 +235,8 @@ class WixSimulator(SimulatorServer):
         self.bulk_item_errors: dict[str, str] = {}  # id -> error code for per-item bulk failures
         self.expire_tokens_now = False
         self.request_times: list[float] = []  # clock time of every admitted API request
+        self.api_calls: list[tuple[str, str, Any]] = []  # (method, path, JSON body) of every Wix API request
+        self._targeted_losses: list[list[Any]] = []  # [path part, times left, status]
         self._window: deque[float] = deque()
 
     # ------------------------------------------------------------ config for the connector
@@ -247,69 +266,109 @@ class WixSimulator(SimulatorServer):
 
     @property
     def default_location_id(self) -> str:
-        return self.locations[0]["id"]
+        return next(loc["id"] for loc in self.locations if loc["defaultLocation"])
+
+    def _stores_location(self, name: str, default: bool = False) -> dict[str, Any]:
+        return {"id": str(uuid.uuid4()), "wixLocationId": str(uuid.uuid4()), "name": name,
+                "locationType": "PHYSICAL", "defaultLocation": default, "revision": "1"}
 
     # ------------------------------------------------------------ serving
-    ROUTES: list[tuple[str, str, str]] = [
-        ("POST", r"/oauth2/token", "token"),
-        ("GET", r"/stores/v3/provision/version", "version"),
-        ("GET", r"/site-properties/v4/properties", "site_properties"),
-        ("POST", r"/locations/v1/locations/query", "query_locations"),
-        ("POST", r"/_sim/webhooks", "sim_subscribe"),
-        ("GET", r"/_sim/webhooks", "sim_subscriptions"),
-        ("DELETE", r"/_sim/webhooks", "sim_unsubscribe"),
-        # catalog V3
-        ("POST", r"/stores/v3/products/query", "v3_query_products"),
-        ("POST", r"/stores/v3/products", "v3_create_product"),
-        ("GET", r"/stores/v3/products/(?P<pid>[^/]+)", "v3_get_product"),
-        ("PATCH", r"/stores/v3/products/(?P<pid>[^/]+)", "v3_update_product"),
-        ("POST", r"/stores/v3/read-only-variants/query", "v3_query_variants"),
-        ("POST", r"/stores/v3/bulk/products-with-inventory/create", "v3_bulk_create"),
-        ("POST", r"/stores/v3/bulk/products/update", "v3_bulk_update"),
-        ("POST", r"/stores/v3/inventory-items/query", "v3_query_inventory"),
-        ("POST", r"/stores/v3/bulk/inventory-items/update", "v3_bulk_update_inventory"),
-        # catalog V1
-        ("POST", r"/stores/v1/products/query", "v1_query_products"),
-        ("POST", r"/stores/v1/products", "v1_create_product"),
-        ("GET", r"/stores/v1/products/(?P<pid>[^/]+)", "v1_get_product"),
-        ("PATCH", r"/stores/v1/products/(?P<pid>[^/]+)/variants", "v1_update_variants"),
-        ("PATCH", r"/stores/v1/products/(?P<pid>[^/]+)", "v1_update_product"),
-        ("POST", r"/stores/v2/inventoryItems/query", "v1_query_inventory"),
-        ("PATCH", r"/stores/v2/inventoryItems/product/(?P<pid>[^/]+)", "v1_update_inventory"),
-        # eCom
-        ("POST", r"/ecom/v1/orders/search", "search_orders"),
-        ("GET", r"/ecom/v1/orders/(?P<oid>[^/]+)", "get_order"),
-        ("POST", r"/ecom/v1/orders/(?P<oid>[^/]+)/cancel", "api_cancel_order"),
-        ("POST", r"/ecom/v1/fulfillments/orders/bulk/create-fulfillments", "bulk_fulfil"),
-        ("POST", r"/ecom/v1/fulfillments/orders/(?P<oid>[^/]+)/create-fulfillment", "fulfil"),
-        ("GET", r"/ecom/v1/fulfillments/orders/(?P<oid>[^/]+)", "list_fulfilments"),
-        ("POST", r"/ecom/v1/fulfillments/list-by-ids", "list_fulfilments_by_ids"),
-        # contacts
-        ("POST", r"/contacts/v4/contacts/query", "query_contacts"),
-        ("POST", r"/contacts/v4/contacts", "create_contact"),
-        ("GET", r"/contacts/v4/contacts/(?P<cid>[^/]+)", "get_contact"),
-        ("PATCH", r"/contacts/v4/contacts/(?P<cid>[^/]+)", "update_contact"),
-    ]
-    _COMPILED = [(m, re.compile(p + r"$"), h) for m, p, h in ROUTES]
+    # contract endpoint (contract.json) -> handler; the contract gives verb and path
+    HANDLERS: dict[str, str] = {
+        "catalog_version": "version",
+        "site_properties": "site_properties",
+        "stores_locations_query": "query_locations",
+        "v3_products_query": "v3_query_products",
+        "v3_product_get": "v3_get_product",
+        "v3_products_bulk_create_with_inventory": "v3_bulk_create",
+        "v3_products_bulk_update": "v3_bulk_update",
+        "v3_variants_query": "v3_query_variants",
+        "v3_inventory_query": "v3_query_inventory",
+        "v3_inventory_bulk_update": "v3_bulk_update_inventory",
+        "v1_products_query": "v1_query_products",
+        "v1_product_create": "v1_create_product",
+        "v1_product_get": "v1_get_product",
+        "v1_product_update": "v1_update_product",
+        "v1_product_variants_update": "v1_update_variants",
+        "v1_inventory_query": "v1_query_inventory",
+        "v1_inventory_update": "v1_update_inventory",
+        "orders_search": "search_orders",
+        "order_get": "get_order",
+        "order_cancel": "api_cancel_order",
+        "fulfillments_bulk_create": "bulk_fulfil",
+        "fulfillment_create": "fulfil",
+        "fulfillments_list_by_ids": "list_fulfilments_by_ids",
+        "contacts_query": "query_contacts",
+        "contact_create": "create_contact",
+        "contact_get": "get_contact",
+        "contact_update": "update_contact",
+    }
+    SIM_ROUTES = {("POST", "/_sim/webhooks"): "sim_subscribe", ("GET", "/_sim/webhooks"): "sim_subscriptions",
+                  ("DELETE", "/_sim/webhooks"): "sim_unsubscribe"}
+
+    def lose_answer_of(self, path_contains: str, n: int = 1, status: int | None = None) -> None:
+        """Fault: the next ``n`` requests whose path ends with ``path_contains`` are carried out (the store
+        commits), then their answer is lost (connection reset, or ``status``)."""
+        with self.lock:
+            self._targeted_losses.append([path_contains, n, status])
+
+    def _serve(self, handler: Any) -> None:
+        path = urlsplit(handler.path).path
+        with self.lock:
+            for entry in self._targeted_losses:
+                if entry[1] > 0 and path.endswith(entry[0]):
+                    entry[1] -= 1
+                    self.faults.queue.appendleft(("commit_then_lose", entry[2]))
+                    break
+        super()._serve(handler)
 
     def route(self, request: SimRequest) -> SimResponse:
-        try:
-            handler, groups = self._find_route(request)
-            if not request.path.startswith("/_sim/"):
-                self._admit(request, handler)
+        if not request.path.startswith("/_sim/"):
             with self.lock:
-                response = getattr(self, "_" + handler)(request, **groups)
+                try:
+                    body = request.json() if request.body else None
+                except ValueError:
+                    body = request.body
+                self.api_calls.append((request.method, request.path, body))
+        try:
+            handler, params, endpoint = self._find_route(request)
+            if endpoint is not None or handler == "token":
+                self._admit(request, handler)
+            if endpoint is not None:
+                self._check_request(endpoint, request)
+            with self.lock:
+                response = getattr(self, "_" + handler)(request, *params)
+            if endpoint is not None and response.status == 200 and isinstance(response.body, dict):
+                # answer in the contract's shape only: undeclared and deprecated (past removal) fields go
+                response.body = self.contract.prune(self.contract.endpoints[endpoint]["response"], response.body)
         except ApiError as exc:
             return exc.response()
         self._maybe_auto_deliver()
         return response
 
-    def _find_route(self, request: SimRequest) -> tuple[str, dict[str, str]]:
-        for method, pattern, handler in self._COMPILED:
-            found = pattern.match(request.path)
-            if found and method == request.method:
-                return handler, found.groupdict()
-        raise ApiError(404, f"no route {request.method} {request.path}", "NOT_FOUND")
+    def _find_route(self, request: SimRequest) -> tuple[str, list[str], str | None]:
+        sim = self.SIM_ROUTES.get((request.method, request.path))
+        if sim:
+            return sim, [], None
+        token = self.contract.data["auth"]["token"]
+        if (request.method, request.path) == (token["method"], token["path"]):
+            return "token", [], None
+        found = self.contract.route(request.method, request.path)
+        if found is None:
+            raise ApiError(404, f"no route {request.method} {request.path}", "NOT_FOUND")
+        return self.HANDLERS[found[0]], found[1], found[0]
+
+    def _check_request(self, endpoint: str, request: SimRequest) -> None:
+        """Fields the contract does not declare are refused, as Wix refuses them."""
+        if not request.body:
+            return
+        try:
+            body = request.json()
+        except ValueError as exc:
+            raise ApiError(400, "request body is not JSON", "INVALID_ARGUMENT") from exc
+        problems = self.contract.violations(self.contract.endpoints[endpoint]["request"], body)
+        if problems:
+            raise ValidationFailed(problems)
 
     def _admit(self, request: SimRequest, handler: str) -> None:
         with self.lock:
@@ -361,7 +420,9 @@ class WixSimulator(SimulatorServer):
                                                 "paymentCurrency": self.currency}})
 
     def _query_locations(self, request: SimRequest) -> SimResponse:
-        return SimResponse(200, {"locations": self.locations})
+        query = (request.json() or {}).get("query") or {}
+        page, meta = self._cursor_page(self.locations, query)
+        return SimResponse(200, {"storesLocations": page, "pagingMetadata": meta})
 
     # ------------------------------------------------------------ paging
     @staticmethod
@@ -418,10 +479,21 @@ class WixSimulator(SimulatorServer):
 
     def _v3_query_products(self, request: SimRequest) -> SimResponse:
         self._require(V3)
-        query = (request.json() or {}).get("query") or {}
+        payload = request.json() or {}
+        query = payload.get("query") or {}
         page, meta = self._cursor_page(list(self.products.values()), query)
-        products = [{k: v for k, v in p.items() if k != "variantsInfo"} for p in page]  # Query omits variants
+        fields = payload.get("fields") or []
+        products = [self._v3_view(p, fields, variants=False) for p in page]  # Query omits variants
         return SimResponse(200, {"products": products, "pagingMetadata": meta})
+
+    @staticmethod
+    def _v3_view(product: dict[str, Any], fields: list[str], variants: bool = True) -> dict[str, Any]:
+        """A product as Wix answers it: ``plainDescription`` and ``currency`` only when requested."""
+        hidden = {k for k, f in (("plainDescription", "PLAIN_DESCRIPTION"), ("currency", "CURRENCY"))
+                  if f not in fields}
+        if not variants:
+            hidden.add("variantsInfo")
+        return {k: v for k, v in product.items() if k not in hidden}
 
     def _v3_query_variants(self, request: SimRequest) -> SimResponse:
         self._require(V3)
@@ -435,12 +507,15 @@ class WixSimulator(SimulatorServer):
 
     @staticmethod
     def _readonly_variant(product: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
-        return {**variant, "productData": {"productId": product["id"], "name": product["name"],
-                                           "visible": product.get("visible", True)}}
+        """Read-Only Variants: ``optionChoices`` (not ``choices``), ``variantId`` + ``productData.productId``."""
+        view = {k: v for k, v in variant.items() if k != "choices"}
+        return {**view, "variantId": variant["id"], "optionChoices": variant.get("choices") or [],
+                "productData": {"productId": product["id"], "name": product["name"],
+                                "visible": product.get("visible", True)}}
 
     def _v3_get_product(self, request: SimRequest, pid: str) -> SimResponse:
         self._require(V3)
-        return SimResponse(200, {"product": self._v3_product(pid)})
+        return SimResponse(200, {"product": self._v3_view(self._v3_product(pid), request.query.get("fields") or [])})
 
     def _v3_product(self, pid: str) -> dict[str, Any]:
         product = self.products.get(pid)
@@ -462,19 +537,41 @@ class WixSimulator(SimulatorServer):
         self._require(V3)
         items = (request.json() or {}).get("products") or []
         self._check_bulk(items)
+        self._check_entity_limits("v3_products_bulk_create_with_inventory", items)
         results = []
         for index, body in enumerate(items):
-            body = body.get("product", body) if isinstance(body, dict) else {}
-            results.append(self._bulk_item(index, lambda b=body: self._v3_insert(b), body.get("id")))
-        return SimResponse(200, self._bulk_response(results))
+            body = body if isinstance(body, dict) else {}
+            results.append(self._bulk_item(index, lambda b=body: self._v3_create_checked(b), None))
+        inventory = [{"itemMetadata": {"id": item_id, "originalIndex": n, "success": True}}
+                     for n, item_id in enumerate(i for r in results if r["itemMetadata"]["success"]
+                                                 for i in self._items_of(r["item"]))]
+        return SimResponse(200, {"productResults": self._bulk_response(results),
+                                 "inventoryResults": self._bulk_response(inventory)})
+
+    def _items_of(self, product: dict[str, Any]) -> list[str]:
+        return [i for v in product["variantsInfo"]["variants"] for i in self._inv_by_variant.get(v["id"], [])]
+
+    def _v3_create_checked(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Docs: a PHYSICAL product must come with ``physicalProperties``, on the product and on each variant."""
+        if (body.get("productType") or "PHYSICAL") == "PHYSICAL":
+            if body.get("physicalProperties") is None or any(
+                    v.get("physicalProperties") is None for v in dig_variants(body)):
+                raise ApiError(400, "physicalProperties must be passed when productType is PHYSICAL",
+                               "INVALID_ARGUMENT")
+        return self._v3_insert(body)
+
+    def _check_entity_limits(self, endpoint: str, products: list[dict[str, Any]]) -> None:
+        """The per-request totals the method docs give (options 100, variants 1000, ...)."""
+        for name, limit in (self.contract.endpoints[endpoint].get("request_limits") or {}).items():
+            total = sum(len(_get_path(p.get("product", p) if isinstance(p, dict) else {}, name)) for p in products)
+            if total > limit:
+                raise ApiError(400, f"at most {limit} {name} per request, got {total}", "INVALID_ARGUMENT")
 
     def _v3_bulk_update(self, request: SimRequest) -> SimResponse:
         self._require(V3)
         items = (request.json() or {}).get("products") or []
         self._check_bulk(items)
-        variants = sum(len(dig_variants(i.get("product") or {})) for i in items)
-        if variants > 1000:
-            raise ApiError(400, "at most 1000 variants per bulk update request", "INVALID_ARGUMENT")
+        self._check_entity_limits("v3_products_bulk_update", items)
         results = []
         for index, item in enumerate(items):
             body = item.get("product") or {}
@@ -482,10 +579,10 @@ class WixSimulator(SimulatorServer):
         return SimResponse(200, self._bulk_response(results))
 
     @staticmethod
-    def _check_bulk(items: list[Any]) -> None:
+    def _check_bulk(items: list[Any], limit: int | None = BULK_LIMIT) -> None:
         if not items:
             raise ApiError(400, "no items", "INVALID_ARGUMENT")
-        if len(items) > BULK_LIMIT:
+        if limit is not None and len(items) > limit:
             raise ApiError(400, f"at most {BULK_LIMIT} items per bulk request", "INVALID_ARGUMENT")
 
     def _bulk_item(self, index: int, action: Callable[[], dict[str, Any]], item_id: str | None) -> dict[str, Any]:
@@ -566,9 +663,10 @@ class WixSimulator(SimulatorServer):
             "productType": body.get("productType") or "PHYSICAL", "options": options,
             "variantsInfo": {"variants": variants},
         }
-        for extra in ("plainDescription", "brand"):
+        for extra in ("plainDescription", "brand", "physicalProperties"):
             if body.get(extra) is not None:
                 product[extra] = body[extra]
+        product["currency"] = self.currency
         self.products[pid] = product
         for variant in variants:
             self._index_variant(pid, variant)
@@ -605,7 +703,11 @@ class WixSimulator(SimulatorServer):
         self._check_revision(product["revision"], body.get("revision"))
         if ("options" in body) != ("variantsInfo" in body):
             raise ApiError(400, "options and variantsInfo must be sent together", "INVALID_ARGUMENT")
-        for field in ("name", "visible", "productType", "plainDescription", "brand", "handle", "slug"):
+        if "productType" in body and body["productType"] != product["productType"]:
+            raise ApiError(400, "productType cannot be changed after creation", "INVALID_ARGUMENT")
+        if "handle" in body and body["handle"] != product["handle"]:
+            raise ApiError(400, "handle cannot be changed after creation", "INVALID_ARGUMENT")
+        for field in ("name", "visible", "plainDescription", "brand", "slug", "physicalProperties"):
             if field in body:
                 product[field] = body[field]
         if "options" in body:
@@ -643,7 +745,7 @@ class WixSimulator(SimulatorServer):
         query = (request.json() or {}).get("query") or {}
         flt = query.get("filter") or {}
         candidates = self._inventory_candidates(flt)
-        page, meta = self._cursor_page(candidates, query)
+        page, meta = self._cursor_page(candidates, query, max_limit=VARIANT_PAGE_LIMIT)
         return SimResponse(200, {"inventoryItems": page, "pagingMetadata": meta})
 
     def _inventory_candidates(self, flt: dict[str, Any]) -> list[dict[str, Any]]:
@@ -664,7 +766,7 @@ class WixSimulator(SimulatorServer):
     def _v3_bulk_update_inventory(self, request: SimRequest) -> SimResponse:
         self._require(V3)
         items = (request.json() or {}).get("inventoryItems") or []
-        self._check_bulk(items)
+        self._check_bulk(items, limit=None)  # maxSize (1000) is checked from the contract
         results = []
         for index, entry in enumerate(items):
             body = entry.get("inventoryItem") or {}
@@ -717,6 +819,9 @@ class WixSimulator(SimulatorServer):
     def _v1_query_products(self, request: SimRequest) -> SimResponse:
         self._require(V1)
         payload = request.json() or {}
+        for field in _filter_fields(self._v1_filter(payload.get("query") or {})):
+            if self.contract.query_rule("P1.ProductQuerySpec", field) is None:
+                raise ApiError(400, f"filter field {field} is not supported", "INVALID_ARGUMENT")
         page, total, offset = self._v1_offset_page(list(self.products.values()), payload.get("query") or {},
                                                    "lastUpdated")
         if not payload.get("includeVariants"):
@@ -872,7 +977,11 @@ class WixSimulator(SimulatorServer):
     # ------------------------------------------------------------ eCom orders
     def _search_orders(self, request: SimRequest) -> SimResponse:
         search = (request.json() or {}).get("search") or {}
-        visible = [o for o in self.orders.values() if o["status"] != "INITIALIZED"]
+        cursor = (search.get("cursorPaging") or {}).get("cursor")
+        flt = self._decode_cursor(cursor).get("filter") if cursor else search.get("filter")
+        # docs: PENDING and REJECTED orders are left out unless the filter names a status
+        hidden = {"INITIALIZED"} if _mentions(flt, "status") else {"INITIALIZED", "PENDING", "REJECTED"}
+        visible = [o for o in self.orders.values() if o["status"] not in hidden]
         if not search.get("sort") and not (search.get("cursorPaging") or {}).get("cursor"):
             search = {**search, "sort": [{"fieldName": "createdDate", "order": "DESC"}]}
         page, meta = self._cursor_page(visible, search, default_limit=100)
@@ -916,7 +1025,10 @@ class WixSimulator(SimulatorServer):
                 for fulfilment in e.get("fulfillments") or []:
                     self._add_fulfilment(o, fulfilment)
                 return {"id": o, "orderId": o, "fulfillments": self._fulfilments.get(o, [])}
-            results.append(self._bulk_item(index, action, oid))
+            result = self._bulk_item(index, action, oid)
+            if "item" in result:  # FUL BulkOrderFulfillmentsResult: {itemMetadata, ordersWithFulfillments}
+                result["ordersWithFulfillments"] = result.pop("item")
+            results.append(result)
         return SimResponse(200, self._bulk_response(results))
 
     def _add_fulfilment(self, oid: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -936,8 +1048,9 @@ class WixSimulator(SimulatorServer):
                 raise ApiError(400, f"line item {line.get('id')} quantity exceeds what is left", "INVALID_QUANTITY")
             remaining[line["id"]] = left - line["quantity"]
         fulfilment = {"id": self._new_id(), "createdDate": self._stamp(), "lineItems": lines}
-        if body.get("trackingInfo"):
-            fulfilment["trackingInfo"] = body["trackingInfo"]
+        for extra in ("trackingInfo", "customInfo"):
+            if body.get(extra):
+                fulfilment[extra] = body[extra]
         self._fulfilments.setdefault(oid, []).append(fulfilment)
         order["fulfillmentStatus"] = "FULFILLED" if not any(remaining.values()) else "PARTIALLY_FULFILLED"
         order["updatedDate"] = self._stamp()
@@ -971,6 +1084,12 @@ class WixSimulator(SimulatorServer):
         if limit > 1000:
             raise ApiError(400, "paging.limit must be <= 1000", "INVALID_ARGUMENT")
         sort = (query.get("sort") or [{"fieldName": "createdDate", "order": "DESC"}])[0]
+        rule = self.contract.query_rule("CON.ContactQuerySpec", sort.get("fieldName") or "")
+        if rule is None or rule["sort"] == "NONE":
+            raise ApiError(400, f"sorting by {sort.get('fieldName')} is not supported", "UNSUPPORTED_SORT_FIELD")
+        for field in _filter_fields(query.get("filter")):
+            if self.contract.query_rule("CON.ContactQuerySpec", field) is None:
+                raise ApiError(400, f"filter field {field} is not supported", "UNSUPPORTED_FILTER_FIELD_UNKNOWN")
         selected = sorted((c for c in self.contacts.values() if matches(c, query.get("filter"))),
                           key=lambda c: (str(_get_path(c, sort["fieldName"])[:1]), c["id"]),
                           reverse=(sort.get("order") or "ASC").upper() == "DESC")
@@ -1010,7 +1129,12 @@ class WixSimulator(SimulatorServer):
         body = request.json() or {}
         if body.get("info") is None:
             raise ApiError(400, "info is required", "INVALID_ARGUMENT")
-        self._check_revision(str(contact["revision"]), body.get("revision"))
+        try:
+            self._check_revision(str(contact["revision"]), body.get("revision"))
+        except ApiError as exc:  # Contacts' documented conflict code
+            if exc.status != 409:
+                raise
+            raise ApiError(409, exc.message, "CONTACT_ALREADY_CHANGED") from exc
         contact["info"] = {**contact["info"], **body["info"]}
         contact["primaryInfo"] = {"email": _primary_email(contact["info"]), "phone": _primary_phone(contact["info"])}
         contact["revision"] += 1
@@ -1057,6 +1181,8 @@ class WixSimulator(SimulatorServer):
         snapshot = json.loads(json.dumps(entity))
         if action:
             event["actionEvent"] = {"body": {"order": snapshot}}
+        elif slug == "deleted":  # EntityDeletedEvent declares only deletedEntityAsJson
+            event["deletedEvent"] = {"deletedEntityAsJson": json.dumps(snapshot)} if snapshot else {}
         elif slug == "created":
             event["createdEvent"] = {"entity": snapshot} if fqdn.startswith("wix.ecom") or "contacts" in fqdn \
                 else {"entityAsJson": json.dumps(snapshot)}
@@ -1187,6 +1313,37 @@ class WixSimulator(SimulatorServer):
         self._maybe_auto_deliver()
         return product
 
+    def delete_product(self, product_id: str) -> None:
+        """The merchant deletes a product in the dashboard (its inventory goes with it; webhook fires)."""
+        with self.lock:
+            product = self.products.pop(product_id)
+            if self.catalog_version == V3:
+                for variant in product["variantsInfo"]["variants"]:
+                    for item_id in self._inv_by_variant.pop(variant["id"], []):
+                        item = self.inventory.pop(item_id)
+                        self._inv_index.pop((variant["id"], item["locationId"]), None)
+                    self._sku_index.pop(variant.get("sku"), None)
+                self._emit_standard("wix.stores.catalog.v3.product", "deleted", product_id, {})
+            else:
+                self.inventory.pop(product_id, None)
+                for variant in product["variants"]:
+                    self._sku_index.pop((variant.get("variant") or {}).get("sku"), None)
+                self._emit_v1("com.wix.ecommerce.catalog.api.v1.ProductDeleted", {"productId": product_id})
+        self._maybe_auto_deliver()
+
+    def delete_contact(self, contact_id: str) -> None:
+        with self.lock:
+            contact = self.contacts.pop(contact_id)
+            self._emit_standard("wix.contacts.v4.contact", "deleted", contact_id, contact)
+        self._maybe_auto_deliver()
+
+    def delete_imported_order(self, order_id: str) -> None:
+        """Only imported orders can be deleted on Wix (``order_imported_order_deleted``, an action event)."""
+        with self.lock:
+            order = self.orders.pop(order_id)
+            self._emit_standard("wix.ecom.v1.order", "imported_order_deleted", order_id, order, action=True)
+        self._maybe_auto_deliver()
+
     @property
     def sku_index(self) -> dict[str, tuple[str, str]]:
         """Every SKU on the site -> (product id, variant id)."""
@@ -1228,7 +1385,7 @@ class WixSimulator(SimulatorServer):
 
     def add_location(self, name: str) -> str:
         with self.lock:
-            location = {"id": self._new_id(), "name": name, "default": False, "status": "ACTIVE"}
+            location = self._stores_location(name)
             self.locations.append(location)
             return location["id"]
 
@@ -1286,8 +1443,8 @@ class WixSimulator(SimulatorServer):
                 "price": _money(unit), "priceBeforeDiscounts": _money(unit), "totalDiscount": _money(discount),
                 "totalPriceBeforeTax": _money(unit * quantity - discount - (tax if included else 0)),
                 "totalPriceAfterTax": _money(unit * quantity - discount + (0 if included else tax)),
-                "taxDetails": {"taxRate": str(rate), "totalTax": _money(tax),
-                               "taxableAmount": _money(unit * quantity - discount)},
+                "taxInfo": {"taxRate": str(rate), "taxAmount": _money(tax), "taxIncludedInPrice": included,
+                            "taxableAmount": _money(unit * quantity - discount)},
                 "itemType": {"preset": "PHYSICAL"}, "refundQuantity": 0, "descriptionLines": [],
             })
         ship, ship_discount = _d(kw.get("shipping") or 0), _d(kw.get("shipping_discount") or 0)
@@ -1300,7 +1457,7 @@ class WixSimulator(SimulatorServer):
             taxes += fee_tax
             fee_total += price
             fees.append({"code": fee.get("code") or fee["name"].lower(), "name": fee["name"], "price": _money(price),
-                         "priceBeforeTax": _money(price), "taxDetails": {"taxRate": str(rate), "totalTax": _money(fee_tax)},
+                         "priceBeforeTax": _money(price), "taxInfo": {"taxRate": str(rate), "taxAmount": _money(fee_tax)},
                          "priceAfterTax": _money(price + (0 if included else fee_tax))})
         order_discount = _d(kw.get("order_discount") or 0)
         discount_total = line_discounts + ship_discount + order_discount
@@ -1321,7 +1478,7 @@ class WixSimulator(SimulatorServer):
             "billingInfo": {"address": address, "contactDetails": contact_details},
             "shippingInfo": {"title": "Standard Shipping", "code": "standard", "cost": {
                 "price": _money(ship), "discount": _money(ship_discount),
-                "taxDetails": {"taxRate": str(rate), "totalTax": _money(ship_tax)}},
+                "taxInfo": {"taxRate": str(rate), "taxAmount": _money(ship_tax)}},
                 "logistics": {"shippingDestination": {"address": address, "contactDetails": contact_details}}},
             "priceSummary": {"subtotal": _money(subtotal), "shipping": _money(ship - ship_discount),
                              "tax": _money(taxes), "discount": _money(discount_total), "total": _money(total),
@@ -1447,3 +1604,23 @@ def _primary_email(info: dict[str, Any]) -> str | None:
 def _primary_phone(info: dict[str, Any]) -> str | None:
     items = (info.get("phones") or {}).get("items") or []
     return next((i.get("phone") for i in items if i.get("primary")), items[0].get("phone") if items else None)
+
+
+def _filter_fields(flt: Any) -> list[str]:
+    """Field names a Wix filter uses (through $and/$or/$not)."""
+    if not isinstance(flt, dict):
+        return []
+    fields: list[str] = []
+    for key, value in flt.items():
+        if key in ("$and", "$or"):
+            for part in value or []:
+                fields += _filter_fields(part)
+        elif key == "$not":
+            fields += _filter_fields(value)
+        else:
+            fields.append(key)
+    return fields
+
+
+def _mentions(flt: Any, field: str) -> bool:
+    return field in _filter_fields(flt)

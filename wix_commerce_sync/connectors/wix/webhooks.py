@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from wix_commerce_sync.connectors.base import WebhookEvent
 from wix_commerce_sync.connectors.wix import mapping
 from wix_commerce_sync.sync.errors import WebhookVerificationError
-from wix_commerce_sync.sync.models import Entity, utc
+from wix_commerce_sync.sync.models import DeletedRecord, Entity, utc
 from wix_commerce_sync.sync.status_map import StatusMap
 
 ALGORITHM = "RS256"
@@ -32,9 +32,11 @@ MAX_BODY = 5_000_000
 FQDN_ENTITIES = {
     "wix.ecom.v1.order": Entity.ORDERS,
     "wix.stores.catalog.v3.product": Entity.ITEMS,
-    "wix.stores.catalog.v3.inventory_item": Entity.STOCK,  # FQDN unconfirmed in the reference
+    "wix.stores.catalog.v3.inventory_item": Entity.STOCK,  # INV3 index.js entityFqdn
     "wix.contacts.v4.contact": Entity.CUSTOMERS,
 }
+# slugs of domain events that delete the entity (the order one is an action event)
+DELETED_SLUGS = {"deleted", "imported_order_deleted"}
 # legacy catalog V1 / inventory events (non-standard body)
 V1_EVENTS = {
     "com.wix.ecommerce.catalog.api.v1.ProductCreated": (Entity.ITEMS, "created"),
@@ -152,6 +154,8 @@ def _standard_event(envelope: Envelope, status_map: StatusMap | None) -> Webhook
         return WebhookEvent(topic=topic, entity=Entity.ITEMS, action="ignored", external_id=event.get("entityId"),
                             dedupe_key=dedupe, ordering_key=sequence_key(sequence) if sequence else iso_key(occurred),
                             occurred_at=occurred, payload=event, is_ping=True)
+    if "deletedEvent" in event or slug in DELETED_SLUGS:
+        return _deleted_event(envelope, entity, topic, dedupe, sequence, occurred)
     record_json = mapping.event_entity(event)
     action = {"canceled": "cancelled"}.get(slug, slug or "updated")
     record: Any = None
@@ -171,6 +175,22 @@ def _standard_event(envelope: Envelope, status_map: StatusMap | None) -> Webhook
                         payload=event)
 
 
+def _deleted_event(envelope: Envelope, entity: Entity, topic: str, dedupe: str, sequence: Any,
+                   occurred: datetime | None) -> WebhookEvent:
+    """A deleted record: only its id is reliable (``deletedEvent`` may carry no entity at all)."""
+    event = envelope.event
+    external_id = event.get("entityId")
+    if not external_id:  # imported_order_deleted is an action event whose body holds the order
+        body = mapping.event_entity(event)
+        external_id = body.get("id") if isinstance(body, dict) else None
+    if not external_id:
+        raise ValueError("Wix deleted event carries no entity id")
+    record = DeletedRecord(entity=entity, external_id=str(external_id), deleted_at=occurred)
+    ordering = sequence_key(sequence) if sequence not in (None, "") else iso_key(occurred)
+    return WebhookEvent(topic=topic, entity=entity, action="deleted", external_id=str(external_id),
+                        dedupe_key=dedupe, ordering_key=ordering, occurred_at=occurred, record=record, payload=event)
+
+
 def _v1_event(envelope: Envelope) -> WebhookEvent:
     """Legacy events carry ids only (products) or variant quantities (inventory); no event id or sequence.
 
@@ -185,6 +205,10 @@ def _v1_event(envelope: Envelope) -> WebhookEvent:
     record: Any = None
     if entity is Entity.STOCK:
         record = mapping.stock_from_v1_item(data)
+    elif action == "deleted":
+        if not data.get("productId"):
+            raise ValueError("Wix ProductDeleted event carries no productId")
+        record = DeletedRecord(entity=entity, external_id=str(data["productId"]), deleted_at=envelope.issued_at)
     return WebhookEvent(
         topic=envelope.event_type, entity=entity, action=action, external_id=data.get("productId"),
         dedupe_key=_digest(envelope, with_time=True), ordering_key=iso_key(envelope.issued_at), occurred_at=envelope.issued_at,
