@@ -32,6 +32,7 @@ Facts relied on: platform-apis.md section 2 and section 4.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -66,6 +67,7 @@ from wix_commerce_sync.sync.errors import (
 )
 from wix_commerce_sync.sync.models import (
     Customer,
+    DeletedRecord,
     Entity,
     Fulfilment,
     Location,
@@ -89,6 +91,11 @@ PING_BODY = re.compile(rb"webhook_id=\d{1,20}")
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 _HEADER_DROPPED_CODES = ("woocommerce_rest_cannot_",)  # unauthenticated request: header never arrived
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+IDEMPOTENT_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
+REFUND_REFUSED = "woocommerce_rest_cannot_create_order_refund"  # REF3: every wc_create_refund failure, HTTP 500
+ORDER_MARKER = "_erp_order_id"  # meta_data key on orders the ERP created: found again after a lost answer
+REFUND_MARKER = "_erp_refund_id"
+CREATE_LOOKBACK = timedelta(minutes=10)  # store/ERP clock skew when looking for an order a lost answer made
 T = TypeVar("T")
 
 
@@ -188,6 +195,11 @@ class WooCommerceConnector(Connector):
                 "WooCommerce; ask the host to allow the WooCommerce REST API (/wp-json/wc/v3) for this client",
                 status=status,
             )
+        if status == 500 and _error_code(response) == REFUND_REFUSED:
+            # wc_create_refund failed and deleted its refund: nothing was made, and a resend fails the same way
+            details = _json_or_none(response)
+            return ValidationError(f"{where}: WooCommerce refused the refund: {details.get('message')}",
+                                   status=status, details=details)
         if status in (401, 403):
             details = _json_or_none(response)
             code = details.get("code") if isinstance(details, dict) else None
@@ -209,16 +221,24 @@ class WooCommerceConnector(Connector):
         self._auth_switched = True
         self.http.session.auth = None
 
-    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None) -> requests.Response:
-        """One API call (with the HTTP layer's retries), switching to query auth once if the header is dropped."""
+    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
+              idempotent: bool | None = None) -> requests.Response:
+        """One API call, switching to query auth once if the header is dropped.
+
+        Reads and writes by id (GET/PUT/DELETE, batch updates) are retried in place. WooCommerce has no
+        idempotency key for creates, so a POST that creates is sent once: when its answer is lost the
+        HTTP layer raises AmbiguousWriteError, the engine retries the job, and the create methods look
+        first for what the lost attempt made (sku, marker meta_data, email, note text).
+        """
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
         try:
-            return self.http.request(method, path, params=self._params(params), json=json_body,
-                                     idempotent=True)  # TODO(issue 11): creates are not idempotent
+            return self.http.request(method, path, params=self._params(params), json=json_body, idempotent=idempotent)
         except AuthError as exc:
             if self.auth_mode == "basic" and not self._auth_switched and self._header_dropped(exc):
-                self._use_query_auth()
+                self._use_query_auth()  # a 401 before authentication: nothing was processed
                 return self.http.request(method, path, params=self._params(params), json=json_body,
-                                     idempotent=True)  # TODO(issue 11): creates are not idempotent
+                                         idempotent=idempotent)
             raise
 
     def _params(self, params: dict[str, Any] | None) -> dict[str, Any]:
@@ -254,7 +274,8 @@ class WooCommerceConnector(Connector):
         body = {k: list(v) for k, v in (("create", create), ("update", update), ("delete", delete)) if v}
         if sum(len(v) for v in body.values()) > BATCH_SIZE:
             raise ValueError(f"a WooCommerce batch takes at most {BATCH_SIZE} objects")
-        answer = self._json("POST", path, json_body=body)
+        # updates by id and deletes may be resent; a batch that creates may not
+        answer = self._json("POST", path, json_body=body, idempotent=not create)
         if not isinstance(answer, dict):
             raise ValidationError(f"POST {path}: unexpected batch answer")
         for key, sent in body.items():
@@ -348,7 +369,7 @@ class WooCommerceConnector(Connector):
         since = utc(updated_since) if updated_since else None
         matched = [
             wc.customer_from_wc(c)
-            for page in self._pages("/customers", {"orderby": "id", "order": "asc"})
+            for page in self._pages("/customers", {"orderby": "id", "order": "asc", "role": "all"})
             for c in page
         ]
         if since is not None:
@@ -495,6 +516,16 @@ class WooCommerceConnector(Connector):
             if error:
                 results[i] = _failed(stock_key(level), error)
                 continue
+            if slot.get("manage_stock") is not True or slot.get("stock_quantity") != payload["stock_quantity"]:
+                # PROD3 applies stock on top-level products only while store-wide stock management is on,
+                # and still answers success: the answer shows whether it was applied
+                results[i] = WriteResult(
+                    key=stock_key(level), ok=False, retryable=False, external_id=str(payload["id"]),
+                    error=f"WooCommerce did not apply stock {payload['stock_quantity']} to {level.sku or payload['id']} "
+                          f"(it answered manage_stock={slot.get('manage_stock')!r}, stock_quantity="
+                          f"{slot.get('stock_quantity')!r}): is 'Enable stock management' off in WooCommerce > "
+                          "Settings > Products > Inventory?")
+                continue
             parent = self._parent_of.get(str(payload["id"]))
             results[i] = WriteResult(
                 key=stock_key(level), ok=True, external_id=str(payload["id"]),
@@ -508,13 +539,16 @@ class WooCommerceConnector(Connector):
         results: list[WriteResult | None] = [None] * len(products)
         indexed = list(enumerate(products))
         for chunk in chunked(indexed, BATCH_SIZE):
-            creates = [(i, p) for i, p in chunk if not p.external_id]
-            updates = [(i, p) for i, p in chunk if p.external_id]
             try:
+                found = self._products_already_made([p for _, p in chunk if not p.external_id])
+                targets = [(i, p, p.external_id or found.get(id(p))) for i, p in chunk]
+                creates = [(i, p) for i, p, ident in targets if not ident]
+                updates = [(i, p, ident) for i, p, ident in targets if ident]
+                current = self._current_products([ident for _, _, ident in updates])
                 answer = self._batch(
                     "/products/batch",
                     create=[wc.product_to_wc(p) for _, p in creates],
-                    update=[wc.product_to_wc(p) for _, p in updates],
+                    update=[{**wc.product_to_wc(p, current.get(str(ident))), "id": int(ident)} for _, p, ident in updates],
                 )
             except (AuthError, ConfigurationError):
                 raise
@@ -522,10 +556,39 @@ class WooCommerceConnector(Connector):
                 for i, p in chunk:
                     results[i] = _call_failed(self._product_key(p), exc)
                 continue
-            for kind, rows in (("create", creates), ("update", updates)):
+            for kind, rows in (("create", creates), ("update", [(i, p) for i, p, _ in updates])):
                 for (i, product), slot in zip(rows, answer.get(kind) or []):
                     results[i] = self._after_parent(product, slot)
         return [r for r in results if r is not None]
+
+    def _current_products(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The store's type and attributes of products about to be updated (one call per 100)."""
+        out: dict[str, dict[str, Any]] = {}
+        for group in chunked(list(dict.fromkeys(str(i) for i in ids)), PAGE_SIZE):
+            params = {"include": ",".join(group), "_fields": "id,type,attributes"}
+            for page in self._pages("/products", params):
+                out.update({str(row.get("id")): row for row in page})
+        return out
+
+    def _products_already_made(self, products: Sequence[Product]) -> dict[int, str]:
+        """id(product) -> store id for products to create that the store already has (by sku or slug).
+
+        A create whose answer was lost left the product there: the retry updates it instead of making a copy.
+        """
+        skus = {id(p): next((v.sku for v in p.variants if v.sku), None) for p in products}
+        wanted = [sku for sku in skus.values() if sku]
+        rows = self._lookup_skus(wanted) if wanted else {}
+        found: dict[int, str] = {}
+        for product in products:
+            row = rows.get(skus[id(product)] or "")
+            if row is not None:
+                parent = row.get("parent_id") if row.get("type") == "variation" else None
+                found[id(product)] = str(parent or row["id"])
+            elif product.handle and not skus[id(product)]:
+                same = self._json("GET", "/products", params={"slug": product.handle, "_fields": "id"})
+                if isinstance(same, list) and same:
+                    found[id(product)] = str(same[0]["id"])
+        return found
 
     @staticmethod
     def _product_key(product: Product) -> str:
@@ -599,6 +662,11 @@ class WooCommerceConnector(Connector):
         return results
 
     def _note(self, order_id: str, note: str, *, to_customer: bool) -> dict[str, Any]:
+        """Add an order note once: a note with the same text (left by an attempt whose answer was lost) is reused."""
+        existing = self._json("GET", f"/orders/{int(order_id)}/notes")
+        for row in existing if isinstance(existing, list) else []:
+            if isinstance(row, dict) and row.get("note") == note:
+                return row
         return self._json("POST", f"/orders/{int(order_id)}/notes", json_body={"note": note, "customer_note": to_customer})
 
     def update_order_status(self, updates: Sequence[OrderStatusUpdate]) -> list[WriteResult]:
@@ -678,8 +746,15 @@ class WooCommerceConnector(Connector):
         for refund in refunds:
             key = refund.external_id or f"{refund.order_id}:{refund.amount}"
             try:
+                made = self._refund_already_made(refund)
+                if made is not None:  # a lost answer: the refund is there already, never refund twice
+                    results.append(WriteResult(key=key, ok=True, external_id=str(made.get("id")),
+                                               data={"api_refund": api_refund, "found_existing": True}))
+                    continue
                 body: dict[str, Any] = {"amount": wc.wc_money(refund.amount), "reason": refund.reason or "",
                                         "api_refund": api_refund, "api_restock": bool(refund.restock)}
+                if refund.external_id:
+                    body["meta_data"] = [{"key": REFUND_MARKER, "value": refund.external_id}]
                 if refund.lines:
                     body["line_items"] = self._refund_lines(refund)
                 created = self._json("POST", f"/orders/{int(refund.order_id)}/refunds", json_body=body)
@@ -688,9 +763,23 @@ class WooCommerceConnector(Connector):
             except SyncError as exc:
                 results.append(_call_failed(key, exc))
                 continue
+            # the create answer has no refunded_payment (context 'edit'): report what was asked of the gateway
             results.append(WriteResult(key=key, ok=True, external_id=str(created.get("id")),
-                                       data={"refunded_payment": created.get("refunded_payment")}))
+                                       data={"api_refund": api_refund}))
         return results
+
+    def _refund_already_made(self, refund: Refund) -> dict[str, Any] | None:
+        """The order's refund carrying this refund's marker (or, without a key, the same amount and reason)."""
+        amount, reason = wc.wc_money(refund.amount), refund.reason or ""
+        for page in self._pages(f"/orders/{int(refund.order_id)}/refunds"):
+            for row in page:
+                marker = _meta(row, REFUND_MARKER)
+                if refund.external_id and marker == refund.external_id:
+                    return row
+                if not refund.external_id and marker is None and wc.wc_money(wc.money(row.get("amount"))) == amount \
+                        and (row.get("reason") or "") == reason:
+                    return row
+        return None
 
     def _refund_lines(self, refund: Refund) -> list[dict[str, Any]]:
         """(sku or line id, qty) -> WooCommerce line item ids; reads the order only when skus are given."""
@@ -707,11 +796,69 @@ class WooCommerceConnector(Connector):
         return out
 
     def create_orders(self, orders: Sequence[Order]) -> list[WriteResult]:
-        rows = [(o.external_id, wc.order_to_wc(o, self.status_map)) for o in orders]
-        return self._batch_rows("/orders/batch", rows, "create",
-                                on_ok=lambda key, slot: WriteResult(key=key, ok=True, external_id=str(slot["id"]),
-                                                                    data={"number": slot.get("number"),
-                                                                          "total": slot.get("total")}))
+        """ERP-made orders, created once: an order a lost answer already made (marker meta) is reported, not re-sent.
+
+        Line products are resolved to ids first: WooCommerce reads a posted sku ahead of the ids and an unknown
+        sku gives a line with no product, so a line whose product the store does not have fails the row.
+        """
+        results: dict[int, WriteResult] = {}
+        made = self._orders_already_made(orders)
+        targets = self._line_targets(orders)
+        rows: list[tuple[int, tuple[str, dict[str, Any]]]] = []
+        for i, order in enumerate(orders):
+            if order.external_id in made:
+                results[i] = self._order_result(order.external_id, made[order.external_id])
+                continue
+            missing = [line.sku or line.title for line in order.lines if targets.get(id(line)) is None]
+            if missing:
+                results[i] = WriteResult(key=order.external_id, ok=False, retryable=False,
+                                         error=f"order {order.external_id}: no WooCommerce product for "
+                                               f"{', '.join(map(repr, missing))}")
+                continue
+            rows.append((i, (order.external_id, wc.order_to_wc(order, self.status_map, targets))))
+        written = self._batch_rows("/orders/batch", [row for _, row in rows], "create", on_ok=self._order_result)
+        for (i, _), result in zip(rows, written):
+            results[i] = result
+        return [results[i] for i in range(len(orders))]
+
+    @staticmethod
+    def _order_result(key: str, slot: dict[str, Any]) -> WriteResult:
+        return WriteResult(key=key, ok=True, external_id=str(slot["id"]),
+                           data={"number": slot.get("number"), "total": slot.get("total")})
+
+    def _line_targets(self, orders: Sequence[Order]) -> dict[int, tuple[int, int | None]]:
+        """id(line) -> (product id, variation id or None), from the line's ids or its sku on the store."""
+        skus = [line.sku for o in orders for line in o.lines if line.sku and not line.product_id]
+        if skus:
+            self._lookup_skus(skus)
+        targets: dict[int, tuple[int, int | None]] = {}
+        for order in orders:
+            for line in order.lines:
+                if line.product_id:
+                    variation = line.variant_id if line.variant_id and line.variant_id != line.product_id else None
+                    targets[id(line)] = (int(line.product_id), int(variation) if variation else None)
+                elif line.sku and line.sku in self._sku_index:
+                    ident, parent = self._sku_index[line.sku]
+                    targets[id(line)] = (int(parent), int(ident)) if parent else (int(ident), None)
+        return targets
+
+    def _orders_already_made(self, orders: Sequence[Order]) -> dict[str, dict[str, Any]]:
+        """Store orders carrying the ERP marker of these orders, created since the earliest ERP order (less skew)."""
+        keys = {o.external_id for o in orders if o.external_id}
+        if not keys:
+            return {}
+        now = datetime.now(timezone.utc)
+        starts = [utc(o.created_at) for o in orders if o.created_at is not None]
+        since = min(starts) - CREATE_LOOKBACK if len(starts) == len(orders) else now - timedelta(days=1)
+        params = {"after": wc.wc_gmt(since), "dates_are_gmt": "true", "orderby": "id", "order": "desc",
+                  "_fields": "id,number,total,meta_data"}
+        found: dict[str, dict[str, Any]] = {}
+        for page in self._pages("/orders", params):
+            for row in page:
+                marker = _meta(row, ORDER_MARKER)
+                if marker in keys and marker not in found:
+                    found[str(marker)] = row
+        return found
 
     # ================================================================== customers
     def upsert_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:
@@ -767,31 +914,53 @@ class WooCommerceConnector(Connector):
             raise ValidationError(f"WooCommerce webhook {topic} body is not JSON") from exc
         if not isinstance(payload, dict) or "id" not in payload:
             raise ValidationError(f"WooCommerce webhook {topic} body has no resource id")
-        return self._event(topic, entity, event, payload, lowered)
+        return self._event(topic, entity, event, payload, lowered, body)
 
-    def _event(self, topic: str, entity: Entity, event: str, payload: dict[str, Any], headers: dict[str, str]) -> WebhookEvent:
+    def _event(self, topic: str, entity: Entity, event: str, payload: dict[str, Any], headers: dict[str, str],
+               body: bytes = b"") -> WebhookEvent:
         external_id = str(payload["id"])
         modified = payload.get("date_modified_gmt")
         occurred = utc(modified) if modified else None
-        record: Any = None
+        record: Any
         action = event
-        if event != "deleted":
-            try:
-                record = wc.parse_payload(entity, payload, self.status_map)[0]
-            except ValueError as exc:
-                raise ValidationError(f"WooCommerce webhook {topic}: {exc}") from exc
-            if entity == Entity.ITEMS and isinstance(record, Product):
-                self._remember_product(payload)
+        if event == "deleted":  # WooCommerce sends only {"id": N} (build_payload)
+            record = DeletedRecord(entity=entity, external_id=external_id, deleted_at=datetime.now(timezone.utc))
+        else:
+            record = self._record_of(topic, entity, payload)
             if entity == Entity.ORDERS and payload.get("status") in ("cancelled", "refunded"):
                 action = str(payload["status"])
-        delivery_id = headers.get("x-wc-webhook-delivery-id")
-        dedupe = f"woocommerce:{delivery_id}" if delivery_id else f"woocommerce:{topic}:{external_id}:{modified or ''}"
+        dedupe = self._dedupe_key(topic, external_id, modified, headers, body)
         # deletions carry no time: they sort as "now" (newer than any state seen so far)
         moment = occurred or datetime.now(timezone.utc)
         return WebhookEvent(
             topic=topic, entity=entity, action=action, external_id=external_id, dedupe_key=dedupe,
             ordering_key=moment.strftime("%Y-%m-%dT%H:%M:%SZ"), occurred_at=occurred, record=record, payload=payload,
         )
+
+    def _record_of(self, topic: str, entity: Entity, payload: dict[str, Any]) -> Any:
+        if entity == Entity.ITEMS and wc.variation_ids(payload) and not any(
+                isinstance(v, dict) for v in payload.get("variations") or []):
+            # the payload lists variation ids only (PROD2 get_children()): read them, or the variants are lost
+            payload = {**payload, "variations": self._variations(str(payload["id"]))}
+        try:
+            record = wc.parse_payload(entity, payload, self.status_map)[0]
+        except ValueError as exc:
+            raise ValidationError(f"WooCommerce webhook {topic}: {exc}") from exc
+        if entity == Entity.ITEMS and isinstance(record, Product):
+            self._remember_product(payload)
+        return record
+
+    @staticmethod
+    def _dedupe_key(topic: str, external_id: str, modified: str | None, headers: dict[str, str], body: bytes) -> str:
+        """What is unique to one WooCommerce change: the delivery id is NOT (wp_hash(webhook id . second)).
+
+        A resource's state is identified by topic + id + ``date_modified_gmt``; without a time (deleted
+        payloads) the body hash with the delivery id of that second collapses only true repeats.
+        """
+        if modified:
+            return f"woocommerce:{topic}:{external_id}:{modified}"
+        digest = hashlib.sha256(body).hexdigest()[:24]
+        return f"woocommerce:{topic}:{external_id}:{digest}:{headers.get('x-wc-webhook-delivery-id') or ''}"
 
     def _webhook_rows(self) -> list[dict[str, Any]]:
         return [row for page in self._pages("/webhooks", {"status": "all"}) for row in page]
@@ -867,3 +1036,15 @@ def _json_or_none(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def _error_code(response: requests.Response) -> str | None:
+    details = _json_or_none(response)
+    return details.get("code") if isinstance(details, dict) else None
+
+
+def _meta(data: dict[str, Any], key: str) -> Any:
+    for row in data.get("meta_data") or []:
+        if isinstance(row, dict) and row.get("key") == key:
+            return row.get("value")
+    return None
