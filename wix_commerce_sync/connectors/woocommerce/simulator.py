@@ -28,8 +28,9 @@ import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from dateutil.parser import isoparse
 
@@ -131,7 +132,8 @@ class WooCommerceSimulator(SimulatorServer):
         self.global_attributes: dict[int, str] = {}  # attribute taxonomy id -> name (pa_*)
         # WooCommerce's delivery id is wp_hash(webhook id . strtotime('now')): one per webhook per wall-clock second
         self.delivery_second = lambda: int(time.time())
-        self.contract_violations: list[str] = []  # params/fields the client sent that the contract does not know
+        self.contract_violations: list[str] = []
+        self._lose_rules: list[tuple[str, str, int | None]] = []  # params/fields the client sent that the contract does not know
 
     # ------------------------------------------------------------------ config, clock, faults
     def store_config(self, name: str = "woo-sim", **options: Any) -> StoreConfig:
@@ -145,6 +147,24 @@ class WooCommerceSimulator(SimulatorServer):
             options=options,
             allow_insecure_http=True,
         )
+
+    def lose_answer_to(self, method: str, path_suffix: str, status: int | None = None) -> None:
+        """The next ``method`` request whose path ends with ``path_suffix`` is carried out, then its answer lost.
+
+        Like ``faults.lose_answer_next(1, status)``, but aimed past the reads a client makes first.
+        """
+        with self.lock:
+            self._lose_rules.append((method.upper(), path_suffix, status))
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path = urlsplit(handler.path).path
+        with self.lock:
+            for rule in self._lose_rules:
+                if handler.command == rule[0] and path.endswith(rule[1]):
+                    self._lose_rules.remove(rule)
+                    self.faults.queue.appendleft(("commit_then_lose", rule[2]))
+                    break
+        super()._serve(handler)
 
     def throttle_next(self, n: int, retry_after: float = 0.05) -> None:
         """The host answers 429 with Retry-After n times (WooCommerce core has no limiter; hosts do)."""
