@@ -10,7 +10,11 @@ from pathlib import Path
 
 def main() -> int:
     names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
-    wanted = set(sys.argv[1:])
+    wanted = {arg if arg.startswith("bench_") else f"bench_{arg}" for arg in sys.argv[1:]}  # "woocommerce" works too
+    unknown = wanted - set(names)
+    if unknown:
+        print(f"no benchmark module {', '.join(sorted(unknown))}; have {', '.join(names)}", file=sys.stderr)
+        return 2
     for name in names:
         if wanted and name not in wanted:
             continue

@@ -332,3 +332,17 @@ def test_create_post_is_sent_once_by_the_http_layer(sim, connector):
 def _lose_on_post(sim, path_end: str, status: int | None) -> None:
     """The store commits the next POST to ``path_end``, then its answer is lost (reads before it go through)."""
     sim.lose_answer_to("POST", path_end, status)
+
+
+@pytest.mark.parametrize("status", LOST)
+def test_lost_variation_create_leaves_one_product_with_its_variations(sim, connector, status):
+    product = Product(external_id=None, title="Tee", option_names=["Size"], variants=[
+        Variant(None, "TEE-S", price=Decimal("9"), options={"Size": "S"}),
+        Variant(None, "TEE-M", price=Decimal("9"), options={"Size": "M"})])
+    _lose_on_post(sim, "/variations/batch", status)
+    [first], [second] = _twice(lambda: connector.upsert_products([product]))
+    assert not first.ok and first.retryable
+    assert second.ok, second.error
+    [parent] = sim.products.values()
+    assert second.external_id == str(parent["id"]) and len(parent["variations"]) == 2
+    assert {v["variant_id"] for v in second.data["variants"]} == {str(v) for v in parent["variations"]}

@@ -78,6 +78,7 @@ from wix_commerce_sync.sync.models import (
     Product,
     Refund,
     StockLevel,
+    Variant,
     WriteResult,
     utc,
 )
@@ -541,6 +542,8 @@ class WooCommerceConnector(Connector):
         for chunk in chunked(indexed, BATCH_SIZE):
             try:
                 found = self._products_already_made([p for _, p in chunk if not p.external_id])
+                self._lookup_skus([v.sku for _, p in chunk if p.external_id and p.has_variants
+                                   for v in p.variants if v.sku and not v.external_id])
                 targets = [(i, p, p.external_id or found.get(id(p))) for i, p in chunk]
                 creates = [(i, p) for i, p, ident in targets if not ident]
                 updates = [(i, p, ident) for i, p, ident in targets if ident]
@@ -578,6 +581,9 @@ class WooCommerceConnector(Connector):
         skus = {id(p): next((v.sku for v in p.variants if v.sku), None) for p in products}
         wanted = [sku for sku in skus.values() if sku]
         rows = self._lookup_skus(wanted) if wanted else {}
+        # variants to create, of any product: their skus are looked up now (and cached) for _upsert_variations
+        self._lookup_skus([v.sku for p in products for v in p.variants if v.sku and not v.external_id
+                           and v.sku not in rows])
         found: dict[int, str] = {}
         for product in products:
             row = rows.get(skus[id(product)] or "")
@@ -606,26 +612,35 @@ class WooCommerceConnector(Connector):
             sku = wc.text(slot.get("sku"))
             return WriteResult(key=key, ok=True, external_id=product_id,
                                data={"variants": [{"sku": sku, "variant_id": product_id, "inventory_item_id": None}]})
-        variants, errors = self._upsert_variations(product_id, product)
+        variants, errors, retryable = self._upsert_variations(product_id, product)
         return WriteResult(key=key, ok=not errors, external_id=product_id, error="; ".join(errors) or None,
-                           retryable=False, data={"variants": variants})
+                           retryable=retryable, data={"variants": variants})
 
-    def _upsert_variations(self, product_id: str, product: Product) -> tuple[list[dict[str, Any]], list[str]]:
+    def _existing_variation(self, product_id: str, variant: Variant) -> str | None:
+        """The id of this product's variation already carrying the variant's sku (a lost create made it)."""
+        found = self._sku_index.get(variant.sku or "") if variant.sku else None
+        return found[0] if found and found[1] == product_id else None
+
+    def _upsert_variations(self, product_id: str, product: Product) -> tuple[list[dict[str, Any]], list[str], bool]:
         variants: list[dict[str, Any]] = []
         errors: list[str] = []
+        retryable = False
         for chunk in chunked(product.variants, BATCH_SIZE):
-            creates = [v for v in chunk if not v.external_id]
-            updates = [v for v in chunk if v.external_id]
+            existing = {id(v): None if v.external_id else self._existing_variation(product_id, v) for v in chunk}
+            creates = [v for v in chunk if not v.external_id and not existing[id(v)]]
+            updates = [v for v in chunk if v.external_id or existing[id(v)]]
             try:
                 answer = self._batch(
                     f"/products/{product_id}/variations/batch",
                     create=[wc.variation_to_wc(v, product.option_names) for v in creates],
-                    update=[wc.variation_to_wc(v, product.option_names) for v in updates],
+                    update=[{**wc.variation_to_wc(v, product.option_names), "id": int(v.external_id or existing[id(v)])}
+                            for v in updates],
                 )
             except (AuthError, ConfigurationError):
                 raise
             except SyncError as exc:
                 errors += [f"{v.sku or v.external_id}: {exc.message}" for v in chunk]
+                retryable = retryable or exc.retryable
                 continue
             for kind, sent in (("create", creates), ("update", updates)):
                 for variant, slot in zip(sent, answer.get(kind) or []):
@@ -636,7 +651,7 @@ class WooCommerceConnector(Connector):
                     self._remember_product(slot, parent_id=product_id)
                     variants.append({"sku": wc.text(slot.get("sku")) or variant.sku, "variant_id": str(slot["id"]),
                                      "inventory_item_id": None})
-        return variants, errors
+        return variants, errors, retryable
 
     # ================================================================== orders
     def _batch_rows(self, path: str, keyed: Sequence[tuple[str, dict[str, Any]]], kind: str,
