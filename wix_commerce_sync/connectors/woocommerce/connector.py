@@ -1,6 +1,7 @@
 """WooCommerce REST API v3 connector (``{site}/wp-json/wc/v3``).
 
-Facts relied on: platform-apis.md section 2 and section 4.
+Facts relied on: WooCommerce's own PHP source, pinned in the contract fixture
+``testing/contracts/woocommerce/rest_v3.json`` (the simulator enforces it; file references there).
 
 - Auth: consumer key/secret by HTTP Basic over HTTPS. When the host drops the
   Authorization header WooCommerce answers 401 ("Consumer key is missing" /
@@ -11,7 +12,8 @@ Facts relied on: platform-apis.md section 2 and section 4.
   use ``modified_after`` + ``dates_are_gmt=true`` and are sorted client-side by
   ``date_modified_gmt`` (ordering by modified is not confirmed).
   Customers have no modified filter in WooCommerce: ``iter_customers(since)``
-  scans all customers (ceil(N/100) calls) and filters client-side.
+  scans all customers (ceil(N/100) calls) and filters client-side, with
+  ``role=all`` (WooCommerce lists only role "customer" by default).
 - Writes go through the batch endpoints (<= 100 objects per call); per-row errors
   come from the item slots (``{"id", "error": {code, message, data.status}}``).
 - Stock: one number per simple product / variation (``capabilities.locations`` is
@@ -19,13 +21,33 @@ Facts relied on: platform-apis.md section 2 and section 4.
   resolved with ``GET /products?sku=a,b,...`` (matches variations too, 100 per
   call) and cached per connector instance, also from every product read/write.
 - Refunds are recorded with ``api_refund: false`` unless ``options["api_refund"]``
-  is True (WooCommerce's default would move money through the gateway).
+  is True (WooCommerce's default would move money through the gateway). Every refund
+  failure comes back as HTTP 500 ``woocommerce_rest_cannot_create_order_refund`` after
+  WooCommerce deleted the refund: a final ValidationError, never retried. The create
+  answer has no ``refunded_payment`` (context "edit"), so none is reported.
+- No blind retry: reads and writes by id (GET/PUT/DELETE, update-only batches) retry in
+  place; WooCommerce has no idempotency key, so a create is sent once and a lost answer is
+  an AmbiguousWriteError (the engine retries the job). Every create looks first for what a
+  lost attempt made: products/variations by sku (or slug), orders by their
+  ``_erp_order_id`` meta among orders created since the ERP order, refunds by their
+  ``_erp_refund_id`` meta (or amount + reason), notes by their text, customers by email
+  (WooCommerce refuses a second account for it).
+- Updates keep store data WooCommerce would otherwise replace: the product's attribute list
+  is sent whole (global ``pa_*`` ones by id, non-variation ones kept), and ``type`` is sent
+  only for simple/variable products. A stock write WooCommerce answered without applying
+  (store-wide stock management off) is a row failure. Order lines go by product/variation
+  id (a posted sku would win over the ids), by sku only when no id is known, and a line
+  whose product the store lacks fails the order instead of making a product-less line.
 - Webhooks: HMAC-SHA256 base64 of the raw body (``X-WC-Webhook-Signature``); the
   unsigned form ping ``webhook_id=N`` is accepted only in exactly that shape.
   ``register_webhooks`` uses ``config.webhook_secret`` or generates one and stores
   it in ``self.config.webhook_secret`` (and ``self.generated_webhook_secret``) so
   the shell can save it. WooCommerce never retries and disables a webhook after
   more than 5 failures: ``check_webhooks(address)`` re-activates or re-creates.
+  The delivery id is ``wp_hash(webhook id . current second)``, shared by every delivery
+  of a webhook within a second: the dedupe key is topic + resource id +
+  ``date_modified_gmt`` (body hash for id-only deleted payloads). ``*.deleted`` parses to
+  a ``DeletedRecord``. Product payloads list variations by id: they are read.
   The store is identified by the endpoint the shell routes to, never by the
   spoofable ``X-WC-Webhook-Source`` header (it is not read at all).
 """
