@@ -1,5 +1,15 @@
 """A stateful fake WooCommerce site (REST v3) on 127.0.0.1 for tests, the sandbox and benchmarks.
 
+It follows the contract fixture taken from WooCommerce's PHP source
+(``testing/contracts/woocommerce/rest_v3.json``), not the client: every query param and request field the
+client sends is checked against it and an unknown one is recorded in ``contract_violations`` (the tests fail
+on any). From the source: the delivery id is one hash per webhook per wall-clock second (``delivery_second``),
+deleted payloads are ``{"id": N}``, a product's attribute list is replaced whole (an attribute without ``id``
+is custom), a line's ``sku`` wins over its ids (an unknown sku makes a product-less line), top-level stock is
+ignored while ``manage_stock_enabled`` (the store-wide option) is off, every refund failure is HTTP 500
+``woocommerce_rest_cannot_create_order_refund``, the refund create answer has no ``refunded_payment``,
+``GET /customers`` lists role "customer" unless ``role=all``, and ``price``/``on_sale`` follow the sale dates.
+
 What it enforces, as WooCommerce does (platform-apis.md section 2):
 - consumer key/secret by HTTP Basic or ``consumer_key``/``consumer_secret`` query params; 401 JSON errors;
 - ``per_page`` at most 100, ``X-WP-Total`` / ``X-WP-TotalPages`` / ``Link`` headers;
@@ -12,7 +22,8 @@ What it enforces, as WooCommerce does (platform-apis.md section 2):
   delivery per (webhook, resource) (coalescing), HMAC-SHA256 base64 signature, no retries,
   ``disabled`` after more than 5 consecutive failures.
 
-Switchable faults beyond the inherited ``Faults``: ``waf_strip_auth`` (the host drops the
+Switchable faults beyond the inherited ``Faults``: ``lose_answer_to(method, path_suffix, status)`` (that
+request commits, then its answer is lost, past the reads a client makes first), ``waf_strip_auth`` (the host drops the
 Authorization header, only query-string auth works), ``waf_block`` (403 or 501 HTML page from a
 ModSecurity-like firewall), ``throttle_next(n, retry_after)`` (429 + Retry-After).
 """
