@@ -978,7 +978,10 @@ class WooCommerceConnector(Connector):
         if entity == Entity.ITEMS and wc.variation_ids(payload) and not any(
                 isinstance(v, dict) for v in payload.get("variations") or []):
             # the payload lists variation ids only (PROD2 get_children()): read them, or the variants are lost
-            payload = {**payload, "variations": self._variations(str(payload["id"]))}
+            try:
+                payload = {**payload, "variations": self._variations(str(payload["id"]))}
+            except NotFoundError as exc:  # deleted since: its product.deleted delivery follows
+                raise ValidationError(f"WooCommerce webhook {topic}: product {payload['id']} is gone: {exc.message}") from exc
         try:
             record = wc.parse_payload(entity, payload, self.status_map)[0]
         except ValueError as exc:
