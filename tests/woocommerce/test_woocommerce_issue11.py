@@ -120,7 +120,7 @@ def _variable_with_global_and_custom_attributes(sim) -> int:
             {"name": "Material", "variation": False, "visible": True, "options": ["Cotton"]}]}, stamp)
         for colour in ("Red", "Blue"):
             sim._new_variation(pid, {"sku": f"SHIRT-{colour}", "regular_price": "10.00",
-                                     "attributes": [{"name": "Color", "option": colour}]}, stamp)
+                                     "attributes": [{"id": 3, "name": "Color", "option": colour}]}, stamp)
     return pid
 
 
@@ -135,6 +135,17 @@ def test_updating_a_variable_product_keeps_the_store_attributes(sim, connector):
     assert attributes["Color"]["id"] == 3 and attributes["Color"]["visible"] is False  # still global, not forced visible
     assert attributes["Material"]["options"] == ["Cotton"]
     assert sim.product_by_sku("SHIRT-Red")["regular_price"] == "12.00"
+
+
+def test_a_new_variant_of_a_global_attribute_gets_its_value(sim, connector):
+    pid = _variable_with_global_and_custom_attributes(sim)
+    product = connector.get_product(str(pid))
+    assert {v.options["Color"] for v in product.variants} == {"Red", "Blue"}
+    product.variants.append(Variant(None, "SHIRT-Green", price=Decimal("10.00"), options={"Color": "Green"}))
+    [result] = connector.upsert_products([product])
+    assert result.ok, result.error
+    assert sim.product_by_sku("SHIRT-Green")["attributes"] == [{"id": 3, "name": "Color", "option": "Green"}]
+    assert "Green" in {a["name"]: a for a in sim.products[pid]["attributes"]}["Color"]["options"]
 
 
 def test_merged_attributes_add_a_new_variation_attribute_as_custom():

@@ -634,7 +634,8 @@ class WooCommerceConnector(Connector):
             sku = wc.text(slot.get("sku"))
             return WriteResult(key=key, ok=True, external_id=product_id,
                                data={"variants": [{"sku": sku, "variant_id": product_id, "inventory_item_id": None}]})
-        variants, errors, retryable = self._upsert_variations(product_id, product)
+        variants, errors, retryable = self._upsert_variations(product_id, product,
+                                                              wc.global_attribute_ids(slot.get("attributes")))
         return WriteResult(key=key, ok=not errors, external_id=product_id, error="; ".join(errors) or None,
                            retryable=retryable, data={"variants": variants})
 
@@ -643,7 +644,8 @@ class WooCommerceConnector(Connector):
         found = self._sku_index.get(variant.sku or "") if variant.sku else None
         return found[0] if found and found[1] == product_id else None
 
-    def _upsert_variations(self, product_id: str, product: Product) -> tuple[list[dict[str, Any]], list[str], bool]:
+    def _upsert_variations(self, product_id: str, product: Product,
+                           global_ids: dict[str, int] | None = None) -> tuple[list[dict[str, Any]], list[str], bool]:
         variants: list[dict[str, Any]] = []
         errors: list[str] = []
         retryable = False
@@ -654,9 +656,9 @@ class WooCommerceConnector(Connector):
             try:
                 answer = self._batch(
                     f"/products/{product_id}/variations/batch",
-                    create=[wc.variation_to_wc(v, product.option_names) for v in creates],
-                    update=[{**wc.variation_to_wc(v, product.option_names), "id": int(v.external_id or existing[id(v)])}
-                            for v in updates],
+                    create=[wc.variation_to_wc(v, product.option_names, global_ids) for v in creates],
+                    update=[{**wc.variation_to_wc(v, product.option_names, global_ids),
+                             "id": int(v.external_id or existing[id(v)])} for v in updates],
                 )
             except (AuthError, ConfigurationError):
                 raise

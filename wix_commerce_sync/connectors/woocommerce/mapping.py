@@ -328,9 +328,20 @@ def _variant_common(variant: Variant) -> dict[str, Any]:
     return out
 
 
-def variation_to_wc(variant: Variant, option_names: list[str]) -> dict[str, Any]:
+def global_attribute_ids(attributes: list[dict[str, Any]] | None) -> dict[str, int]:
+    """Attribute key -> taxonomy id of the product's global (``pa_*``) attributes."""
+    return {_attribute_key(a.get("name")): int(a["id"]) for a in attributes or [] if isinstance(a, dict) and a.get("id")}
+
+
+def variation_to_wc(variant: Variant, option_names: list[str], global_ids: dict[str, int] | None = None) -> dict[str, Any]:
+    """A variation; its attributes go by taxonomy ``id`` for the parent's global attributes (VAR3 matches a
+    name only against custom attributes and silently skips the rest)."""
     out = _variant_common(variant)
-    out["attributes"] = [{"name": name, "option": variant.options.get(name, "")} for name in option_names]
+    out["attributes"] = []
+    for name in option_names:
+        attribute_id = (global_ids or {}).get(_attribute_key(name))
+        ref: dict[str, Any] = {"id": attribute_id} if attribute_id else {"name": name}
+        out["attributes"].append({**ref, "option": variant.options.get(name, "")})
     if variant.external_id:
         out["id"] = int(variant.external_id)
     return out

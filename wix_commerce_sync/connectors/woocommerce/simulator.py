@@ -274,7 +274,7 @@ class WooCommerceSimulator(SimulatorServer):
             "sale_price": data.get("sale_price", "") or "", "manage_stock": bool(data.get("manage_stock", False)),
             "stock_quantity": data.get("stock_quantity") if data.get("manage_stock") else None,
             "weight": data.get("weight", "") or "", "parent_id": parent_id,
-            "attributes": [{"id": 0, "name": a.get("name"), "option": a.get("option")} for a in data.get("attributes", [])],
+            "attributes": self._variation_attributes(parent, data.get("attributes", [])),
             "date_created_gmt": stamp, "date_modified_gmt": stamp,
         }
         self.product_store[variation_id] = record
@@ -349,6 +349,21 @@ class WooCommerceSimulator(SimulatorServer):
                          "name": self.global_attributes.get(attribute_id) or row.get("name") or "",
                          "position": row.get("position", position), "visible": bool(row.get("visible", False)),
                          "variation": bool(row.get("variation", False)), "options": list(row.get("options") or [])})
+        return out
+
+    @staticmethod
+    def _variation_attributes(parent: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """VAR3: a global attribute by ``id``, a custom one by sanitize_title(name); no match on the parent: skipped."""
+        def key(name: Any) -> str:
+            return "-".join(str(name or "").strip().lower().split())
+
+        out = []
+        for row in rows or []:
+            attribute_id = int(row.get("id") or 0)
+            match = next((a for a in parent.get("attributes") or [] if (a.get("id") or 0) == attribute_id
+                          and (attribute_id or key(a.get("name")) == key(row.get("name")))), None)
+            if match is not None:
+                out.append({"id": attribute_id, "name": match.get("name"), "option": row.get("option")})
         return out
 
     def add_global_attribute(self, attribute_id: int, name: str) -> None:
@@ -927,7 +942,7 @@ class WooCommerceSimulator(SimulatorServer):
                 continue
             if key == "attributes":  # replaced whole (set_attributes)
                 record[key] = self._attributes(item[key]) if record["type"] != "variation" else [
-                    {"id": 0, "name": a.get("name"), "option": a.get("option")} for a in item[key]]
+                    self._variation_attributes(self.product_store.get(record["parent_id"]) or {}, item[key])]
             else:
                 record[key] = item[key]
         if "type" in item and record["type"] != "variation":
