@@ -212,8 +212,12 @@ def test_failures_disable_the_webhook_and_check_webhooks_recovers(sim, make_conn
     for i in range(6):
         sim.update_order(order["id"], customer_note=f"n{i}")
         sim.deliver_webhooks()
+    assert {h["status"] for h in sim.webhooks.values()} == {"active"}  # 6 failures: still active
+    sim.update_order(order["id"], customer_note="n6")
+    sim.deliver_webhooks()
     statuses = {h["topic"]: h["status"] for h in sim.webhooks.values()}
-    assert statuses == {"order.created": "active", "order.updated": "disabled"}  # > 5 consecutive failures
+    # class-wc-webhook.php failed_delivery(): `if ( $failures > 5 ) disable; else ++$failures` -> the 7th failure
+    assert statuses == {"order.created": "active", "order.updated": "disabled"}
     sim.update_order(order["id"], customer_note="lost")
     assert sim.pending_deliveries() == 0  # no retries and nothing queued for a disabled webhook
     # one subscription also vanished (deleted by an admin)

@@ -43,7 +43,8 @@ Facts relied on: WooCommerce's own PHP source, pinned in the contract fixture
   ``register_webhooks`` uses ``config.webhook_secret`` or generates one and stores
   it in ``self.config.webhook_secret`` (and ``self.generated_webhook_secret``) so
   the shell can save it. WooCommerce never retries and disables a webhook after
-  more than 5 failures: ``check_webhooks(address)`` re-activates or re-creates.
+  7 consecutive failures (a count re-activating does not reset: only a delivered
+  event does): ``check_webhooks(address)`` re-activates or re-creates.
   The delivery id is ``wp_hash(webhook id . current second)``, shared by every delivery
   of a webhook within a second: the dedupe key is topic + resource id +
   ``date_modified_gmt`` (body hash for id-only deleted payloads). ``*.deleted`` parses to

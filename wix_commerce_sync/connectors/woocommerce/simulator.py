@@ -20,7 +20,8 @@ What it enforces, as WooCommerce does (platform-apis.md section 2):
   tax-inclusive prices, shipping tax, fees, rounding of the order total from unrounded parts);
 - webhooks: ping ``webhook_id=N`` (form body) on creation, body built at send time, one pending
   delivery per (webhook, resource) (coalescing), HMAC-SHA256 base64 signature, no retries,
-  ``disabled`` after more than 5 consecutive failures.
+  ``disabled`` on the 7th consecutive failure (the count is checked before it is raised), a count that
+  re-activating over REST does not reset.
 
 Switchable faults beyond the inherited ``Faults``: ``lose_answer_to(method, path_suffix, status)`` (that
 request commits, then its answer is lost, past the reads a client makes first), ``waf_strip_auth`` (the host drops the
@@ -54,7 +55,7 @@ from wix_commerce_sync.testing.simulator import SimRequest, SimResponse, Simulat
 API = "/wp-json/wc/v3"
 MAX_PER_PAGE = 100
 MAX_BATCH = 100
-MAX_DELIVERY_FAILURES = 5  # disabled after MORE than this many consecutive failures
+MAX_DELIVERY_FAILURES = 5  # woocommerce_max_webhook_delivery_failures: disabled on the 7th consecutive failure
 SITE_OFFSET = timedelta(hours=-3)  # site-local time of the plain date_* fields
 D2, D6 = Decimal("0.01"), Decimal("0.000001")
 SIM_CONSUMER_KEY = "ck_simulator_key_0123456789"
@@ -684,9 +685,12 @@ class WooCommerceSimulator(SimulatorServer):
             if 200 <= status <= 302:
                 hook["failure_count"] = 0
                 return
-            hook["failure_count"] += 1
+            # WEBHOOK failed_delivery(): the count is compared BEFORE it is raised, so the 7th consecutive
+            # failure disables the webhook (the docs say 5)
             if hook["failure_count"] > MAX_DELIVERY_FAILURES:
                 hook["status"] = "disabled"
+            else:
+                hook["failure_count"] += 1
 
     def _create_webhook(self, data: dict[str, Any]) -> dict[str, Any]:
         topic = data.get("topic") or ""
@@ -718,7 +722,7 @@ class WooCommerceSimulator(SimulatorServer):
             if key in data:
                 hook[key] = data[key]
         if hook["status"] == "active" and not was_active:
-            hook["failure_count"] = 0
+            # the failure count is not reset over REST (only a successful delivery resets it)
             self._pending.append((hook["id"], "ping", None))
         return hook
 
