@@ -26,7 +26,7 @@ EVIDENCE: dict[str, list[str]] = {
     "ORD2": ["wc_get_product_id_by_sku( $posted['sku'] )"],
     "REF3": ["woocommerce_rest_cannot_create_order_refund"],
     "REF2": ["'refunded_payment'"],
-    "CUST1": ["'default'           => 'customer'", "'all' !== $request['role']"],
+    "CUST1": ["$params['role']", "'all' !== $request['role']"],
     "WEBHOOK": ["wp_hash( $this->get_id() . strtotime( 'now' ) )", "'deleted' === $event"],
     "PARAMUTIL": ["api_refund"],
 }
