@@ -6,6 +6,8 @@
    - rows carrying only skus on a cold connector (sku lookups of 100 per call added).
 2. A 10-change poll (products, orders, customers) on a 50,000-product store: calls per entity.
 3. Import of 10,000 variable products (3 variations each): calls, time, peak memory.
+4. ERP-made orders pushed to the store (100 per batch create): calls, time; then the same push after the
+   store committed and the answer was lost (the job retry looks first): orders on the store, calls.
 
 Run: ``python -m bench.bench_woocommerce`` (``--quick`` for a 10x smaller run).
 """
@@ -20,7 +22,7 @@ from decimal import Decimal
 from bench.harness import measure, report
 from wix_commerce_sync.connectors.woocommerce.connector import WooCommerceConnector
 from wix_commerce_sync.connectors.woocommerce.simulator import WooCommerceSimulator
-from wix_commerce_sync.sync.models import StockLevel
+from wix_commerce_sync.sync.models import Customer, Order, OrderLine, OrderStatus, StockLevel
 
 FAST = {"max_attempts": 3, "backoff_initial": 0.05, "backoff_max": 1.0}
 
@@ -125,12 +127,56 @@ def bench_import(products: int, variations: int = 3) -> dict[str, object]:
         sim.stop()
 
 
+def _erp_orders(count: int, created_at) -> list[Order]:
+    return [Order(external_id=f"SO-{i:05d}", number=f"SO-{i:05d}", currency="USD", created_at=created_at,
+                  updated_at=created_at, status=OrderStatus.CONFIRMED, email=f"erp{i}@x.test",
+                  customer=Customer(external_id=None, email=f"erp{i}@x.test"),
+                  lines=[OrderLine(None, f"SKU-{i % 50:06d}", "Thing", Decimal(1), Decimal("10.00"))])
+            for i in range(count)]
+
+
+def bench_order_create(orders: int) -> dict[str, object]:
+    sim = WooCommerceSimulator()
+    sim.seed_catalog(50)
+    sim.start()
+    try:
+        created_at = sim.now.replace(tzinfo=timezone.utc)
+        connector = WooCommerceConnector(sim.store_config(**FAST))
+        sim.reset_counts()
+        with measure(trace_memory=False) as m_create:
+            results = connector.create_orders(_erp_orders(orders, created_at))
+        assert all(r.ok for r in results) and len(sim.orders) == orders
+        calls_create = sim.call_count()
+        # the next push: the store commits the batch, the answer is lost; the job retry looks first
+        second = _erp_orders(orders, created_at)
+        for order in second:
+            order.external_id = f"R{order.external_id}"
+        sim.lose_answer_to("POST", "/orders/batch")
+        lost = connector.create_orders(second)
+        assert not any(r.ok for r in lost)
+        sim.reset_counts()
+        with measure(trace_memory=False) as m_retry:
+            retried = connector.create_orders(second)
+        assert all(r.ok for r in retried)
+        return {
+            "order_create_orders": orders,
+            "order_create_calls": calls_create,
+            "order_create_s": round(m_create.wall_seconds, 3),
+            "order_lost_answer_retry_calls": sim.call_count(),
+            "order_lost_answer_retry_s": round(m_retry.wall_seconds, 3),
+            "order_lost_answer_store_orders": len(sim.orders) - orders,  # must equal the orders pushed
+        }
+    finally:
+        sim.stop()
+
+
 def run(quick: bool = False) -> dict[str, object]:
     scale = 10 if quick else 1
     figures: dict[str, object] = {}
     figures.update(bench_stock_push(10_000 // scale))
     figures.update(bench_poll(50_000 // scale))
     figures.update(bench_import(10_000 // scale))
+    figures.update(bench_order_create(100 // scale))
     return figures
 
 

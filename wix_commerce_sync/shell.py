@@ -72,6 +72,7 @@ def store_settings(store_doc) -> StoreSettings:
         conflict_winner=store_doc.conflict_winner or "ERPNext", max_retries=int(store_doc.max_retries or 5),
         batch_size=int(store_doc.outbox_batch_size or 100), flush_max_age=timedelta(seconds=60),
         status_map=StatusMap(rows) if rows else None, alert_after_failures=int(alert_after),
+        disable_items_deleted_on_store=bool(store_doc.get("disable_items_deleted_on_store")),
     )  # fmt: skip
 
 

@@ -35,6 +35,8 @@ def sim() -> Iterator[WooCommerceSimulator]:
         yield simulator
     finally:
         simulator.stop()
+    # the client may send only what WooCommerce's source knows (testing/contracts/woocommerce/rest_v3.json)
+    assert simulator.contract_violations == [], simulator.contract_violations
 
 
 @pytest.fixture

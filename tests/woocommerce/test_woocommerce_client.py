@@ -370,12 +370,20 @@ def test_upsert_products_creates_parents_then_variations(sim, connector):
 def test_upsert_products_reports_slot_errors(sim, connector):
     sim.add_product("Taken", sku="DUP")
     results = connector.upsert_products([
-        Product(external_id=None, title="Again", variants=[Variant(None, "DUP")]),
+        Product(external_id="4242", title="Steals a sku", variants=[Variant("4242", "DUP")]),
         Product(external_id="424242", title="Ghost", variants=[Variant(None, "GHOST")]),
         Product(external_id=None, title="Fine", variants=[Variant(None, "FINE")]),
     ])
     assert [r.ok for r in results] == [False, False, True]
-    assert "product_invalid_sku" in results[0].error and "invalid_id" in results[1].error
+    assert "invalid_id" in results[1].error
+
+
+def test_create_of_a_sku_the_store_has_updates_that_product(sim, connector):
+    """Look first: a create whose sku exists (e.g. made by an attempt whose answer was lost) makes no copy."""
+    taken = sim.add_product("Taken", sku="DUP", price="5.00")
+    [result] = connector.upsert_products([Product(external_id=None, title="Again", variants=[Variant(None, "DUP", price=Decimal("7"))])])
+    assert result.ok and result.external_id == str(taken)
+    assert len(sim.products) == 1 and sim.products[taken]["name"] == "Again"
 
 
 # ---------------------------------------------------------------- orders

@@ -9,7 +9,7 @@ import pytest
 
 from wix_commerce_sync.connectors.signing import hmac_sha256_b64
 from wix_commerce_sync.sync.errors import ValidationError, WebhookVerificationError
-from wix_commerce_sync.sync.models import Entity, Order, OrderStatus, Product, StockLevel
+from wix_commerce_sync.sync.models import DeletedRecord, Entity, Order, OrderStatus, Product, StockLevel
 
 SECRET = "whsec_test_secret_123"
 
@@ -71,7 +71,8 @@ def test_valid_delivery_verifies_and_parses_to_an_order(sim, make_connector, rec
     event = connector.parse_webhook(body, headers)
     assert (event.topic, event.entity, event.action, event.external_id) == ("order.created", Entity.ORDERS, "created", str(order["id"]))
     assert isinstance(event.record, Order) and event.record.computed_total() == event.record.total
-    assert event.dedupe_key == f"woocommerce:{headers['X-WC-Webhook-Delivery-ID']}"
+    # the delivery id is shared by every delivery of that webhook in the same second: never the key alone
+    assert event.dedupe_key == f"woocommerce:order.created:{order['id']}:{order['date_modified_gmt']}"
     assert event.ordering_key == order["date_modified_gmt"] + "Z" and event.payload["id"] == order["id"]
     assert sim.webhook_deliveries[-1] == ("order.created", 200)
 
@@ -179,7 +180,9 @@ def test_deleted_event_and_cancelled_action(sim, make_connector, receiver):
     cancelled = next(e for e in events if e.entity == Entity.ORDERS)
     deleted = next(e for e in events if e.topic == "product.deleted")
     assert cancelled.action == "cancelled" and cancelled.record.status == OrderStatus.CANCELLED
-    assert deleted.action == "deleted" and deleted.record is None and deleted.external_id == str(pid)
+    assert deleted.action == "deleted" and deleted.external_id == str(pid)
+    assert isinstance(deleted.record, DeletedRecord) and deleted.record.external_id == str(pid)
+    assert deleted.record.entity == Entity.ITEMS
     assert deleted.ordering_key is not None
 
 
@@ -209,8 +212,12 @@ def test_failures_disable_the_webhook_and_check_webhooks_recovers(sim, make_conn
     for i in range(6):
         sim.update_order(order["id"], customer_note=f"n{i}")
         sim.deliver_webhooks()
+    assert {h["status"] for h in sim.webhooks.values()} == {"active"}  # 6 failures: still active
+    sim.update_order(order["id"], customer_note="n6")
+    sim.deliver_webhooks()
     statuses = {h["topic"]: h["status"] for h in sim.webhooks.values()}
-    assert statuses == {"order.created": "active", "order.updated": "disabled"}  # > 5 consecutive failures
+    # class-wc-webhook.php failed_delivery(): `if ( $failures > 5 ) disable; else ++$failures` -> the 7th failure
+    assert statuses == {"order.created": "active", "order.updated": "disabled"}
     sim.update_order(order["id"], customer_note="lost")
     assert sim.pending_deliveries() == 0  # no retries and nothing queued for a disabled webhook
     # one subscription also vanished (deleted by an admin)

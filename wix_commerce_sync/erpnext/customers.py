@@ -154,6 +154,16 @@ class CustomersMixin(AdapterBase):
                         "last_synced_at": frappe.utils.now_datetime()})  # fmt: skip
         mapping.save(ignore_permissions=True) if name else mapping.insert(ignore_permissions=True)
 
+    def delete_customer(self, store: str, external_id: str) -> ApplyResult | None:
+        """A customer deleted on the store: the mapping goes, the Customer (and its orders) stay."""
+        name = frappe.db.get_value(CUSTOMER_MAP, {"customer_key": record_key(store, external_id)}, ["name", "customer"],
+                                   as_dict=True)  # fmt: skip
+        if not name:
+            return None
+        with inbound_sync(), atomic("commerce_delete_customer"):
+            frappe.delete_doc(CUSTOMER_MAP, name.name, ignore_permissions=True, force=True)
+        return ApplyResult("Customer", name.customer, message="mapping removed; the customer is kept")
+
     def customer_for_order(self, store: str, order: Order) -> str:
         """The order's customer: mapped/matched/created; guests follow the store's policy."""
         doc = self.store_doc(store)

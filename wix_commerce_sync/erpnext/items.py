@@ -188,11 +188,21 @@ class ItemsMixin(AdapterBase):
         })  # fmt: skip
         mapping.save(ignore_permissions=True) if name else mapping.insert(ignore_permissions=True)
 
-    def delete_product(self, store: str, external_id: str) -> ApplyResult | None:
-        codes = frappe.get_all(ITEM_MAP, filters={"store": store, "external_product_id": external_id}, pluck="item_code")
-        if not codes:
+    def delete_product(self, store: str, external_id: str, *, disable_items: bool = False) -> ApplyResult | None:
+        """A product (or one variant) deleted on the store: its mapping rows go; the Items stay, disabled only
+        when the store's "Disable Items Deleted on Store" is set. Never deletes an Item."""
+        rows = frappe.get_all(ITEM_MAP, filters={"store": store, "external_product_id": external_id},
+                              fields=["name", "item_code"])  # fmt: skip
+        rows += frappe.get_all(ITEM_MAP, filters={"variant_key": record_key(store, external_id)}, fields=["name", "item_code"])
+        rows = list({row.name: row for row in rows}.values())
+        if not rows:
             return None
+        codes = list(dict.fromkeys(row.item_code for row in rows))
         with inbound_sync(), atomic("commerce_delete_product"):
-            for code in codes:
-                frappe.db.set_value("Item", code, "disabled", 1)
-        return ApplyResult("Item", codes[0], message=f"{len(codes)} item(s) disabled")
+            for row in rows:
+                frappe.delete_doc(ITEM_MAP, row.name, ignore_permissions=True, force=True)
+            if disable_items:
+                for code in codes:
+                    frappe.db.set_value("Item", code, "disabled", 1)
+        what = "disabled" if disable_items else "kept enabled (the store setting does not disable them)"
+        return ApplyResult("Item", codes[0], message=f"{len(codes)} item(s) unlinked and {what}: {', '.join(codes[:5])}")

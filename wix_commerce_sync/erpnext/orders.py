@@ -183,6 +183,24 @@ class OrdersMixin(AdapterBase):
                     raise ValidationError(f"order {order.number}: invoicing failed: {readable(exc)}") from exc
         return ApplyResult("Sales Order", mapping.sales_order, changed=changed)
 
+    def order_deleted(self, store: str, external_order_id: str) -> ApplyResult | None:
+        """An order deleted or trashed on the store: never cancelled here. An open Sales Order gets one comment
+        and ``changed=True`` (the engine logs a Conflict for a person); a closed one ``changed=False``."""
+        mapping = self._mapping(store, external_order_id)
+        if mapping is None or not mapping.sales_order:
+            return None
+        so = frappe.get_doc("Sales Order", mapping.sales_order)
+        if so.docstatus == 2 or so.status in ("Completed", "Closed", "Cancelled"):
+            return ApplyResult("Sales Order", so.name, changed=False, message=f"already {so.status or 'cancelled'}")
+        note = (f"Order {external_order_id} was deleted on store {store}. This Sales Order was NOT cancelled: "
+                "review it (cancel or close it by hand if the sale is off).")
+        with inbound_sync(), atomic("commerce_order_deleted"):
+            seen = frappe.db.exists("Comment", {"reference_doctype": "Sales Order", "reference_name": so.name,
+                                                "content": ["like", f"%{external_order_id} was deleted on store%"]})  # fmt: skip
+            if not seen:
+                so.add_comment("Comment", text=frappe.utils.escape_html(note))
+        return ApplyResult("Sales Order", so.name, changed=True, message="comment added" if not seen else "already flagged")
+
     def cancel_order(self, store: str, order: Order) -> ApplyResult:
         mapping = self._mapping(store, order.external_id)
         if mapping is None:

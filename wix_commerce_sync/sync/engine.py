@@ -33,6 +33,7 @@ from wix_commerce_sync.sync.errors import RateLimitedError, SyncError
 from wix_commerce_sync.sync.keys import content_hash, record_key
 from wix_commerce_sync.sync.models import (
     Customer,
+    DeletedRecord,
     Entity,
     Fulfilment,
     Order,
@@ -181,7 +182,8 @@ class SyncEngine:
             stats.processed += 1
             try:
                 outcome = self.apply_inbound(
-                    Entity(job.entity), loads(job.payload), ordering_key=job.ordering_key, action=job.action, job=job.name
+                    Entity(job.entity), loads(job.payload), ordering_key=job.ordering_key, action=job.action, job=job.name,
+                    external_id=job.external_id,
                 )
             except Exception as exc:  # every failure is retried and logged, never swallowed
                 stats.failed += 1
@@ -195,10 +197,12 @@ class SyncEngine:
         return stats
 
     def apply_inbound(self, entity: Entity, record: Any, *, ordering_key: str | None = None,
-                      action: str = "upsert", job: str | None = None) -> str:  # fmt: skip
+                      action: str = "upsert", job: str | None = None, external_id: str | None = None) -> str:  # fmt: skip
         """Apply one store record to the ERP; returns Success, Skipped or Conflict."""
         if not self.settings.direction(entity).inbound:
             return self._skip(entity, "direction", f"{entity.value} sync from the store is disabled", job)
+        if action == "deleted" or isinstance(record, DeletedRecord):
+            return self._in_deleted(entity, self._deleted_record(entity, record, external_id), ordering_key, job)
         handler = {
             Entity.ITEMS: self._in_product,
             Entity.STOCK: self._in_stock,
@@ -207,13 +211,68 @@ class SyncEngine:
         }[entity]
         return handler(record, ordering_key, action, job)
 
+    # ---------------------------------------------------------------- deleted on the store
+
+    @staticmethod
+    def _deleted_record(entity: Entity, record: Any, external_id: str | None) -> DeletedRecord | None:
+        """The deletion as a DeletedRecord, also from older jobs that carried a full record or nothing."""
+        if isinstance(record, DeletedRecord):
+            return record
+        ident = getattr(record, "external_id", None) or external_id
+        return DeletedRecord(entity=entity, external_id=str(ident)) if ident else None
+
+    def _in_deleted(self, entity: Entity, deleted: DeletedRecord | None, ordering_key: str | None, job: str | None) -> str:
+        """A record deleted or trashed on the store: unlink and tell, never delete or cancel anything in ERPNext."""
+        if deleted is None:
+            return self._skip(entity, "deleted", "a deletion without a record id: nothing to unlink", job)
+        handler = {
+            Entity.ITEMS: self._deleted_product,
+            Entity.CUSTOMERS: self._deleted_customer,
+            Entity.ORDERS: self._deleted_order,
+        }.get(entity)
+        if handler is None:  # stock levels have no deletion of their own
+            return self._skip(entity, "deleted", f"{deleted.external_id}: {entity.value} has no deletion to apply", job)
+        outcome = handler(deleted, job)
+        self._remember_pulled(entity, deleted.external_id, None, ordering_key)  # older updates are now stale
+        return outcome
+
+    def _deleted_product(self, deleted: DeletedRecord, job: str | None) -> str:
+        disable = self.settings.disable_items_deleted_on_store
+        result = self.erp.delete_product(self.store, deleted.external_id, disable_items=disable)
+        if result is None:
+            return self._skip(Entity.ITEMS, "deleted", f"product {deleted.external_id} deleted on the store: no mapped item", job)
+        self._log(Entity.ITEMS, q.INBOUND, "product deleted on store", SUCCESS, job=job, reference=result,
+                  message=f"product {deleted.external_id} deleted on the store: {result.message}")  # fmt: skip
+        return SUCCESS
+
+    def _deleted_customer(self, deleted: DeletedRecord, job: str | None) -> str:
+        result = self.erp.delete_customer(self.store, deleted.external_id)
+        if result is None:
+            return self._skip(Entity.CUSTOMERS, "deleted",
+                              f"customer {deleted.external_id} deleted on the store: no mapped customer", job)
+        self._log(Entity.CUSTOMERS, q.INBOUND, "customer deleted on store", SUCCESS, job=job, reference=result,
+                  message=f"customer {deleted.external_id} deleted on the store: {result.message}")  # fmt: skip
+        return SUCCESS
+
+    def _deleted_order(self, deleted: DeletedRecord, job: str | None) -> str:
+        result = self.erp.order_deleted(self.store, deleted.external_id)
+        if result is None:
+            return self._skip(Entity.ORDERS, "deleted", f"order {deleted.external_id} deleted on the store: "
+                                                        "it has no Sales Order", job)
+        if not result.changed:  # already completed, closed or cancelled: nothing for anyone to do
+            self._log(Entity.ORDERS, q.INBOUND, "order deleted on store", SKIPPED, job=job, reference=result,
+                      message=f"order {deleted.external_id} deleted on the store: {result.message}")  # fmt: skip
+            return SKIPPED
+        # still open in ERPNext: flagged for a person, never cancelled silently
+        self._log(Entity.ORDERS, q.INBOUND, "order deleted on store", CONFLICT, job=job, reference=result,
+                  message=f"order {deleted.external_id} was deleted on the store but {result.name} is still open "
+                          f"in ERPNext: review it (it was not cancelled). {result.message or ''}".strip())  # fmt: skip
+        return CONFLICT
+
+    # ---------------------------------------------------------------- upserts
+
     def _in_product(self, product: Product, ordering_key, action, job) -> str:
         key = product.external_id or ""
-        if action == "deleted":
-            result = self.erp.delete_product(self.store, key)
-            self._log(Entity.ITEMS, q.INBOUND, "delete product", SUCCESS if result else SKIPPED, job=job,
-                      reference=result, message=None if result else "no mapped item")  # fmt: skip
-            return SUCCESS if result else SKIPPED
         gate = self._gate(Entity.ITEMS, key, ordering_key, product, job, product.updated_at)
         if gate:
             return gate

@@ -37,6 +37,7 @@ class MemoryOrder:
     status: str = "To Deliver and Bill"
     fulfilments: list[str] = field(default_factory=list)
     refunds: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
 
 
 class InMemoryErp:
@@ -75,11 +76,22 @@ class InMemoryErp:
         self.product_items[(store, product.external_id or "")] = codes
         return results
 
-    def delete_product(self, store: str, external_id: str) -> ApplyResult | None:
+    def delete_product(self, store: str, external_id: str, *, disable_items: bool = False) -> ApplyResult | None:
+        """Unlink the product's (or variant's) items; disable them only when the store setting says so."""
+        self._maybe_fail("delete_product")
         codes = self.product_items.pop((store, external_id), [])
+        variant_code = self.item_links.get((store, external_id))
+        if variant_code and variant_code not in codes:
+            codes.append(variant_code)
+        for link in [k for k, code in self.item_links.items() if k[0] == store and code in codes]:
+            del self.item_links[link]
+        if not codes:
+            return None
         for code in codes:
-            self.items[code]["disabled"] = True
-        return ApplyResult("Item", codes[0]) if codes else None
+            if disable_items:
+                self.items[code]["disabled"] = True
+        what = "disabled" if disable_items else "kept enabled"
+        return ApplyResult("Item", codes[0], message=f"{len(codes)} item(s) unlinked and {what}")
 
     def touch(self, store: str, entity: str, key: str, when: datetime | None = None) -> None:
         """Simulate a user editing the ERP record linked to ``key``."""
@@ -111,7 +123,25 @@ class InMemoryErp:
         self.customer_links[link] = name
         return ApplyResult("Customer", name, created=created)
 
+    def delete_customer(self, store: str, external_id: str) -> ApplyResult | None:
+        self._maybe_fail("delete_customer")
+        name = self.customer_links.pop((store, external_id), None)
+        if name is None:
+            return None
+        return ApplyResult("Customer", name, message="mapping removed; the customer is kept")
+
     # orders -------------------------------------------------------------
+    def order_deleted(self, store: str, external_order_id: str) -> ApplyResult | None:
+        self._maybe_fail("order_deleted")
+        current = self.orders.get((store, external_order_id))
+        if current is None:
+            return None
+        is_open = current.status not in ("Completed", "Closed", "Cancelled")
+        if is_open:
+            current.comments.append(f"Order {external_order_id} was deleted on store {store}; not cancelled here")
+        return ApplyResult("Sales Order", current.name, changed=is_open,
+                           message="comment added" if is_open else f"already {current.status}")
+
     def find_order(self, store: str, external_order_id: str) -> str | None:
         found = self.orders.get((store, external_order_id))
         return found.name if found else None

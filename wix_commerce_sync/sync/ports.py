@@ -44,7 +44,10 @@ class OutboundChange:
 class ErpPort(Protocol):
     # items
     def upsert_product(self, store: str, product: Product) -> list[ApplyResult]: ...
-    def delete_product(self, store: str, external_id: str) -> ApplyResult | None: ...
+    def delete_product(self, store: str, external_id: str, *, disable_items: bool = False) -> ApplyResult | None:
+        """A product (or variant) deleted on the store: remove its mappings; disable the Items only when asked.
+
+        Never deletes an Item. None when nothing was mapped."""
 
     # stock
     def stock_levels(self, store: str, skus: Sequence[str] | None = None,
@@ -54,8 +57,14 @@ class ErpPort(Protocol):
     # customers
     def upsert_customer(self, store: str, customer: Customer) -> ApplyResult: ...
 
+    def delete_customer(self, store: str, external_id: str) -> ApplyResult | None:
+        """A customer deleted on the store: remove the mapping (the Customer stays). None when not mapped."""
+
     # orders
     def find_order(self, store: str, external_order_id: str) -> str | None: ...
+    def order_deleted(self, store: str, external_order_id: str) -> ApplyResult | None:
+        """An order deleted/trashed on the store: an open Sales Order gets a comment and ``changed=True``
+        (the engine flags it); a closed one ``changed=False``. Never cancels. None when no Sales Order."""
     def create_order(self, store: str, order: Order) -> ApplyResult: ...
     def update_order(self, store: str, order: Order) -> ApplyResult: ...
     def cancel_order(self, store: str, order: Order) -> ApplyResult: ...

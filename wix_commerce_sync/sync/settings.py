@@ -34,6 +34,7 @@ class StoreSettings:
     poll_overlap: timedelta = timedelta(minutes=10)  # re-read this much before the cursor (clock skew, late commits)
     status_map: StatusMap | None = None
     alert_after_failures: int = 3
+    disable_items_deleted_on_store: bool = False  # a product deleted on the store disables its ERPNext Items
 
     def direction(self, entity: Entity | str) -> Direction:
         return self.directions.get(Entity(entity), Direction.DISABLED)

@@ -1,6 +1,7 @@
 """WooCommerce REST API v3 connector (``{site}/wp-json/wc/v3``).
 
-Facts relied on: platform-apis.md section 2 and section 4.
+Facts relied on: WooCommerce's own PHP source, pinned in the contract fixture
+``testing/contracts/woocommerce/rest_v3.json`` (the simulator enforces it; file references there).
 
 - Auth: consumer key/secret by HTTP Basic over HTTPS. When the host drops the
   Authorization header WooCommerce answers 401 ("Consumer key is missing" /
@@ -11,7 +12,8 @@ Facts relied on: platform-apis.md section 2 and section 4.
   use ``modified_after`` + ``dates_are_gmt=true`` and are sorted client-side by
   ``date_modified_gmt`` (ordering by modified is not confirmed).
   Customers have no modified filter in WooCommerce: ``iter_customers(since)``
-  scans all customers (ceil(N/100) calls) and filters client-side.
+  scans all customers (ceil(N/100) calls) and filters client-side, with
+  ``role=all`` (WooCommerce lists only role "customer" by default).
 - Writes go through the batch endpoints (<= 100 objects per call); per-row errors
   come from the item slots (``{"id", "error": {code, message, data.status}}``).
 - Stock: one number per simple product / variation (``capabilities.locations`` is
@@ -19,19 +21,41 @@ Facts relied on: platform-apis.md section 2 and section 4.
   resolved with ``GET /products?sku=a,b,...`` (matches variations too, 100 per
   call) and cached per connector instance, also from every product read/write.
 - Refunds are recorded with ``api_refund: false`` unless ``options["api_refund"]``
-  is True (WooCommerce's default would move money through the gateway).
+  is True (WooCommerce's default would move money through the gateway). Every refund
+  failure comes back as HTTP 500 ``woocommerce_rest_cannot_create_order_refund`` after
+  WooCommerce deleted the refund: a final ValidationError, never retried. The create
+  answer has no ``refunded_payment`` (context "edit"), so none is reported.
+- No blind retry: reads and writes by id (GET/PUT/DELETE, update-only batches) retry in
+  place; WooCommerce has no idempotency key, so a create is sent once and a lost answer is
+  an AmbiguousWriteError (the engine retries the job). Every create looks first for what a
+  lost attempt made: products/variations by sku (or slug), orders by their
+  ``_erp_order_id`` meta among orders created since the ERP order, refunds by their
+  ``_erp_refund_id`` meta (or amount + reason), notes by their text, customers by email
+  (WooCommerce refuses a second account for it).
+- Updates keep store data WooCommerce would otherwise replace: the product's attribute list
+  is sent whole (global ``pa_*`` ones by id, non-variation ones kept), and ``type`` is sent
+  only for simple/variable products. A stock write WooCommerce answered without applying
+  (store-wide stock management off) is a row failure. Order lines go by product/variation
+  id (a posted sku would win over the ids), by sku only when no id is known, and a line
+  whose product the store lacks fails the order instead of making a product-less line.
 - Webhooks: HMAC-SHA256 base64 of the raw body (``X-WC-Webhook-Signature``); the
   unsigned form ping ``webhook_id=N`` is accepted only in exactly that shape.
   ``register_webhooks`` uses ``config.webhook_secret`` or generates one and stores
   it in ``self.config.webhook_secret`` (and ``self.generated_webhook_secret``) so
   the shell can save it. WooCommerce never retries and disables a webhook after
-  more than 5 failures: ``check_webhooks(address)`` re-activates or re-creates.
+  7 consecutive failures (a count re-activating does not reset: only a delivered
+  event does): ``check_webhooks(address)`` re-activates or re-creates.
+  The delivery id is ``wp_hash(webhook id . current second)``, shared by every delivery
+  of a webhook within a second: the dedupe key is topic + resource id +
+  ``date_modified_gmt`` (body hash for id-only deleted payloads). ``*.deleted`` parses to
+  a ``DeletedRecord``. Product payloads list variations by id: they are read.
   The store is identified by the endpoint the shell routes to, never by the
   spoofable ``X-WC-Webhook-Source`` header (it is not read at all).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -66,6 +90,7 @@ from wix_commerce_sync.sync.errors import (
 )
 from wix_commerce_sync.sync.models import (
     Customer,
+    DeletedRecord,
     Entity,
     Fulfilment,
     Location,
@@ -76,6 +101,7 @@ from wix_commerce_sync.sync.models import (
     Product,
     Refund,
     StockLevel,
+    Variant,
     WriteResult,
     utc,
 )
@@ -89,6 +115,11 @@ PING_BODY = re.compile(rb"webhook_id=\d{1,20}")
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 _HEADER_DROPPED_CODES = ("woocommerce_rest_cannot_",)  # unauthenticated request: header never arrived
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+IDEMPOTENT_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
+REFUND_REFUSED = "woocommerce_rest_cannot_create_order_refund"  # REF3: every wc_create_refund failure, HTTP 500
+ORDER_MARKER = "_erp_order_id"  # meta_data key on orders the ERP created: found again after a lost answer
+REFUND_MARKER = "_erp_refund_id"
+CREATE_LOOKBACK = timedelta(minutes=10)  # store/ERP clock skew when looking for an order a lost answer made
 T = TypeVar("T")
 
 
@@ -188,6 +219,11 @@ class WooCommerceConnector(Connector):
                 "WooCommerce; ask the host to allow the WooCommerce REST API (/wp-json/wc/v3) for this client",
                 status=status,
             )
+        if status == 500 and _error_code(response) == REFUND_REFUSED:
+            # wc_create_refund failed and deleted its refund: nothing was made, and a resend fails the same way
+            details = _json_or_none(response)
+            return ValidationError(f"{where}: WooCommerce refused the refund: {details.get('message')}",
+                                   status=status, details=details)
         if status in (401, 403):
             details = _json_or_none(response)
             code = details.get("code") if isinstance(details, dict) else None
@@ -209,16 +245,24 @@ class WooCommerceConnector(Connector):
         self._auth_switched = True
         self.http.session.auth = None
 
-    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None) -> requests.Response:
-        """One API call (with the HTTP layer's retries), switching to query auth once if the header is dropped."""
+    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
+              idempotent: bool | None = None) -> requests.Response:
+        """One API call, switching to query auth once if the header is dropped.
+
+        Reads and writes by id (GET/PUT/DELETE, batch updates) are retried in place. WooCommerce has no
+        idempotency key for creates, so a POST that creates is sent once: when its answer is lost the
+        HTTP layer raises AmbiguousWriteError, the engine retries the job, and the create methods look
+        first for what the lost attempt made (sku, marker meta_data, email, note text).
+        """
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
         try:
-            return self.http.request(method, path, params=self._params(params), json=json_body,
-                                     idempotent=True)  # TODO(issue 11): creates are not idempotent
+            return self.http.request(method, path, params=self._params(params), json=json_body, idempotent=idempotent)
         except AuthError as exc:
             if self.auth_mode == "basic" and not self._auth_switched and self._header_dropped(exc):
-                self._use_query_auth()
+                self._use_query_auth()  # a 401 before authentication: nothing was processed
                 return self.http.request(method, path, params=self._params(params), json=json_body,
-                                     idempotent=True)  # TODO(issue 11): creates are not idempotent
+                                         idempotent=idempotent)
             raise
 
     def _params(self, params: dict[str, Any] | None) -> dict[str, Any]:
@@ -254,7 +298,8 @@ class WooCommerceConnector(Connector):
         body = {k: list(v) for k, v in (("create", create), ("update", update), ("delete", delete)) if v}
         if sum(len(v) for v in body.values()) > BATCH_SIZE:
             raise ValueError(f"a WooCommerce batch takes at most {BATCH_SIZE} objects")
-        answer = self._json("POST", path, json_body=body)
+        # updates by id and deletes may be resent; a batch that creates may not
+        answer = self._json("POST", path, json_body=body, idempotent=not create)
         if not isinstance(answer, dict):
             raise ValidationError(f"POST {path}: unexpected batch answer")
         for key, sent in body.items():
@@ -348,7 +393,7 @@ class WooCommerceConnector(Connector):
         since = utc(updated_since) if updated_since else None
         matched = [
             wc.customer_from_wc(c)
-            for page in self._pages("/customers", {"orderby": "id", "order": "asc"})
+            for page in self._pages("/customers", {"orderby": "id", "order": "asc", "role": "all"})
             for c in page
         ]
         if since is not None:
@@ -495,6 +540,16 @@ class WooCommerceConnector(Connector):
             if error:
                 results[i] = _failed(stock_key(level), error)
                 continue
+            if slot.get("manage_stock") is not True or slot.get("stock_quantity") != payload["stock_quantity"]:
+                # PROD3 applies stock on top-level products only while store-wide stock management is on,
+                # and still answers success: the answer shows whether it was applied
+                results[i] = WriteResult(
+                    key=stock_key(level), ok=False, retryable=False, external_id=str(payload["id"]),
+                    error=f"WooCommerce did not apply stock {payload['stock_quantity']} to {level.sku or payload['id']} "
+                          f"(it answered manage_stock={slot.get('manage_stock')!r}, stock_quantity="
+                          f"{slot.get('stock_quantity')!r}): is 'Enable stock management' off in WooCommerce > "
+                          "Settings > Products > Inventory?")
+                continue
             parent = self._parent_of.get(str(payload["id"]))
             results[i] = WriteResult(
                 key=stock_key(level), ok=True, external_id=str(payload["id"]),
@@ -508,13 +563,18 @@ class WooCommerceConnector(Connector):
         results: list[WriteResult | None] = [None] * len(products)
         indexed = list(enumerate(products))
         for chunk in chunked(indexed, BATCH_SIZE):
-            creates = [(i, p) for i, p in chunk if not p.external_id]
-            updates = [(i, p) for i, p in chunk if p.external_id]
             try:
+                found = self._products_already_made([p for _, p in chunk if not p.external_id])
+                self._lookup_skus([v.sku for _, p in chunk if p.external_id and p.has_variants
+                                   for v in p.variants if v.sku and not v.external_id])
+                targets = [(i, p, p.external_id or found.get(id(p))) for i, p in chunk]
+                creates = [(i, p) for i, p, ident in targets if not ident]
+                updates = [(i, p, ident) for i, p, ident in targets if ident]
+                current = self._current_products([ident for _, _, ident in updates])
                 answer = self._batch(
                     "/products/batch",
                     create=[wc.product_to_wc(p) for _, p in creates],
-                    update=[wc.product_to_wc(p) for _, p in updates],
+                    update=[{**wc.product_to_wc(p, current.get(str(ident))), "id": int(ident)} for _, p, ident in updates],
                 )
             except (AuthError, ConfigurationError):
                 raise
@@ -522,10 +582,42 @@ class WooCommerceConnector(Connector):
                 for i, p in chunk:
                     results[i] = _call_failed(self._product_key(p), exc)
                 continue
-            for kind, rows in (("create", creates), ("update", updates)):
+            for kind, rows in (("create", creates), ("update", [(i, p) for i, p, _ in updates])):
                 for (i, product), slot in zip(rows, answer.get(kind) or []):
                     results[i] = self._after_parent(product, slot)
         return [r for r in results if r is not None]
+
+    def _current_products(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The store's type and attributes of products about to be updated (one call per 100)."""
+        out: dict[str, dict[str, Any]] = {}
+        for group in chunked(list(dict.fromkeys(str(i) for i in ids)), PAGE_SIZE):
+            params = {"include": ",".join(group), "_fields": "id,type,attributes"}
+            for page in self._pages("/products", params):
+                out.update({str(row.get("id")): row for row in page})
+        return out
+
+    def _products_already_made(self, products: Sequence[Product]) -> dict[int, str]:
+        """id(product) -> store id for products to create that the store already has (by sku or slug).
+
+        A create whose answer was lost left the product there: the retry updates it instead of making a copy.
+        """
+        skus = {id(p): next((v.sku for v in p.variants if v.sku), None) for p in products}
+        wanted = [sku for sku in skus.values() if sku]
+        rows = self._lookup_skus(wanted) if wanted else {}
+        # variants to create, of any product: their skus are looked up now (and cached) for _upsert_variations
+        self._lookup_skus([v.sku for p in products for v in p.variants if v.sku and not v.external_id
+                           and v.sku not in rows])
+        found: dict[int, str] = {}
+        for product in products:
+            row = rows.get(skus[id(product)] or "")
+            if row is not None:
+                parent = row.get("parent_id") if row.get("type") == "variation" else None
+                found[id(product)] = str(parent or row["id"])
+            elif product.handle and not skus[id(product)]:
+                same = self._json("GET", "/products", params={"slug": product.handle, "_fields": "id"})
+                if isinstance(same, list) and same:
+                    found[id(product)] = str(same[0]["id"])
+        return found
 
     @staticmethod
     def _product_key(product: Product) -> str:
@@ -543,26 +635,37 @@ class WooCommerceConnector(Connector):
             sku = wc.text(slot.get("sku"))
             return WriteResult(key=key, ok=True, external_id=product_id,
                                data={"variants": [{"sku": sku, "variant_id": product_id, "inventory_item_id": None}]})
-        variants, errors = self._upsert_variations(product_id, product)
+        variants, errors, retryable = self._upsert_variations(product_id, product,
+                                                              wc.global_attribute_ids(slot.get("attributes")))
         return WriteResult(key=key, ok=not errors, external_id=product_id, error="; ".join(errors) or None,
-                           retryable=False, data={"variants": variants})
+                           retryable=retryable, data={"variants": variants})
 
-    def _upsert_variations(self, product_id: str, product: Product) -> tuple[list[dict[str, Any]], list[str]]:
+    def _existing_variation(self, product_id: str, variant: Variant) -> str | None:
+        """The id of this product's variation already carrying the variant's sku (a lost create made it)."""
+        found = self._sku_index.get(variant.sku or "") if variant.sku else None
+        return found[0] if found and found[1] == product_id else None
+
+    def _upsert_variations(self, product_id: str, product: Product,
+                           global_ids: dict[str, int] | None = None) -> tuple[list[dict[str, Any]], list[str], bool]:
         variants: list[dict[str, Any]] = []
         errors: list[str] = []
+        retryable = False
         for chunk in chunked(product.variants, BATCH_SIZE):
-            creates = [v for v in chunk if not v.external_id]
-            updates = [v for v in chunk if v.external_id]
+            existing = {id(v): None if v.external_id else self._existing_variation(product_id, v) for v in chunk}
+            creates = [v for v in chunk if not v.external_id and not existing[id(v)]]
+            updates = [v for v in chunk if v.external_id or existing[id(v)]]
             try:
                 answer = self._batch(
                     f"/products/{product_id}/variations/batch",
-                    create=[wc.variation_to_wc(v, product.option_names) for v in creates],
-                    update=[wc.variation_to_wc(v, product.option_names) for v in updates],
+                    create=[wc.variation_to_wc(v, product.option_names, global_ids) for v in creates],
+                    update=[{**wc.variation_to_wc(v, product.option_names, global_ids),
+                             "id": int(v.external_id or existing[id(v)])} for v in updates],
                 )
             except (AuthError, ConfigurationError):
                 raise
             except SyncError as exc:
                 errors += [f"{v.sku or v.external_id}: {exc.message}" for v in chunk]
+                retryable = retryable or exc.retryable
                 continue
             for kind, sent in (("create", creates), ("update", updates)):
                 for variant, slot in zip(sent, answer.get(kind) or []):
@@ -573,7 +676,7 @@ class WooCommerceConnector(Connector):
                     self._remember_product(slot, parent_id=product_id)
                     variants.append({"sku": wc.text(slot.get("sku")) or variant.sku, "variant_id": str(slot["id"]),
                                      "inventory_item_id": None})
-        return variants, errors
+        return variants, errors, retryable
 
     # ================================================================== orders
     def _batch_rows(self, path: str, keyed: Sequence[tuple[str, dict[str, Any]]], kind: str,
@@ -599,6 +702,11 @@ class WooCommerceConnector(Connector):
         return results
 
     def _note(self, order_id: str, note: str, *, to_customer: bool) -> dict[str, Any]:
+        """Add an order note once: a note with the same text (left by an attempt whose answer was lost) is reused."""
+        existing = self._json("GET", f"/orders/{int(order_id)}/notes")
+        for row in existing if isinstance(existing, list) else []:
+            if isinstance(row, dict) and row.get("note") == note:
+                return row
         return self._json("POST", f"/orders/{int(order_id)}/notes", json_body={"note": note, "customer_note": to_customer})
 
     def update_order_status(self, updates: Sequence[OrderStatusUpdate]) -> list[WriteResult]:
@@ -678,8 +786,15 @@ class WooCommerceConnector(Connector):
         for refund in refunds:
             key = refund.external_id or f"{refund.order_id}:{refund.amount}"
             try:
+                made = self._refund_already_made(refund)
+                if made is not None:  # a lost answer: the refund is there already, never refund twice
+                    results.append(WriteResult(key=key, ok=True, external_id=str(made.get("id")),
+                                               data={"api_refund": api_refund, "found_existing": True}))
+                    continue
                 body: dict[str, Any] = {"amount": wc.wc_money(refund.amount), "reason": refund.reason or "",
                                         "api_refund": api_refund, "api_restock": bool(refund.restock)}
+                if refund.external_id:
+                    body["meta_data"] = [{"key": REFUND_MARKER, "value": refund.external_id}]
                 if refund.lines:
                     body["line_items"] = self._refund_lines(refund)
                 created = self._json("POST", f"/orders/{int(refund.order_id)}/refunds", json_body=body)
@@ -688,9 +803,23 @@ class WooCommerceConnector(Connector):
             except SyncError as exc:
                 results.append(_call_failed(key, exc))
                 continue
+            # the create answer has no refunded_payment (context 'edit'): report what was asked of the gateway
             results.append(WriteResult(key=key, ok=True, external_id=str(created.get("id")),
-                                       data={"refunded_payment": created.get("refunded_payment")}))
+                                       data={"api_refund": api_refund}))
         return results
+
+    def _refund_already_made(self, refund: Refund) -> dict[str, Any] | None:
+        """The order's refund carrying this refund's marker (or, without a key, the same amount and reason)."""
+        amount, reason = wc.wc_money(refund.amount), refund.reason or ""
+        for page in self._pages(f"/orders/{int(refund.order_id)}/refunds"):
+            for row in page:
+                marker = _meta(row, REFUND_MARKER)
+                if refund.external_id and marker == refund.external_id:
+                    return row
+                if not refund.external_id and marker is None and wc.wc_money(wc.money(row.get("amount"))) == amount \
+                        and (row.get("reason") or "") == reason:
+                    return row
+        return None
 
     def _refund_lines(self, refund: Refund) -> list[dict[str, Any]]:
         """(sku or line id, qty) -> WooCommerce line item ids; reads the order only when skus are given."""
@@ -707,11 +836,69 @@ class WooCommerceConnector(Connector):
         return out
 
     def create_orders(self, orders: Sequence[Order]) -> list[WriteResult]:
-        rows = [(o.external_id, wc.order_to_wc(o, self.status_map)) for o in orders]
-        return self._batch_rows("/orders/batch", rows, "create",
-                                on_ok=lambda key, slot: WriteResult(key=key, ok=True, external_id=str(slot["id"]),
-                                                                    data={"number": slot.get("number"),
-                                                                          "total": slot.get("total")}))
+        """ERP-made orders, created once: an order a lost answer already made (marker meta) is reported, not re-sent.
+
+        Line products are resolved to ids first: WooCommerce reads a posted sku ahead of the ids and an unknown
+        sku gives a line with no product, so a line whose product the store does not have fails the row.
+        """
+        results: dict[int, WriteResult] = {}
+        made = self._orders_already_made(orders)
+        targets = self._line_targets(orders)
+        rows: list[tuple[int, tuple[str, dict[str, Any]]]] = []
+        for i, order in enumerate(orders):
+            if order.external_id in made:
+                results[i] = self._order_result(order.external_id, made[order.external_id])
+                continue
+            missing = [line.sku or line.title for line in order.lines if targets.get(id(line)) is None]
+            if missing:
+                results[i] = WriteResult(key=order.external_id, ok=False, retryable=False,
+                                         error=f"order {order.external_id}: no WooCommerce product for "
+                                               f"{', '.join(map(repr, missing))}")
+                continue
+            rows.append((i, (order.external_id, wc.order_to_wc(order, self.status_map, targets))))
+        written = self._batch_rows("/orders/batch", [row for _, row in rows], "create", on_ok=self._order_result)
+        for (i, _), result in zip(rows, written):
+            results[i] = result
+        return [results[i] for i in range(len(orders))]
+
+    @staticmethod
+    def _order_result(key: str, slot: dict[str, Any]) -> WriteResult:
+        return WriteResult(key=key, ok=True, external_id=str(slot["id"]),
+                           data={"number": slot.get("number"), "total": slot.get("total")})
+
+    def _line_targets(self, orders: Sequence[Order]) -> dict[int, tuple[int, int | None]]:
+        """id(line) -> (product id, variation id or None), from the line's ids or its sku on the store."""
+        skus = [line.sku for o in orders for line in o.lines if line.sku and not line.product_id]
+        if skus:
+            self._lookup_skus(skus)
+        targets: dict[int, tuple[int, int | None]] = {}
+        for order in orders:
+            for line in order.lines:
+                if line.product_id:
+                    variation = line.variant_id if line.variant_id and line.variant_id != line.product_id else None
+                    targets[id(line)] = (int(line.product_id), int(variation) if variation else None)
+                elif line.sku and line.sku in self._sku_index:
+                    ident, parent = self._sku_index[line.sku]
+                    targets[id(line)] = (int(parent), int(ident)) if parent else (int(ident), None)
+        return targets
+
+    def _orders_already_made(self, orders: Sequence[Order]) -> dict[str, dict[str, Any]]:
+        """Store orders carrying the ERP marker of these orders, created since the earliest ERP order (less skew)."""
+        keys = {o.external_id for o in orders if o.external_id}
+        if not keys:
+            return {}
+        now = datetime.now(timezone.utc)
+        starts = [utc(o.created_at) for o in orders if o.created_at is not None]
+        since = min(starts) - CREATE_LOOKBACK if len(starts) == len(orders) else now - timedelta(days=1)
+        params = {"after": wc.wc_gmt(since), "dates_are_gmt": "true", "orderby": "id", "order": "desc",
+                  "_fields": "id,number,total,meta_data"}
+        found: dict[str, dict[str, Any]] = {}
+        for page in self._pages("/orders", params):
+            for row in page:
+                marker = _meta(row, ORDER_MARKER)
+                if marker in keys and marker not in found:
+                    found[str(marker)] = row
+        return found
 
     # ================================================================== customers
     def upsert_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:
@@ -767,31 +954,56 @@ class WooCommerceConnector(Connector):
             raise ValidationError(f"WooCommerce webhook {topic} body is not JSON") from exc
         if not isinstance(payload, dict) or "id" not in payload:
             raise ValidationError(f"WooCommerce webhook {topic} body has no resource id")
-        return self._event(topic, entity, event, payload, lowered)
+        return self._event(topic, entity, event, payload, lowered, body)
 
-    def _event(self, topic: str, entity: Entity, event: str, payload: dict[str, Any], headers: dict[str, str]) -> WebhookEvent:
+    def _event(self, topic: str, entity: Entity, event: str, payload: dict[str, Any], headers: dict[str, str],
+               body: bytes = b"") -> WebhookEvent:
         external_id = str(payload["id"])
         modified = payload.get("date_modified_gmt")
         occurred = utc(modified) if modified else None
-        record: Any = None
+        record: Any
         action = event
-        if event != "deleted":
-            try:
-                record = wc.parse_payload(entity, payload, self.status_map)[0]
-            except ValueError as exc:
-                raise ValidationError(f"WooCommerce webhook {topic}: {exc}") from exc
-            if entity == Entity.ITEMS and isinstance(record, Product):
-                self._remember_product(payload)
+        if event == "deleted":  # WooCommerce sends only {"id": N} (build_payload)
+            record = DeletedRecord(entity=entity, external_id=external_id, deleted_at=datetime.now(timezone.utc))
+        else:
+            record = self._record_of(topic, entity, payload)
             if entity == Entity.ORDERS and payload.get("status") in ("cancelled", "refunded"):
                 action = str(payload["status"])
-        delivery_id = headers.get("x-wc-webhook-delivery-id")
-        dedupe = f"woocommerce:{delivery_id}" if delivery_id else f"woocommerce:{topic}:{external_id}:{modified or ''}"
+        dedupe = self._dedupe_key(topic, external_id, modified, headers, body)
         # deletions carry no time: they sort as "now" (newer than any state seen so far)
         moment = occurred or datetime.now(timezone.utc)
         return WebhookEvent(
             topic=topic, entity=entity, action=action, external_id=external_id, dedupe_key=dedupe,
             ordering_key=moment.strftime("%Y-%m-%dT%H:%M:%SZ"), occurred_at=occurred, record=record, payload=payload,
         )
+
+    def _record_of(self, topic: str, entity: Entity, payload: dict[str, Any]) -> Any:
+        if entity == Entity.ITEMS and wc.variation_ids(payload) and not any(
+                isinstance(v, dict) for v in payload.get("variations") or []):
+            # the payload lists variation ids only (PROD2 get_children()): read them, or the variants are lost
+            try:
+                payload = {**payload, "variations": self._variations(str(payload["id"]))}
+            except NotFoundError as exc:  # deleted since: its product.deleted delivery follows
+                raise ValidationError(f"WooCommerce webhook {topic}: product {payload['id']} is gone: {exc.message}") from exc
+        try:
+            record = wc.parse_payload(entity, payload, self.status_map)[0]
+        except ValueError as exc:
+            raise ValidationError(f"WooCommerce webhook {topic}: {exc}") from exc
+        if entity == Entity.ITEMS and isinstance(record, Product):
+            self._remember_product(payload)
+        return record
+
+    @staticmethod
+    def _dedupe_key(topic: str, external_id: str, modified: str | None, headers: dict[str, str], body: bytes) -> str:
+        """What is unique to one WooCommerce change: the delivery id is NOT (wp_hash(webhook id . second)).
+
+        A resource's state is identified by topic + id + ``date_modified_gmt``; without a time (deleted
+        payloads) the body hash with the delivery id of that second collapses only true repeats.
+        """
+        if modified:
+            return f"woocommerce:{topic}:{external_id}:{modified}"
+        digest = hashlib.sha256(body).hexdigest()[:24]
+        return f"woocommerce:{topic}:{external_id}:{digest}:{headers.get('x-wc-webhook-delivery-id') or ''}"
 
     def _webhook_rows(self) -> list[dict[str, Any]]:
         return [row for page in self._pages("/webhooks", {"status": "all"}) for row in page]
@@ -867,3 +1079,15 @@ def _json_or_none(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def _error_code(response: requests.Response) -> str | None:
+    details = _json_or_none(response)
+    return details.get("code") if isinstance(details, dict) else None
+
+
+def _meta(data: dict[str, Any], key: str) -> Any:
+    for row in data.get("meta_data") or []:
+        if isinstance(row, dict) and row.get("key") == key:
+            return row.get("value")
+    return None

@@ -166,9 +166,15 @@ def customer_to_wc(customer: Customer) -> dict[str, Any]:
 
 
 def _prices(data: dict[str, Any]) -> tuple[Decimal, Decimal | None]:
-    """(selling price, compare-at price): a sale price sells, the regular price is the 'was'."""
+    """(selling price, compare-at price): a sale price sells only while the sale runs.
+
+    WooCommerce's ``on_sale`` is false while ``date_on_sale_from`` is ahead or ``date_on_sale_to`` is past
+    (WC_Product::is_on_sale), and ``price`` is the active price; a scheduled or expired sale price is not current.
+    """
     regular = text(data.get("regular_price"))
     sale = text(data.get("sale_price"))
+    if "on_sale" in data and data.get("on_sale") is not True:
+        return money(regular or data.get("price")), None
     if sale is not None and regular is not None and money(sale) < money(regular):
         return money(sale), money(regular)
     return money(regular or data.get("price")), None
@@ -244,8 +250,50 @@ def _price_fields(variant: Variant) -> dict[str, str]:
     return {"regular_price": wc_money(variant.price), "sale_price": ""}
 
 
-def product_to_wc(product: Product) -> dict[str, Any]:
-    """Payload of the product itself (a variable product's variations go separately)."""
+_OWN_TYPES = ("simple", "variable")  # the only product types this app builds; others are left as they are
+
+
+def _attribute_key(name: str | None) -> str:
+    """How WooCommerce matches attribute names (sanitize_title), ignoring the global ``pa_`` prefix."""
+    key = "-".join((name or "").strip().lower().split())
+    return key[3:] if key.startswith("pa_") else key
+
+
+def merged_attributes(product: Product, current: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The full attribute list to send: WooCommerce replaces the list whole (set_attributes).
+
+    The store's attributes are kept as they are (global ones by ``id``, visibility, non-variation ones); only the
+    options of the variation attributes this product carries are set, and missing ones are added as custom.
+    """
+    ours = {_attribute_key(name): name for name in product.option_names}
+    out: list[dict[str, Any]] = []
+    for row in current or []:
+        key = _attribute_key(row.get("name"))
+        kept = {k: row[k] for k in ("id", "name", "position", "visible", "variation", "options") if k in row}
+        if not kept.get("id"):
+            kept.pop("id", None)  # custom attribute: by name
+        else:
+            kept.pop("name", None)  # global attribute: by taxonomy id (a name would make it custom)
+        if key in ours:
+            kept["variation"] = True
+            kept["options"] = _options(product, ours.pop(key))
+        out.append(kept)
+    for position, name in enumerate(ours.values(), start=len(out)):
+        out.append({"name": name, "position": position, "visible": True, "variation": True,
+                    "options": _options(product, name)})
+    return out
+
+
+def _options(product: Product, name: str) -> list[str]:
+    return sorted({v.options.get(name, "") for v in product.variants if v.options.get(name)})
+
+
+def product_to_wc(product: Product, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Payload of the product itself (a variable product's variations go separately).
+
+    ``current`` is the store's product (``type``, ``attributes``) for an update: its attributes are kept and a type
+    this app does not build (external, grouped, subscriptions ...) is never sent, so it is not converted.
+    """
     out: dict[str, Any] = {
         "name": product.title,
         "status": _PRODUCT_STATUS_OUT.get(product.status, "publish"),
@@ -256,22 +304,16 @@ def product_to_wc(product: Product) -> dict[str, Any]:
         out["slug"] = product.handle
     if product.tags:
         out["tags"] = [{"name": t} for t in product.tags]
+    store_type = (current or {}).get("type")
     if product.has_variants:
         out["type"] = "variable"
-        out["attributes"] = [
-            {
-                "name": name,
-                "position": position,
-                "visible": True,
-                "variation": True,
-                "options": sorted({v.options.get(name, "") for v in product.variants if v.options.get(name)}),
-            }
-            for position, name in enumerate(product.option_names)
-        ]
+        out["attributes"] = merged_attributes(product, (current or {}).get("attributes"))
     else:
         out["type"] = "simple"
         variant = product.variants[0] if product.variants else Variant(external_id=None, sku=None)
         out.update(_variant_common(variant))
+    if store_type and store_type not in _OWN_TYPES:
+        del out["type"]
     if product.external_id:
         out["id"] = int(product.external_id)
     return out
@@ -286,9 +328,20 @@ def _variant_common(variant: Variant) -> dict[str, Any]:
     return out
 
 
-def variation_to_wc(variant: Variant, option_names: list[str]) -> dict[str, Any]:
+def global_attribute_ids(attributes: list[dict[str, Any]] | None) -> dict[str, int]:
+    """Attribute key -> taxonomy id of the product's global (``pa_*``) attributes."""
+    return {_attribute_key(a.get("name")): int(a["id"]) for a in attributes or [] if isinstance(a, dict) and a.get("id")}
+
+
+def variation_to_wc(variant: Variant, option_names: list[str], global_ids: dict[str, int] | None = None) -> dict[str, Any]:
+    """A variation; its attributes go by taxonomy ``id`` for the parent's global attributes (VAR3 matches a
+    name only against custom attributes and silently skips the rest)."""
     out = _variant_common(variant)
-    out["attributes"] = [{"name": name, "option": variant.options.get(name, "")} for name in option_names]
+    out["attributes"] = []
+    for name in option_names:
+        attribute_id = (global_ids or {}).get(_attribute_key(name))
+        ref: dict[str, Any] = {"id": attribute_id} if attribute_id else {"name": name}
+        out["attributes"].append({**ref, "option": variant.options.get(name, "")})
     if variant.external_id:
         out["id"] = int(variant.external_id)
     return out
@@ -494,8 +547,13 @@ def _refund(order_id: str, data: dict[str, Any], order: dict[str, Any]) -> Refun
     )
 
 
-def order_to_wc(order: Order, status_map: StatusMap | None = None) -> dict[str, Any]:
-    """An ERP-made order for ``POST /orders`` (batch create). Totals are recalculated by the store."""
+def order_to_wc(order: Order, status_map: StatusMap | None = None,
+                targets: dict[int, tuple[int, int | None]] | None = None) -> dict[str, Any]:
+    """An ERP-made order for ``POST /orders`` (batch create). Totals are recalculated by the store.
+
+    ``targets``: id(line) -> (product id, variation id) resolved on the store; a line with a target is sent by id
+    only (WooCommerce reads a posted sku ahead of the ids).
+    """
     status_map = status_map or StatusMap.default(Platform.WOOCOMMERCE)
     status = status_map.to_store(order.status) if order.status else None
     out: dict[str, Any] = {
@@ -504,7 +562,7 @@ def order_to_wc(order: Order, status_map: StatusMap | None = None) -> dict[str, 
         "customer_id": int(order.customer.external_id) if order.customer and order.customer.external_id else 0,
         "billing": address_to_wc(order.billing_address),
         "shipping": address_to_wc(order.shipping_address, with_contact=False),
-        "line_items": [_line_to_wc(line, order.taxes_included) for line in order.lines],
+        "line_items": [_line_to_wc(line, order.taxes_included, (targets or {}).get(id(line))) for line in order.lines],
         "shipping_lines": [
             {"method_id": c.code or "flat_rate", "method_title": c.title, "total": wc_money(_net(c.amount - c.discount, c, order))}
             for c in order.shipping_lines
@@ -526,24 +584,35 @@ def _net(gross: Decimal, charge: ChargeLine, order: Order) -> Decimal:
     return gross - charge.tax_total if order.taxes_included else gross
 
 
-def _line_to_wc(line: OrderLine, taxes_included: bool) -> dict[str, Any]:
+def _line_to_wc(line: OrderLine, taxes_included: bool, target: tuple[int, int | None] | None = None) -> dict[str, Any]:
     before = line.unit_price * line.quantity
     after = before - line.discount
     if taxes_included and after:
         net_share = (after - line.tax_total) / after  # WooCommerce line amounts are net
         before, after = before * net_share, after - line.tax_total
-    out: dict[str, Any] = {"quantity": int(line.quantity), "subtotal": wc_money(before), "total": wc_money(after)}
-    if line.sku:
+    out: dict[str, Any] = {"name": line.title, "quantity": int(line.quantity), "subtotal": wc_money(before),
+                           "total": wc_money(after)}
+    if target is None and line.product_id:
+        variation = line.variant_id if line.variant_id and line.variant_id != line.product_id else None
+        target = (int(line.product_id), int(variation) if variation else None)
+    if target is not None:
+        out["product_id"] = target[0]
+        if target[1]:
+            out["variation_id"] = target[1]
+    elif line.sku:
         out["sku"] = line.sku
-    if line.variant_id and line.product_id and line.variant_id != line.product_id:
-        out["product_id"], out["variation_id"] = int(line.product_id), int(line.variant_id)
-    elif line.product_id:
-        out["product_id"] = int(line.product_id)
     return out
 
 
 def store_status_for(status: OrderStatus, status_map: StatusMap | None = None) -> str | None:
     return (status_map or StatusMap.default(Platform.WOOCOMMERCE)).to_store(status)
+
+
+def variation_ids(data: Any) -> list[int]:
+    """A product's ``variations`` as WooCommerce sends them: ids (PROD2 ``get_children()``)."""
+    if not isinstance(data, dict) or data.get("type") != "variable":
+        return []
+    return [int(v) for v in data.get("variations") or [] if isinstance(v, int) or (isinstance(v, str) and v.isdigit())]
 
 
 # ---------------------------------------------------------------- preview entry point
