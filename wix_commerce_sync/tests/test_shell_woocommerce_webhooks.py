@@ -9,7 +9,6 @@ from __future__ import annotations
 from http.server import BaseHTTPRequestHandler
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from wix_commerce_sync import shell
 from wix_commerce_sync.connectors.woocommerce.connector import WooCommerceConnector
@@ -23,12 +22,11 @@ SECRET = "whsec-woo-shell-never-log-me"  # noqa: S105 - test-only value
 FAST = {"max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.05, "timeout": (2.0, 2.0)}
 
 
-class TestWooCommerceWebhooksIntoErpNext(FrappeTestCase):
+class TestWooCommerceWebhooksIntoErpNext(fx.ShellTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         fx.hold_background_jobs(cls)
-        frappe.set_user("Administrator")
         cls.sim = WooCommerceSimulator()
         cls.sim.start()
         cls.addClassCleanup(cls.sim.stop)
