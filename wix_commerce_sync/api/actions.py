@@ -221,10 +221,10 @@ def _apply_one(store: str, entity: Entity, label: str, fetch) -> dict:
     from wix_commerce_sync.sync.errors import SyncError
 
     action = _("Sync {0}").format(label)
-    started = frappe.utils.now_datetime()
     with explained(action, store, subject=label):
         record = fetch()
     engine = _engine(store)
+    entries = _recorded(engine)
     try:
         outcome = engine.apply_inbound(entity, record)
     except (SyncError, frappe.ValidationError) as exc:
@@ -234,22 +234,30 @@ def _apply_one(store: str, entity: Entity, label: str, fetch) -> dict:
                          reference_doctype=STORE, reference_name=store)  # fmt: skip
         text = _("{0} could not be applied: {1}. Fix the cause and sync it again.").format(label, message)
         return {"ok": False, "error": message, "summary": summary(text, indicator="red")}
-    log = _last_log(store, entity, started)
+    entry = entries[-1] if entries else None
     text = {"Success": _("{0} synced."), "Skipped": _("{0} was not changed."),
             "Conflict": _("{0} was not applied: ERPNext has a newer change.")}.get(outcome, "{0}: " + str(outcome)).format(label)  # fmt: skip
-    if log and log.message:
-        text += " " + _("Reason: {0}").format(log.message)
-    rows = [[log.operation, log.status, link(log.reference_doctype, log.reference_name) if log.reference_doctype else ""]] if log else []
-    return {"ok": True, "outcome": outcome, "reason": log.message if log else None, "summary": summary(
+    if entry and entry.message:
+        text += " " + _("Reason: {0}").format(entry.message)
+    rows = [[entry.operation, entry.status, link(entry.reference_doctype, entry.reference_name) if entry.reference_name
+             else ""]] if entry else []  # fmt: skip
+    return {"ok": True, "outcome": outcome, "reason": entry.message if entry else None, "summary": summary(
         text, indicator="green" if outcome == "Success" else "blue", columns=[_("Operation"), _("Status"), _("Document")],
         rows=rows)}  # fmt: skip
 
 
-def _last_log(store: str, entity: Entity, since) -> frappe._dict | None:
-    rows = frappe.get_all("Commerce Sync Log", filters={"store": store, "entity": entity.value, "creation": [">=", since]},
-                          fields=["operation", "status", "message", "reference_doctype", "reference_name"],
-                          order_by="creation desc", limit=1)  # fmt: skip
-    return rows[0] if rows else None
+def _recorded(engine) -> list:
+    """Every log entry the engine writes during this call, Skipped ones included (the Sync Log keeps those only
+    with Debug Logging on): the answer of a one-record sync says what happened and why."""
+    entries: list = []
+    write = engine.logger.log
+
+    def log(entry) -> None:
+        entries.append(entry)
+        write(entry)
+
+    engine.logger.log = log
+    return entries
 
 
 @frappe.whitelist(methods=["POST"])
@@ -428,8 +436,10 @@ def _valid_since(since: str | None):
     if not since:
         return None
     try:
-        frappe.utils.get_datetime(since)
+        valid = frappe.utils.get_datetime(since)
     except Exception:
+        valid = None
+    if valid is None:
         refuse(_("Since must be a date and time such as 2026-01-31 00:00:00, not {0!r}.").format(since))
     return since
 
@@ -493,13 +503,17 @@ def _lowered(engine, levels) -> list:
     """(ERPNext level, store quantity) where the push would lower the store; unknown store quantities count too."""
     from decimal import Decimal
 
+    from wix_commerce_sync.connectors.base import stock_key
+
     try:
-        current = {(lv.variant_id, lv.location_id): lv.quantity for lv in engine.connector.read_stock(levels) or []}
+        read = engine.connector.read_stock(levels) or []
     except NotImplementedError:
-        current = {}
+        read = []
+    current = {stock_key(lv): lv.quantity for lv in read}
+    by_sku = {(lv.sku, lv.location_id or None): lv.quantity for lv in read if lv.sku}
     lowered = []
     for lv in levels:
-        store_qty = current.get((lv.variant_id, lv.location_id))
+        store_qty = current.get(stock_key(lv), by_sku.get((lv.sku, lv.location_id or None)))
         if store_qty is not None and Decimal(str(store_qty)) > Decimal(str(lv.quantity)):
             lowered.append((lv, store_qty))
     return lowered
