@@ -264,6 +264,16 @@ class TestFormState(DeskCase):
         self.assertIn("Full Sync from Store of", shown[0]["message"]["message"])
         self.assertNotIn("{", shown[0]["message"]["message"].split("<table")[0])
 
+    def test_inbound_operations_record_how_long_they_took(self):
+        from wix_commerce_sync.api import actions
+
+        tag = frappe.generate_hash(length=6)
+        self.fake.customers[f"c-{tag}"] = Customer(f"c-{tag}", f"{tag}@example.com", "Mo", "Ms", updated_at=T0)
+        self.assertEqual(actions.sync_customer(self.store, f"c-{tag}")["outcome"], "Success")
+        row = frappe.get_all("Commerce Sync Log", filters={"store": self.store, "entity": "customers"},
+                             fields=["duration_ms"], order_by="creation desc", limit=1)[0]  # fmt: skip
+        self.assertGreater(row.duration_ms or 0, 0)
+
     def test_duplicate_finder_honours_its_store(self):
         from wix_commerce_sync.api import actions
 
