@@ -8,7 +8,7 @@ from wix_commerce_sync.api.desk import orders_per_day
 
 @frappe.whitelist()
 def get(chart_name=None, chart=None, no_cache=None, filters=None, from_date=None, to_date=None, timespan=None,
-        time_interval=None, heatmap_year=None) -> dict:  # fmt: skip
+        time_interval=None, heatmap_year=None, refresh=None) -> dict:  # fmt: skip
     """Frappe's chart-source signature (frappe.desk.doctype.dashboard_chart.dashboard_chart.get)."""
     filters = frappe.parse_json(filters) or {}
     store = filters.get("store") or None

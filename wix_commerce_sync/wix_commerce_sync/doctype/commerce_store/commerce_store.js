@@ -99,6 +99,7 @@ function render_checklist(frm) {
 			<span class="text-muted small" style="flex: 1; margin: 0 12px">${frappe.utils.escape_html(s.detail || "")}</span>
 			${s.action ? `<button class="btn btn-xs btn-default" data-step="${i}">${frappe.utils.escape_html(s.action_label)}</button>` : ""}
 		</div>`).join("");
+		frm.dashboard.wrapper.find(".commerce-setup").closest(".form-dashboard-section").remove(); // one, even after two refreshes
 		const $section = frm.dashboard.add_section(`<div class="commerce-setup">${rows}</div>`,
 			__("Setup: {0} of {1} done", [c.done, c.total]));
 		$section.find("button[data-step]").on("click", (e) => {
@@ -153,7 +154,8 @@ frappe.ui.form.on("Commerce Store", {
 		for (const [label, fn] of buttons) frm.add_custom_button(label, fn, group);
 		frm.add_custom_button(__("Dashboard"), () => window.open("/commerce-sync-dashboard?store=" + encodeURIComponent(frm.doc.name)));
 		render_checklist(frm);
-		// Full sync progress: the job publishes frappe.publish_progress on this document's room, which Frappe's own
-		// "progress" handler shows; the result arrives as a realtime msgprint to the user who started it.
+		// Full sync progress: the job calls frappe.publish_progress for this document (its realtime room), and the
+		// desk's own "progress" listener shows it: no second, global listener here. The result arrives as a
+		// realtime msgprint to the user who started it (api/actions.py run_and_report).
 	},
 });
