@@ -218,6 +218,30 @@ class TestClearFailures(DeskCase):
                 frappe.db.rollback()
 
 
+    def test_desk_data_refuses_guest_and_users_without_the_role(self):
+        from wix_commerce_sync.api import desk
+
+        sources = Path(APP / "wix_commerce_sync" / "dashboard_chart_source")
+        methods = _whitelisted(desk) + [frappe.get_attr(f"wix_commerce_sync.wix_commerce_sync.dashboard_chart_source."
+                                                        f"{p.name}.{p.name}.get") for p in sources.iterdir() if p.is_dir()
+                                        and p.name != "__pycache__"]  # fmt: skip
+        self.assertGreaterEqual(len(methods), 5)
+        plain = "commerce-desk-plain@example.com"
+        if not frappe.db.exists("User", plain):
+            frappe.get_doc({"doctype": "User", "email": plain, "first_name": "Plain", "send_welcome_email": 0}).insert(
+                ignore_permissions=True)  # fmt: skip
+        for fn in methods:
+            for user in ("Guest", plain):
+                with self.subTest(method=fn.__name__, user=user):
+                    frappe.set_user(user)
+                    try:
+                        args = {"store": self.store} if "store" in inspect.signature(inspect.unwrap(fn)).parameters else {}
+                        with self.assertRaises(frappe.PermissionError):
+                            fn(**args)
+                    finally:
+                        frappe.set_user("Administrator")
+
+
 class TestStockWarning(DeskCase):
     def test_a_push_that_lowers_store_stock_asks_first(self):
         from wix_commerce_sync.api import actions
