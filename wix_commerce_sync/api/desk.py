@@ -14,6 +14,7 @@ from frappe import _
 
 from wix_commerce_sync.api.actions import JOB, STORE, check_permission
 from wix_commerce_sync.api.answers import link, when
+from wix_commerce_sync.tasks.scheduler import DRIFT_OPERATION
 
 LOG = "Commerce Sync Log"
 STALE_AFTER = timedelta(hours=24)  # a store with webhooks that sent nothing for this long is "stale"
@@ -72,6 +73,8 @@ def store_cards(store: str | None = None) -> list[dict]:
                                  order_by="creation desc", limit=1)  # fmt: skip
         failures = frappe.db.count(LOG, {"store": r.name, "status": "Failed", "creation": [">=", day_ago]})
         stuck = frappe.db.count(JOB, {"store": r.name, "status": ["in", ["Failed", "Dead"]]})
+        drift = frappe.get_all(LOG, filters={"store": r.name, "operation": DRIFT_OPERATION}, fields=["records", "creation"],
+                               order_by="creation desc", limit=1)  # fmt: skip
         indicator = "grey" if not r.enabled else "red" if (stuck or colour == "red") else "orange" if (
             failures or colour == "orange") else "green"  # fmt: skip
         cards.append({
@@ -79,6 +82,7 @@ def store_cards(store: str | None = None) -> list[dict]:
             "indicator": indicator, "webhooks": words, "webhooks_indicator": colour,
             "last_success": when(success[0]) if success else "", "last_webhook": when(r.last_webhook_at),
             "last_webhook_age": _age(r.last_webhook_at, now), "failures_24h": failures, "failed_jobs": stuck,
+            "drift": int(drift[0].records or 0) if drift else None, "drift_checked": when(drift[0].creation) if drift else "",
             "first_import": bool(r.last_product_run or frappe.db.exists("Commerce Item Mapping", {"store": r.name})),
         })  # fmt: skip
     return cards

@@ -415,6 +415,18 @@ class TestDashboardData(DeskCase):
         self.assertEqual(data["activity"]["page_length"], desk.PAGE_LENGTH)
         self.assertNotRegex(data["updated"], r"\.\d+$")
 
+    def test_the_card_shows_the_stock_drift_of_the_last_reconciliation(self):
+        from wix_commerce_sync.api import desk
+        from wix_commerce_sync.tasks.scheduler import commerce_sync_hourly_reconcile
+
+        self.assertIsNone(desk.store_cards(self.store)[0]["drift"])
+        self.mapped_sku()  # ERPNext has a quantity the store never got
+        frappe.db.set_single_value("Commerce Sync Settings", "enabled", 1)
+        commerce_sync_hourly_reconcile()
+        card = desk.store_cards(self.store)[0]
+        self.assertGreaterEqual(card["drift"], 1)
+        self.assertTrue(card["drift_checked"])
+
     def test_stale_webhooks_are_counted(self):
         from wix_commerce_sync.api import desk
 
