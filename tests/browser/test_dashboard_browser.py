@@ -155,6 +155,7 @@ def test_retry_requeues_a_failed_job(browser, sandbox):
     browser.find_element("css selector", f'.cs-retry[data-job="{job}"]').click()
     wait_for(browser, "document.getElementById('cs-action-result').textContent.includes('queued again')", what="the answer")
     assert "1 job(s) queued again" in browser.find_element("id", "cs-action-result").text
+    wait_for(browser, f"!document.querySelector('.cs-retry[data-job=\"{job}\"]')", what="the job to leave the failed list")
     status = on_sandbox_site(site, lambda: __import__("frappe").db.get_value("Commerce Sync Job", job, "status"))
     assert status == "Queued"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
