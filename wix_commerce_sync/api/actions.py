@@ -12,7 +12,17 @@ from urllib.parse import quote
 import frappe
 from frappe import _
 
-from wix_commerce_sync.api.answers import explained, link, reason, refuse, render_html, stats_summary, summary, when
+from wix_commerce_sync.api.answers import (
+    explained,
+    link,
+    moment,
+    reason,
+    refuse,
+    render_html,
+    stats_summary,
+    summary,
+    when,
+)
 from wix_commerce_sync.sync.errors import SyncError
 from wix_commerce_sync.sync.models import Entity, Platform
 
@@ -140,7 +150,7 @@ def webhook_status(store: str) -> dict:
     else:
         text, indicator = _("{0} webhook(s) point to this site and are active.").format(len(ours)), "green"
     counts = [(_("Ours"), len(ours)), (_("Other addresses"), len(hooks) - len(ours)),
-              (_("Last webhook received"), when(last) or _("never"))]  # fmt: skip
+              (_("Last webhook received"), moment(last, _("never")))]  # fmt: skip
     return _safe(store, {
         "address": address,
         "last_webhook_at": when(last),
@@ -345,8 +355,8 @@ def sync_status_report(store: str) -> dict:
     rows = []
     for entity, e in status["entities"].items():
         jobs = ", ".join(f"{k} {v}" for k, v in sorted(e["jobs"].items())) or _("none")
-        rows.append([entity.title(), e.get("direction") or "", when(e.get("last_run")) or _("never"),
-                     when(e.get("cursor")) or _("never"), jobs, e.get("mapped", "")])  # fmt: skip
+        rows.append([entity.title(), e.get("direction") or "", moment(e.get("last_run"), _("never")),
+                     moment(e.get("cursor"), _("never")), jobs, e.get("mapped", "")])  # fmt: skip
     last = when(status.get("last_webhook_at"))
     text = _("{0} is {1}; last webhook received {2}.").format(
         store, _("enabled") if status["enabled"] else _("disabled"), last or _("never"))  # fmt: skip

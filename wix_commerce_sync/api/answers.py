@@ -49,6 +49,12 @@ def when(value: Any) -> str:
     return stamp.replace(microsecond=0, tzinfo=None).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def moment(value: Any, empty: str = "") -> dict | str:
+    """A table cell holding a time: the desk shows it in the user's time zone (site time zone here)."""
+    text = when(value)
+    return {"datetime": text} if text else empty
+
+
 def summary(message: str, *, indicator: str = "green", counts: Sequence[tuple[str, Any]] = (),
             columns: Sequence[str] = (), rows: Sequence[Sequence[Any]] = ()) -> dict:  # fmt: skip
     """The readable part of an answer: a sentence, labelled counts and a table."""
@@ -146,6 +152,8 @@ def _cell_html(cell: Any) -> str:
     esc = frappe.utils.escape_html
     if isinstance(cell, list):
         return ", ".join(_cell_html(c) for c in cell)
+    if isinstance(cell, dict) and cell.get("datetime"):
+        return esc(cell["datetime"])
     if isinstance(cell, dict) and cell.get("doctype"):
         slug = cell["doctype"].lower().replace(" ", "-")
         return f'<a href="/app/{slug}/{quote(cell["name"], safe="")}">{esc(cell.get("label") or cell["name"])}</a>'

@@ -21,8 +21,15 @@ function run(frm, method, args, done) {
 	});
 }
 
+function user_time(value) {
+	// stored in the site's time zone; shown in the user's (Frappe v15 user time zones), without microseconds
+	const local = frappe.datetime.convert_to_user_tz ? frappe.datetime.convert_to_user_tz(value) : value;
+	return frappe.datetime.str_to_user(local);
+}
+
 function cell_html(cell) {
 	if (Array.isArray(cell)) return cell.map(cell_html).join(", ");
+	if (cell && typeof cell === "object" && cell.datetime) return frappe.utils.escape_html(user_time(cell.datetime));
 	if (cell && typeof cell === "object" && cell.doctype) {
 		return `<a href="${frappe.utils.get_form_link(cell.doctype, cell.name)}">${frappe.utils.escape_html(cell.label || cell.name)}</a>`;
 	}
