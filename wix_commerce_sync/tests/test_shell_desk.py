@@ -217,6 +217,20 @@ class TestClearFailures(DeskCase):
                 with self.assertRaises(CLEAR_ERRORS):
                     fn(**args)
                 frappe.db.rollback()
+        for fn in methods:  # a real store, every other argument wrong: a clear error or an answer, nothing else
+            params = inspect.signature(inspect.unwrap(fn)).parameters
+            if "store" not in params:
+                continue
+            args = {name: "no-such-thing" for name, p in params.items() if p.default is inspect.Parameter.empty}
+            args["store"] = self.store
+            with self.subTest(method=fn.__name__, store="real"):
+                try:
+                    answer = fn(**args)
+                except CLEAR_ERRORS as exc:
+                    self.assertTrue(str(exc).strip(), "an error the desk can show")
+                else:
+                    self.assertIsInstance(answer, dict)
+                frappe.db.rollback()
 
 
     def test_desk_data_refuses_guest_and_users_without_the_role(self):
