@@ -201,6 +201,7 @@ def dashboard_data(store: str | None = None, failed_start: int = 0, activity_sta
         "store": store or "",
         "time_zone": frappe.utils.get_system_timezone(),
         "updated": when(_now()),
+        "stores": frappe.get_all(STORE, fields=["name", "platform"], order_by="name asc"),
         "summary": dashboard_summary(store=store),
         "cards": store_cards(store),
         "charts": {"per_hour": {"labels": hourly["labels"], "datasets": hourly["datasets"]},

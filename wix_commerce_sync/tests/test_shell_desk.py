@@ -119,7 +119,7 @@ class TestReadableAnswers(DeskCase):
     def test_action_results_are_rendered_never_printed_as_json(self):
         # (the Sync Job form indents its stored payload on purpose: that field IS data)
         scripts = [APP / "wix_commerce_sync" / "doctype" / "commerce_store" / "commerce_store.js",
-                   APP / "www" / "commerce-sync-dashboard.html"]  # fmt: skip
+                   APP / "www" / "commerce-sync-dashboard.html", APP / "public" / "js" / "commerce_sync_dashboard.js"]  # fmt: skip
         for path in scripts:
             text = path.read_text()
             self.assertNotIn("JSON.stringify", text, f"{path.name} shows raw JSON")
@@ -372,7 +372,12 @@ class TestWorkspaceRecords(FrappeTestCase):
         self.assertEqual((ws.module, ws.public, ws.standard), ("Wix Commerce Sync", 1, 1))
         targets = {s.link_to for s in ws.shortcuts if s.type == "DocType"}
         self.assertEqual(targets, {"Commerce Store", "Commerce Sync Job", "Commerce Sync Log", "Commerce Sync Settings"})
-        self.assertIn("/commerce-sync-dashboard", [s.url for s in ws.shortcuts if s.type == "URL"])
+        self.assertEqual([s.link_to for s in ws.shortcuts if s.type == "Page"], ["commerce-sync-dashboard"])
+        page = frappe.get_doc("Page", "commerce-sync-dashboard")
+        self.assertEqual((page.module, page.standard), ("Wix Commerce Sync", "Yes"))
+        self.assertEqual({r.role for r in page.roles}, {"Commerce Sync Manager", "System Manager"})
+        script = APP / "wix_commerce_sync" / "page" / "commerce_sync_dashboard" / "commerce_sync_dashboard.js"
+        self.assertIn('frappe.pages["commerce-sync-dashboard"]', script.read_text())
         blocks = json.loads(ws.content)
         self.assertEqual({b["data"]["number_card_name"] for b in blocks if b["type"] == "number_card"},
                          {c.number_card_name for c in ws.number_cards})  # fmt: skip

@@ -411,6 +411,7 @@ def _install_app(app: str) -> None:
 # frappe.model.sync.sync_for (Dashboard Chart Source, ..., Workspace) and frappe.utils.dashboard.sync_dashboards
 # (Dashboard Chart, Number Card). Link targets come first here so every Link is checked.
 MODULE_RECORD_FOLDERS = (
+    ("page", "Page"),
     ("dashboard_chart_source", "Dashboard Chart Source"),
     ("number_card", "Number Card"),
     ("dashboard_chart", "Dashboard Chart"),

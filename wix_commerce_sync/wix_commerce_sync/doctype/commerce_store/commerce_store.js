@@ -159,7 +159,10 @@ frappe.ui.form.on("Commerce Store", {
 			[__("Sync Status"), a.sync_status], [__("Retry Failed Jobs"), a.retry_failed], [__("Find Duplicate Customers"), a.find_duplicates],
 		];
 		for (const [label, fn] of buttons) frm.add_custom_button(label, fn, group);
-		frm.add_custom_button(__("Dashboard"), () => window.open("/commerce-sync-dashboard?store=" + encodeURIComponent(frm.doc.name)));
+		frm.add_custom_button(__("Dashboard"), () => {
+			frappe.route_options = { store: frm.doc.name };
+			frappe.set_route("commerce-sync-dashboard");
+		});
 		render_checklist(frm);
 		// Full sync progress: the job calls frappe.publish_progress for this document (its realtime room), and the
 		// desk's own "progress" listener shows it: no second, global listener here. The result arrives as a
