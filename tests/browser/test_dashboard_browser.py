@@ -108,6 +108,16 @@ def on_sandbox_site(site_path: Path, work):
     return out.get("value")
 
 
+def refreshed_without_error(driver) -> None:
+    """The last refresh drew everything: its time stamp is shown (a failed refresh shows its error there)."""
+    wait_for(driver, "document.getElementById('cs-updated').textContent.startsWith('updated ')", what="a clean refresh")
+
+
+def bars(driver) -> int:
+    return driver.execute_script("return [...document.querySelectorAll('.csd-chart rect.bar')]"
+                                 ".filter((r) => +r.getAttribute('height') > 0).length")  # fmt: skip
+
+
 def cards(driver) -> list[str]:
     return driver.execute_script("return [...document.querySelectorAll('.cs-card')].map((c) => c.dataset.store)")
 
@@ -115,9 +125,8 @@ def cards(driver) -> list[str]:
 def test_dashboard_renders_a_card_per_store_and_its_charts(page):
     assert sorted(cards(page)) == sorted(STORES)
     assert page.execute_script("return document.querySelectorAll('.csd-chart svg').length") == 4
-    bars = page.execute_script("return [...document.querySelectorAll('.csd-chart rect.bar')]"
-                               ".filter((r) => +r.getAttribute('height') > 0).length")  # fmt: skip
-    assert bars > 0, "the charts show the sandbox's operations and orders"
+    assert bars(page) > 0, "the charts show the sandbox's operations and orders"
+    refreshed_without_error(page)
     assert page.execute_script("return document.querySelectorAll('.csd-total').length") == 7
     rows = page.execute_script("return document.querySelectorAll('#cs-activity tbody tr').length")
     assert 0 < rows <= 20, "activity is paginated"
@@ -130,6 +139,9 @@ def test_the_store_filter_shows_only_that_store(page, sandbox):
     Select(page.find_element("id", "cs-store")).select_by_value(STORES[1])
     wait_for(page, f"document.querySelectorAll('.cs-card').length === 1 && "
                    f"document.querySelector('.cs-card').dataset.store === {STORES[1]!r}", what="the filtered cards")  # fmt: skip
+    refreshed_without_error(page)
+    wait_for(page, "[...document.querySelectorAll('.csd-chart rect.bar')].some((r) => +r.getAttribute('height') > 0)",
+             what="the filtered charts' bars")  # fmt: skip
     assert "store=Sandbox+WooCommerce" in page.current_url
     stores = page.execute_script("return [...document.querySelectorAll('#cs-activity tbody tr td:nth-child(2)')].map((t) => t.textContent)")
     assert stores and set(stores) == {STORES[1]}

@@ -150,8 +150,11 @@ export function mount(root, options = {}) {
     const options = { title, type, height: 220, data: { labels: data.labels, datasets },
       colors: colours ? datasets.map((d) => colours[d.name] || "#5e64ff") : undefined,
       barOptions: { stacked: 1, spaceRatio: 0.3 }, axisOptions: { xIsSeries: 1 } };
-    if (charts[id]) { charts[id].update({ labels: data.labels, datasets }); return; }
-    charts[id] = new Chart($(id), options);
+    // frappe-charts cannot update() to a different set of datasets (a store filter changes them): draw anew
+    const shape = datasets.map((d) => d.name).join("|");
+    if (charts[id] && charts[id].shape === shape) { charts[id].chart.update({ labels: data.labels, datasets }); return; }
+    $(id).innerHTML = "";
+    charts[id] = { shape, chart: new Chart($(id), options) };
   }
 
   function pager(id, page, key) {
