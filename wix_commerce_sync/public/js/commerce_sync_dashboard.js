@@ -206,7 +206,10 @@ export function mount(root, options = {}) {
       draw("cs-chart-ms", "Average operation time per hour (ms)", m.charts.job_ms, "line");
       $("cs-updated").textContent = `updated ${m.updated} (${m.time_zone}); refreshes every 30 s`;
       root.querySelector(".csd").dataset.loaded = "1";
-    } catch (e) { $("cs-updated").innerHTML = `<span class="dot red"></span>${esc(e.message)}`; }
+    } catch (e) {
+      $("cs-updated").innerHTML = `<span class="dot red"></span>${esc(e.message)}`;
+      console.error("commerce sync dashboard: refresh failed", e); // visible to the browser tests' console check
+    }
   }
 
   root.querySelectorAll("[data-action]").forEach((b) => b.addEventListener("click", () => {
