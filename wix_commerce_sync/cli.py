@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--platform", action="append", choices=("Shopify", "WooCommerce", "Wix"),
                          help="only these platforms (repeatable; default: all three)")  # fmt: skip
     sandbox.add_argument("--report", metavar="FILE", help="write the comparison of both sides as JSON to FILE")
+    sandbox.add_argument("--screenshot", metavar="FILE",
+                         help="after the sync, save a PNG of the dashboard (headless Chromium) to FILE")  # fmt: skip
     return parser
 
 
@@ -67,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_sandbox(data_dir=args.data_dir, faults=args.faults, serve_seconds=args.serve, port=args.port,
                                platforms=tuple(args.platform or ("Shopify", "WooCommerce", "Wix")),
-                               report_file=args.report)  # fmt: skip
+                               report_file=args.report, screenshot=args.screenshot)  # fmt: skip
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -369,7 +369,7 @@ def agreement_problems(report: dict[str, Any]) -> list[str]:
 
 def run_scenario(data_dir: str | Path, *, platforms: tuple[str, ...] = PLATFORMS, faults: bool = False,
                  products: int = DEFAULT_PRODUCTS, say: Callable[[str], None] = print,
-                 port: int = 0, serve_seconds: float = 0) -> list[dict[str, Any]]:  # fmt: skip
+                 port: int = 0, serve_seconds: float = 0, screenshot: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
     sandbox = Sandbox(data_dir, platforms=platforms, faults=faults, products=products, say=say)
     sandbox.port = port
     sandbox.start()
@@ -404,6 +404,10 @@ def run_scenario(data_dir: str | Path, *, platforms: tuple[str, ...] = PLATFORMS
                      f"{sum(report['fulfilments'].values())} fulfilment(s)")  # fmt: skip
             verdict = "both sides agree" if not report["problems"] else "DISAGREE: " + "; ".join(report["problems"])
             say(f"{kit.store}: {verdict} ({facts})")
+        if screenshot:
+            from wix_commerce_sync.testing.browser import screenshot_dashboard
+
+            say(f"dashboard screenshot: {screenshot_dashboard(sandbox.server.url + '/commerce-sync-dashboard', screenshot)}")
         if serve_seconds:
             say(f"serving the dashboard for {serve_seconds:.0f} s at {sandbox.server.url}/commerce-sync-dashboard")
             time.sleep(serve_seconds)
@@ -413,8 +417,16 @@ def run_scenario(data_dir: str | Path, *, platforms: tuple[str, ...] = PLATFORMS
 
 
 def run_sandbox(*, data_dir: str = "sandbox-data", faults: bool = False, serve_seconds: float = 0, port: int = 8765,
-                platforms: tuple[str, ...] = PLATFORMS, report_file: str | None = None) -> int:  # fmt: skip
-    reports = run_scenario(data_dir, platforms=platforms, faults=faults, port=port, serve_seconds=serve_seconds)
+                platforms: tuple[str, ...] = PLATFORMS, report_file: str | None = None,
+                screenshot: str | None = None) -> int:  # fmt: skip
+    if screenshot:
+        from wix_commerce_sync.testing.browser import INSTALL_HINT, find_chromium
+
+        if find_chromium() is None:
+            print(f"sandbox: --screenshot needs Chromium: {INSTALL_HINT}")
+            return 2
+    reports = run_scenario(data_dir, platforms=platforms, faults=faults, port=port, serve_seconds=serve_seconds,
+                           screenshot=screenshot)
     if report_file:
         Path(report_file).write_text(json.dumps(reports, indent=1, default=str))
     bad = [r for r in reports if r["problems"]]

@@ -209,7 +209,11 @@ class SyncEngine:
             Entity.CUSTOMERS: self._in_customer,
             Entity.ORDERS: self._in_order,
         }[entity]
-        return handler(record, ordering_key, action, job)
+        self._applying_since = time.perf_counter()  # the log rows of this record carry its duration
+        try:
+            return handler(record, ordering_key, action, job)
+        finally:
+            self._applying_since = None
 
     # ---------------------------------------------------------------- deleted on the store
 
@@ -614,6 +618,9 @@ class SyncEngine:
     def _log(self, entity: Entity, direction: str, operation: str, status: str, *, records: int = 1,
              failed: int = 0, message: str | None = None, job: str | None = None, reference: Any = None,
              duration_ms: float | None = None) -> None:  # fmt: skip
+        started = getattr(self, "_applying_since", None)
+        if duration_ms is None and started is not None:
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
         self.logger.log(
             LogEntry(
                 store=self.store, entity=entity.value, direction=direction, operation=operation, status=status,

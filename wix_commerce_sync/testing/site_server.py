@@ -17,9 +17,13 @@ from wix_commerce_sync.testing.simulator import start_loopback_server, stop_loop
 
 WEBHOOK_PREFIX = "wix_commerce_sync.api.webhooks."
 PAGE = Path(__file__).resolve().parents[1] / "www" / "commerce-sync-dashboard.html"
+PUBLIC = Path(__file__).resolve().parents[1] / "public"
+ASSETS_PREFIX = "/assets/wix_commerce_sync/"  # where a bench serves the app's public/ folder
+ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".map": "application/json"}
 BASE_TEMPLATE = """<!doctype html><html><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.text-muted{color:#777}</style></head>
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.text-muted{color:#777}</style>
+<link rel="icon" href="data:,"></head>
 <body>{% block page_content %}{% endblock %}</body></html>"""
 
 
@@ -54,6 +58,9 @@ class SiteServer:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         parts = urlsplit(handler.path)
+        if parts.path.startswith(ASSETS_PREFIX):
+            self._asset(handler, parts.path)
+            return
         if parts.path.startswith("/api/method/" + WEBHOOK_PREFIX) and self.refuse_webhooks > 0:
             self.refuse_webhooks -= 1
             self._answer(handler, parts.path, 503, b'{"error": "site down"}', "application/json")
@@ -72,6 +79,14 @@ class SiteServer:
                 status, payload, content_type = 404, b'{"error": "not found"}', "application/json"
         self._answer(handler, parts.path, status, payload, content_type)
         self.timings.append((parts.path, status, time.perf_counter() - started))
+
+    def _asset(self, handler: BaseHTTPRequestHandler, path: str) -> None:
+        """A static file of ``public/`` (never outside it), as ``bench build`` links it under /assets/<app>/."""
+        target = (PUBLIC / path[len(ASSETS_PREFIX):]).resolve()
+        if not target.is_relative_to(PUBLIC) or not target.is_file():
+            self._answer(handler, path, 404, b"not found", "text/plain")
+            return
+        self._answer(handler, path, 200, target.read_bytes(), ASSET_TYPES.get(target.suffix, "application/octet-stream"))
 
     def _answer(self, handler: BaseHTTPRequestHandler, path: str, status: int, payload: bytes, content_type: str) -> None:
         self.requests.append((handler.command, path, status))

@@ -1,7 +1,8 @@
-"""``/commerce-sync-dashboard``: last-24-hours totals, webhooks, activity (refreshes every 30 s), quick actions.
+"""``/commerce-sync-dashboard``: the dashboard (``public/js/commerce_sync_dashboard.js``) as a website page; the
+desk Page ``/app/commerce-sync-dashboard`` mounts the same module.
 
 Login and the Commerce Sync Manager (or System Manager) role are required; the data comes from the
-whitelisted, role-checked ``wix_commerce_sync.api.actions.dashboard_summary``.
+whitelisted, role-checked ``wix_commerce_sync.api.desk.dashboard_data``.
 """
 
 import frappe
@@ -20,6 +21,5 @@ def get_context(context):
     context.no_cache = 1
     context.show_sidebar = False
     context.title = _("Commerce Sync")
-    context.stores = frappe.get_all("Commerce Store", fields=["name", "platform", "enabled"], order_by="name asc")
     context.selected_store = frappe.form_dict.get("store") or ""
     return context

@@ -446,6 +446,54 @@ def _install_app(app: str) -> None:
     for method in _as_list(getattr(hooks_module, "after_app_install", None)):
         frappe.get_attr(method)(app)
     frappe.db.commit()
+    sync_module_records(app)
+
+
+# Standard records a module ships as JSON, in the order a real install/migrate imports them:
+# frappe.model.sync.sync_for (Dashboard Chart Source, ..., Workspace) and frappe.utils.dashboard.sync_dashboards
+# (Dashboard Chart, Number Card). Link targets come first here so every Link is checked.
+MODULE_RECORD_FOLDERS = (
+    ("page", "Page"),
+    ("dashboard_chart_source", "Dashboard Chart Source"),
+    ("number_card", "Number Card"),
+    ("dashboard_chart", "Dashboard Chart"),
+    ("workspace", "Workspace"),
+)
+
+
+def sync_module_records(app: str = APP_NAME) -> list[tuple[str, str]]:
+    """Import ``<app>/<module>/<folder>/<name>/<name>.json`` like frappe.modules.import_file.import_file_by_path:
+    a record whose ``modified`` is unchanged is left alone, a changed one is replaced. Returns what was imported."""
+    modules_file = Path(frappe.get_app_path(app, "modules.txt"))
+    modules = [m.strip() for m in modules_file.read_text().splitlines() if m.strip()] if modules_file.exists() else []
+    imported = []
+    for module in modules:
+        module_path = Path(frappe.get_app_path(app, frappe.scrub(module)))
+        for folder, doctype in MODULE_RECORD_FOLDERS:
+            for path in sorted((module_path / folder).glob("*/*.json")):
+                if path.stem != path.parent.name:
+                    continue
+                record = json.loads(path.read_text())
+                if record.get("doctype") != doctype:
+                    raise StandinStrictError(f"{path}: doctype {record.get('doctype')!r}, expected {doctype!r}")
+                if _import_record(record):
+                    imported.append((doctype, record["name"]))
+    frappe.db.commit()
+    return imported
+
+
+def _import_record(record: dict) -> bool:
+    doctype, name = record["doctype"], record["name"]
+    current = frappe.db.get_value(doctype, name, "modified")
+    if current and str(current) == str(frappe.utils.get_datetime(record["modified"])):
+        return False
+    if current:
+        frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+    doc = frappe.get_doc({k: v for k, v in record.items() if k not in ("creation", "modified", "modified_by", "owner")})
+    doc.flags.ignore_permissions = True
+    doc.insert(set_name=name)
+    frappe.db.set_value(doctype, name, "modified", frappe.utils.get_datetime(record["modified"]), update_modified=False)
+    return True
 
 
 def _as_list(value) -> list:

@@ -30,7 +30,10 @@ class CommerceStore(Document):
         try:
             self.store_url = validate_store_url(url, allow_insecure_loopback=bool(self.allow_insecure_http))
         except ConfigurationError as exc:
-            frappe.throw(_("Store URL: {0}").format(exc.message), title=_("Invalid Store URL"))
+            hint = ""
+            if "https" in exc.message and _is_loopback(url):
+                hint = " " + _("For a test store on this machine, tick 'Test store on this machine' (developer mode).")
+            frappe.throw(exc.message[:1].upper() + exc.message[1:] + "." + hint, title=_("Invalid Store URL"))
 
     def prefill_status_mappings(self):
         """Fill the status table with the platform's defaults the first time (editable after)."""
@@ -56,3 +59,9 @@ class CommerceStore(Document):
             if all(self.get(f) for f in fields):
                 return True
         return False
+
+
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
