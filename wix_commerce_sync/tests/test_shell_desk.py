@@ -13,7 +13,6 @@ from pathlib import Path
 from unittest import mock
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from wix_commerce_sync.connectors.base import stock_key
 from wix_commerce_sync.sync.errors import AuthError
@@ -31,7 +30,7 @@ def _whitelisted(module) -> list:
             if fn in frappe.whitelisted and fn.__module__ == module.__name__]  # fmt: skip
 
 
-class DeskCase(FrappeTestCase):
+class DeskCase(fx.ShellTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -364,7 +363,7 @@ class TestFormState(DeskCase):
         self.assertEqual(after["First import done"]["action"], "full_sync")
 
 
-class TestWorkspaceRecords(FrappeTestCase):
+class TestWorkspaceRecords(fx.ShellTestCase):
     """Standard records of the module, imported by install/migrate (frappe: sync_for + sync_dashboards)."""
 
     def test_workspace_cards_and_charts_are_installed_with_working_links(self):
