@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test sandbox bench lint clean
+.PHONY: test sandbox bench lint clean contracts-shopify
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ sandbox: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+# Re-pin Shopify's published Admin GraphQL schemas (npm @shopify/dev-mcp) used as test fixtures.
+contracts-shopify: $(STAMP)
+	$(PY) scripts/refresh_shopify_schema.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info sandbox-data
