@@ -266,3 +266,20 @@ def test_customer_poll_is_incremental(conn: ShopifyConnector, sim: ShopifySimula
     sim.reset_counts()
     assert [c.email for c in conn.iter_customers(since)] == ["fresh@example.com"]
     assert sim.call_count("graphql.json") == 1
+
+
+def test_cancelling_a_cancelled_order_is_success_by_the_orders_own_state(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    # defect 6: 2026-04 has no ORDER_ALREADY_CANCELLED code; the store answers INVALID
+    sim.seed_catalog(1)
+    order = str(sim.create_order([{"sku": "SKU-000000", "quantity": 1}])["id"])
+    sim.cancel_order(order)
+    again = conn.cancel_orders([order])[0]
+    assert again.ok and again.data == {"already_cancelled": True}
+
+
+def test_cancel_waits_for_shopifys_cancel_job(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    sim.seed_catalog(1)
+    sim.async_cancel = True
+    order = str(sim.create_order([{"sku": "SKU-000000", "quantity": 1}])["id"])
+    result = conn.cancel_orders([order])[0]
+    assert result.ok and sim.order_status(order) == "cancelled"

@@ -586,14 +586,34 @@ class ShopifyConnector(Connector):
             except SyncError as exc:
                 results.append(WriteResult(key=order_id, ok=False, error=exc.message, retryable=exc.retryable))
                 continue
-            errors = payload.get("orderCancelUserErrors") or []
-            if errors and all(e.get("code") == "ORDER_ALREADY_CANCELLED" for e in errors):
-                results.append(WriteResult(key=order_id, ok=True, external_id=order_id, data={"already_cancelled": True}))
-            elif errors:
-                results.append(WriteResult(key=order_id, ok=False, error="; ".join(e.get("message", "") for e in errors)))
-            else:
-                results.append(WriteResult(key=order_id, ok=True, external_id=order_id, data={"job": payload.get("job")}))
+            try:
+                results.append(self._cancel_result(order_id, payload))
+            except SyncError as exc:
+                results.append(WriteResult(key=order_id, ok=False, error=exc.message, retryable=exc.retryable))
         return results
+
+    def _cancel_result(self, order_id: str, payload: dict[str, Any]) -> WriteResult:
+        """Shopify has no "already cancelled" error code (2026-04 ``OrderCancelUserErrorCode``): on any
+        user error the order itself says whether it is cancelled; on success the cancel runs as a job."""
+        errors = payload.get("orderCancelUserErrors") or []
+        if errors:
+            order = self._run(q.ORDER_CANCELLED_AT, {"id": m.gid("Order", order_id)}).get("order") or {}
+            if order.get("cancelledAt"):
+                return WriteResult(key=order_id, ok=True, external_id=order_id, data={"already_cancelled": True})
+            return WriteResult(key=order_id, ok=False, error="; ".join(e.get("message", "") for e in errors))
+        job = payload.get("job") or {}
+        if job.get("id") and not job.get("done") and not self._wait_for_job(job["id"]):
+            return WriteResult(key=order_id, ok=False, retryable=True, data={"job": job},
+                               error="Shopify's cancel job has not finished; the order is not cancelled yet")
+        return WriteResult(key=order_id, ok=True, external_id=order_id, data={"job": {**job, "done": True}})
+
+    def _wait_for_job(self, job_id: str) -> bool:
+        interval = float(self.config.options.get("job_poll_interval", 0.5))
+        for _ in range(int(self.config.options.get("job_poll_rounds", 20))):
+            if (self._run(q.JOB, {"id": job_id}).get("job") or {}).get("done"):
+                return True
+            time.sleep(interval)
+        return False
 
     def record_refunds(self, refunds: Sequence[Refund]) -> list[WriteResult]:
         results = []

@@ -160,7 +160,7 @@ VARIANTS_BULK_UPDATE = """mutation VariantPrices($productId: ID!, $variants: [Pr
 FULFILLMENT_CREATE = """mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
   fulfillmentCreate(fulfillment: $fulfillment) {
     fulfillment { id status trackingInfo { company number url } }
-    userErrors { field message code }
+    userErrors { field message }
   }
 }"""
 
@@ -173,10 +173,14 @@ ORDER_CANCEL = """mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason
   }
 }"""
 
+ORDER_CANCELLED_AT = """query OrderCancelledAt($id: ID!) { order(id: $id) { id cancelledAt } }"""
+
+JOB = """query Job($id: ID!) { job(id: $id) { id done } }"""
+
 REFUND_CREATE = """mutation RefundCreate($input: RefundInput!, $key: String!) {
   refundCreate(input: $input) @idempotent(key: $key) {
     refund { id totalRefundedSet { shopMoney { amount currencyCode } } }
-    userErrors { field message code }
+    userErrors { field message }
   }
 }"""
 

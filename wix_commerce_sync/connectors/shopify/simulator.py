@@ -58,6 +58,7 @@ from wix_commerce_sync.connectors.shopify.graphql import (
 )
 from wix_commerce_sync.connectors.signing import hmac_sha256_b64
 from wix_commerce_sync.sync.models import Platform
+from wix_commerce_sync.testing.contracts import shopify as contract
 from wix_commerce_sync.testing.simulator import SimRequest, SimResponse, SimulatorServer, post_webhook
 
 PLANS: dict[str, tuple[float, float]] = {  # restore rate points/s (documented), bucket size (assumed)
@@ -157,9 +158,15 @@ class ShopifySimulator(SimulatorServer):
         token_lifetime: float = 86400.0,
         bulk_poll_rounds: int = 1,
         locations: int = 1,
+        check_answers: bool = True,
     ) -> None:
         super().__init__()
         self.api_version = api_version
+        self.check_answers = check_answers  # shape every answer by the schema and refuse violations
+        self.async_cancel = False  # True: orderCancel answers an unfinished job (cancelled when polled)
+        self.jobs: dict[int, dict] = {}
+        self.schema_violations: list[str] = []  # answers of ours the schema refused (a simulator bug)
+        self.requests_seen: list[tuple[str, dict]] = []  # (query, variables) of every GraphQL request
         self.shop_domain = shop_domain
         self.access_token = access_token
         self.client_id = client_id
@@ -714,8 +721,17 @@ class ShopifySimulator(SimulatorServer):
         version = request.path.split("/")[3]
         try:
             body = json.loads(request.body or b"{}")
-            op = parse(body.get("query") or "", body.get("variables") or {})
-        except (ValueError, GraphQLSyntaxError) as exc:
+        except ValueError as exc:
+            return SimResponse(400, {"errors": f"body is not JSON: {exc}"})
+        query, variables = body.get("query") or "", body.get("variables") or {}
+        with self.lock:
+            self.requests_seen.append((query, variables))
+        refused = contract.request_errors(query, variables, contract.schema_version_for(version))
+        if refused:  # Shopify validates the document and coerces the variables before running anything
+            return SimResponse(200, {"errors": [{"message": m, "extensions": {"code": "INVALID_REQUEST"}} for m in refused]})
+        try:
+            op = parse(query, variables)
+        except GraphQLSyntaxError as exc:
             return SimResponse(200, {"errors": [{"message": f"syntax error: {exc}", "extensions": {"code": "PARSE_ERROR"}}]})
         requested = self._requested_cost(op)
         with self.lock:
@@ -741,7 +757,16 @@ class ShopifySimulator(SimulatorServer):
         with self.lock:
             self._available = min(self.bucket_size, self._available + refund)
             self.cost_log.append((requested, requested - refund))
-        return SimResponse(200, {"data": data, "extensions": {"cost": self._cost_block(requested, requested - refund)}})
+        cost = {"cost": self._cost_block(requested, requested - refund)}
+        if self.check_answers:
+            data, violations = contract.shape_answer(query, variables, data, contract.schema_version_for(version))
+            if violations:  # the simulator answered something Shopify cannot: fail loudly, never hide it
+                with self.lock:
+                    self.schema_violations.extend(violations)
+                return SimResponse(200, {"errors": [{"message": f"SIMULATOR ANSWER VIOLATES THE SCHEMA: {m}",
+                                                     "extensions": {"code": "SIMULATOR_SCHEMA_VIOLATION"}}
+                                                    for m in violations], "extensions": cost})
+        return SimResponse(200, {"data": data, "extensions": cost})
 
     def _refill(self) -> float:
         now = time.monotonic()
@@ -853,7 +878,7 @@ class ShopifySimulator(SimulatorServer):
             "id": _gid("Product", p["id"]), "legacyResourceId": str(p["id"]), "title": p["title"],
             "handle": p.get("handle"), "vendor": p.get("vendor"), "productType": p.get("product_type"),
             "status": (p.get("status") or "active").upper(), "tags": list(p.get("tags") or []),
-            "descriptionHtml": p.get("body_html"), "updatedAt": _gql_time(p["updated_at"]),
+            "descriptionHtml": p.get("body_html") or "", "updatedAt": _gql_time(p["updated_at"]),
             "options": [{"name": o["name"], "values": o["values"]} for o in p.get("options", [])],
         }
         if variants_field is not None:
@@ -1240,9 +1265,11 @@ class ShopifySimulator(SimulatorServer):
             return {"job": None, "orderCancelUserErrors": [_user_error(["reason"], "Invalid reason", "INVALID")]}
         if "refundMethod" not in f.args and "refund" not in f.args:
             raise GraphQLFailure("Field 'orderCancel' is missing required arguments: refundMethod", "missingRequiredArguments")
+        if self.async_cancel and not order.get("cancelled_at"):
+            return self._cancel_later(f)
         with self.lock:
             if order.get("cancelled_at"):
-                return {"job": None, "orderCancelUserErrors": [_user_error(["orderId"], "Order has already been cancelled", "ORDER_ALREADY_CANCELLED")]}
+                return {"job": None, "orderCancelUserErrors": [_user_error(["orderId"], "Order has already been cancelled", "INVALID")]}
             refund = bool((f.args.get("refundMethod") or {}).get("originalPaymentMethodsRefund", f.args.get("refund")))
             changed = self._cancel(order, f.args["reason"], refund=refund, restock=bool(f.args.get("restock")))
         for key in changed:
@@ -1250,6 +1277,34 @@ class ShopifySimulator(SimulatorServer):
         self._emit("orders/cancelled", order)
         self._emit("orders/updated", order)
         return {"job": {"id": _gid("Job", self._next_id()), "done": True}, "orderCancelUserErrors": []}
+
+    def _cancel_later(self, f: Field) -> dict:
+        """``orderCancel`` as an unfinished job: the order is cancelled when the job is next polled."""
+        job_id = self._next_id()
+        with self.lock:
+            self.jobs[job_id] = {"done": False, "then": (_num(f.args["orderId"]), f.args["reason"],
+                                                         bool((f.args.get("refundMethod") or {}).get("originalPaymentMethodsRefund")),
+                                                         bool(f.args.get("restock")))}
+        return {"job": {"id": _gid("Job", job_id), "done": False}, "orderCancelUserErrors": []}
+
+    def _query_job(self, f: Field, version: str) -> dict | None:
+        job_id = _num(f.args.get("id", 0))
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                return {"id": _gid("Job", job_id), "done": True}  # finished jobs are forgotten
+            pending = None if job["done"] else job["then"]
+            job["done"] = True
+        if pending is not None:
+            order_id, reason, refund, restock = pending
+            order = self.orders[order_id]
+            with self.lock:
+                changed = self._cancel(order, reason, refund=refund, restock=restock)
+            for key in changed:
+                self._emit_level(*key)
+            self._emit("orders/cancelled", order)
+            self._emit("orders/updated", order)
+        return {"id": _gid("Job", job_id), "done": True}
 
     def _mutation_refundCreate(self, f: Field, version: str) -> dict:  # noqa: N802
         data = f.args.get("input") or {}
@@ -1479,7 +1534,7 @@ def _rest_address(a: dict) -> dict:
 def _validate_product_input(data: dict) -> list[dict]:
     errors = []
     if not data.get("title") and "title" in data:
-        errors.append(_user_error(["input", "title"], "Title can't be blank", "BLANK"))
+        errors.append(_user_error(["input", "title"], "Title can't be blank", "INVALID_INPUT"))
     variants = data.get("variants")
     if variants is not None:
         if len(variants) > 2048:
@@ -1492,13 +1547,13 @@ def _validate_product_input(data: dict) -> list[dict]:
                 if options and value not in options.get(name, set()):
                     errors.append(_user_error(["input", "variants", str(index)], f"Option value {value!r} is not in productOptions", "INVALID_VARIANT"))
             if chosen in seen:
-                errors.append(_user_error(["input", "variants", str(index)], "Duplicate variant option values", "DUPLICATE_VARIANT"))
+                errors.append(_user_error(["input", "variants", str(index)], "Duplicate variant option values", "INVALID_VARIANT"))
             seen.add(chosen)
             try:
                 if Decimal(str(row.get("price", "0"))) < 0:
                     raise ValueError
             except (ArithmeticError, ValueError):
-                errors.append(_user_error(["input", "variants", str(index), "price"], "Price is invalid", "INVALID"))
+                errors.append(_user_error(["input", "variants", str(index), "price"], "Price is invalid", "INVALID_INPUT"))
     return errors
 
 
