@@ -19,7 +19,8 @@ def test_pinned_schema_records_its_source() -> None:
 
 
 def test_fulfillment_create_selecting_user_error_code_is_refused(conn: ShopifyConnector, sim: ShopifySimulator,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 sends_invalid_on_purpose: None) -> None:
     sim.seed_catalog(1)
     order = str(sim.create_order([{"sku": "SKU-000000", "quantity": 1}])["id"])
     monkeypatch.setattr(q, "FULFILLMENT_CREATE", q.FULFILLMENT_CREATE.replace("userErrors { field message }",
@@ -39,7 +40,8 @@ def test_fulfilment_and_refund_pass_on_the_schema_checked_simulator(conn: Shopif
     assert sim.schema_violations == []
 
 
-def test_invalid_variables_are_refused_like_shopify(sim: ShopifySimulator, conn: ShopifyConnector) -> None:
+def test_invalid_variables_are_refused_like_shopify(sim: ShopifySimulator, conn: ShopifyConnector,
+                                                   sends_invalid_on_purpose: None) -> None:
     errors = contract.request_errors(q.ORDER_CREATE, {"order": {"currency": "USD", "lineItems": [],
                                                                 "discountCode": {"orderFixedDiscountCode": {"code": "X"}}}})
     assert errors and "orderFixedDiscountCode" in errors[0]
