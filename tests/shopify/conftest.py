@@ -89,3 +89,25 @@ def sends_invalid_on_purpose() -> Iterator[None]:
         yield
     finally:
         PAUSED.pop()
+
+
+@pytest.fixture
+def engine_world(tmp_path, sim: ShopifySimulator, conn: ShopifyConnector):  # type: ignore[no-untyped-def]
+    """The engine over the real Shopify connector and simulator, with the ERP in memory."""
+    from wix_commerce_sync.sync.engine import SyncEngine
+    from wix_commerce_sync.sync.memory import InMemoryErp, MemoryLogger, MemoryState
+    from wix_commerce_sync.sync.models import Direction, Entity, Platform
+    from wix_commerce_sync.sync.queue import RetryPolicy, SqliteJobStore
+    from wix_commerce_sync.sync.settings import StoreSettings
+
+    class World:
+        pass
+
+    w = World()
+    w.erp = InMemoryErp()
+    w.jobs = SqliteJobStore(str(tmp_path / "jobs.sqlite"))
+    w.settings = StoreSettings(name=conn.config.name, platform=Platform.SHOPIFY, max_retries=3,
+                               directions={e: Direction.BIDIRECTIONAL for e in Entity})
+    w.engine = SyncEngine(w.settings, conn, w.erp, w.jobs, MemoryState(), MemoryLogger(),
+                          retry_policy=RetryPolicy(base_seconds=0, factor=1, jitter=0.0))
+    return w

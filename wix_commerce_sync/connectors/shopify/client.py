@@ -51,6 +51,16 @@ class Throttled(RateLimitedError):
     retryable = False
 
 
+def is_idempotent(query: str) -> bool:
+    """Queries are; a mutation is only when it carries Shopify's ``@idempotent(key:)`` directive
+    (same key -> same result, never a second object). Callers mark absolute mutations (updates by
+    id, absolute quantities) themselves; every other mutation is treated as a create."""
+    text = query.lstrip()
+    if not text.startswith("mutation"):
+        return True
+    return "@idempotent(" in text
+
+
 class CostBucket:
     """Client-side model of Shopify's per app+store leaky bucket."""
 
@@ -216,13 +226,21 @@ class ShopifyGraphQL:
         return ValidationError(f"Shopify GraphQL error: {messages}", details=errors)
 
     # ------------------------------------------------------------- execute
-    def execute(self, query: str, variables: dict[str, Any] | None = None, *, operation: str | None = None) -> dict[str, Any]:
-        """Run one operation; returns ``data``. Waits for the cost bucket first."""
+    def execute(self, query: str, variables: dict[str, Any] | None = None, *, operation: str | None = None,
+                idempotent: bool | None = None) -> dict[str, Any]:
+        """Run one operation; returns ``data``. Waits for the cost bucket first.
+
+        ``idempotent``: whether sending the request twice is harmless (see ``is_idempotent``); a
+        request that is not is never resent blindly after its answer was lost: the HTTP layer
+        raises AmbiguousWriteError and the job's retry looks first for what the lost attempt made.
+        """
         variables = variables or {}
+        if idempotent is None:
+            idempotent = is_idempotent(query)
         name = operation or query.split("(", 1)[0].split("{", 1)[0].strip()
         estimate = max(self._estimate(query, variables), self._learned_cost.get(name, 0.0))
         self.bucket.wait_for(estimate)
-        response = self._post_until_admitted(query, variables)
+        response = self._post_until_admitted(query, variables, idempotent)
         body = getattr(response, "_shopify_body", None)
         if body is None:
             body = response.json(parse_float=str)
@@ -234,12 +252,13 @@ class ShopifyGraphQL:
             raise self._graphql_error(body["errors"], set())
         return body.get("data") or {}
 
-    def _post_until_admitted(self, query: str, variables: dict[str, Any]) -> requests.Response:
-        """Send; on THROTTLED wait what the bucket says and resend the identical body."""
+    def _post_until_admitted(self, query: str, variables: dict[str, Any], idempotent: bool = True) -> requests.Response:
+        """Send; on THROTTLED wait what the bucket says and resend the identical body (a THROTTLED
+        request was not run, so this is safe for every mutation)."""
         refreshed = False
         for _ in range(MAX_THROTTLE_RETRIES):
             try:
-                return self._post(query, variables)
+                return self._post(query, variables, idempotent=idempotent)
             except Throttled as exc:
                 delay = exc.retry_after if exc.retry_after is not None else 1.0
                 self.bucket.waited += delay
@@ -251,13 +270,13 @@ class ShopifyGraphQL:
                 self.invalidate_token()  # expired client-credentials token: one fresh grant
         raise RateLimitedError("Shopify: still throttled after retries", retry_after=1.0)
 
-    def _post(self, query: str, variables: dict[str, Any]) -> requests.Response:
+    def _post(self, query: str, variables: dict[str, Any], idempotent: bool = True) -> requests.Response:
         return self.http.request(
             "POST",
             self.endpoint,
             data=json.dumps({"query": query, "variables": variables}),
             headers={"X-Shopify-Access-Token": self.token()},
-            idempotent=True,  # TODO(issue 11): only queries and keyed/absolute mutations
+            idempotent=idempotent,
         )
 
     @staticmethod

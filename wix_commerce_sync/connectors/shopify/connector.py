@@ -9,6 +9,7 @@ request) and report one WriteResult per input row.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -41,6 +42,7 @@ from wix_commerce_sync.sync.errors import (
 )
 from wix_commerce_sync.sync.models import (
     Customer,
+    DeletedRecord,
     Entity,
     Fulfilment,
     Location,
@@ -58,7 +60,9 @@ from wix_commerce_sync.sync.status_map import StatusMap
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 STALE_RETRIES = 2
 CANCEL_REASONS = {"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER"}
-ORDER_TOPICS = ["orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid", "refunds/create"]
+ORDER_TOPICS = ["orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid", "refunds/create",
+                "orders/delete"]
+DELETED_ENTITIES = {"products": Entity.ITEMS, "customers": Entity.CUSTOMERS, "orders": Entity.ORDERS}
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d0c0e-2f7a-4d8e-9a57-3c0b1a2d5e11")
 
 
@@ -90,7 +94,7 @@ class ShopifyConnector(Connector):
             Entity.ORDERS: ORDER_TOPICS,
             Entity.ITEMS: ["products/create", "products/update", "products/delete"],
             Entity.STOCK: ["inventory_levels/update"],
-            Entity.CUSTOMERS: ["customers/create", "customers/update"],
+            Entity.CUSTOMERS: ["customers/create", "customers/update", "customers/delete"],
         },
     )
 
@@ -115,8 +119,9 @@ class ShopifyConnector(Connector):
         self._sku_cache: dict[str, dict[str, str]] = {}
 
     # ------------------------------------------------------------------ helpers
-    def _run(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.client.execute(query, variables)
+    def _run(self, query: str, variables: dict[str, Any] | None = None, *, idempotent: bool | None = None) -> dict[str, Any]:
+        """``idempotent=None``: queries and ``@idempotent``-keyed mutations only (client.is_idempotent)."""
+        return self.client.execute(query, variables, idempotent=idempotent)
 
     def _paginate(self, query: str, root: str, variables: dict[str, Any]) -> Iterator[dict[str, Any]]:
         after = None
@@ -721,7 +726,8 @@ class ShopifyConnector(Connector):
         }
         discount = sum((d.amount for d in order.discounts), Decimal(0)) + sum((li.discount for li in order.lines), Decimal(0))
         if discount:
-            data["discountCode"] = {"orderFixedDiscountCode": {"code": "ERP", "amountSet": price(discount)}}
+            # 2026-04 OrderCreateDiscountCodeInput: item*/freeShipping codes only; a fixed amount across the items
+            data["discountCode"] = {"itemFixedDiscountCode": {"code": "ERP", "amountSet": price(discount)}}
         for key, address in (("billingAddress", order.billing_address), ("shippingAddress", order.shipping_address)):
             if address is not None and not address.is_empty():
                 data[key] = m.address_input(address)
@@ -778,16 +784,20 @@ class ShopifyConnector(Connector):
         triggered = utc(h["x-shopify-triggered-at"]) if h.get("x-shopify-triggered-at") else None
         entity, action, record, external_id, changed = self._webhook_record(topic, payload)
         occurred = changed or triggered
-        event_id = h.get("x-shopify-event-id") or h.get("x-shopify-webhook-id")
-        if not event_id:
-            import hashlib
-
-            event_id = "body-" + hashlib.sha256(topic.encode() + b"|" + body).hexdigest()
         return WebhookEvent(
             topic=topic, entity=entity, action=action, external_id=external_id,
-            dedupe_key=f"shopify:{event_id}", ordering_key=ordering_key(occurred),
+            dedupe_key=self._dedupe_key(h, topic, body), ordering_key=ordering_key(occurred),
             occurred_at=occurred, record=record, payload=payload,
         )
+
+    @staticmethod
+    def _dedupe_key(h: Mapping[str, str], topic: str, body: bytes) -> str:
+        """X-Shopify-Webhook-Id is "a unique composite key per delivery. Use to identify and deduplicate";
+        X-Shopify-Event-Id is shared by every delivery of one merchant action, so it is no key alone."""
+        if h.get("x-shopify-webhook-id"):
+            return f"shopify:{h['x-shopify-webhook-id']}"
+        digest = hashlib.sha256(topic.encode() + b"|" + body).hexdigest()
+        return f"shopify:{h.get('x-shopify-event-id') or 'body'}:{digest}"
 
     def _webhook_record(self, topic: str, payload: dict[str, Any]) -> tuple[Entity, str, Any, str | None, datetime | None]:
         resource, _, verb = topic.partition("/")
@@ -795,15 +805,14 @@ class ShopifyConnector(Connector):
                    "cancelled": "cancelled", "fulfilled": "fulfilled", "paid": "paid"}
         action = actions.get(verb, verb)
         try:
+            if verb == "delete" and resource in DELETED_ENTITIES:
+                return self._deleted(DELETED_ENTITIES[resource], payload)
             if resource == "orders":
                 order = m.order_from_rest(payload, self.status_map)
                 return Entity.ORDERS, action, order, order.external_id, order.updated_at
             if resource == "refunds":
-                refund = m.refund_from_rest(payload)
-                return Entity.ORDERS, "refunded", refund, refund.order_id, refund.created_at
+                return self._refund_event(payload)
             if resource == "products":
-                if verb == "delete":
-                    return Entity.ITEMS, "deleted", None, m.numeric_id(payload.get("id")), None
                 product = m.product_from_rest(payload)
                 return Entity.ITEMS, action, product, product.external_id, product.updated_at
             if resource == "inventory_levels":
@@ -815,6 +824,22 @@ class ShopifyConnector(Connector):
         except ValueError as exc:
             raise ValidationError(f"Shopify {topic} webhook: {exc}") from exc
         raise ValidationError(f"unsupported Shopify webhook topic {topic!r}")
+
+    @staticmethod
+    def _deleted(entity: Entity, payload: dict[str, Any]) -> tuple[Entity, str, Any, str | None, datetime | None]:
+        """``*/delete`` bodies carry the id alone."""
+        ident = m.numeric_id(payload.get("id"))
+        if not ident:
+            raise ValueError("a deleted-record webhook needs 'id'")
+        return entity, "deleted", DeletedRecord(entity, ident), ident, None
+
+    def _refund_event(self, payload: dict[str, Any]) -> tuple[Entity, str, Any, str | None, datetime | None]:
+        """A Refund is not an Order: the order is re-read (its refunds in shop money, the same figures as
+        the poll) and queued as an order update under a key of its own, so it cannot supersede a queued
+        ``orders/updated`` of the same order (nor be superseded by it)."""
+        refund = m.refund_from_rest(payload)
+        order = self.get_order(refund.order_id)
+        return Entity.ORDERS, "refunded", order, f"{refund.order_id}/refund/{refund.external_id}", order.updated_at
 
     @staticmethod
     def topic_enum(topic: str) -> str:

@@ -34,9 +34,11 @@ import base64
 import json
 import os
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -79,7 +81,8 @@ TOPICS = {  # GraphQL enum -> header form
     "ORDERS_CANCELLED": "orders/cancelled", "ORDERS_FULFILLED": "orders/fulfilled",
     "REFUNDS_CREATE": "refunds/create", "PRODUCTS_CREATE": "products/create", "PRODUCTS_UPDATE": "products/update",
     "PRODUCTS_DELETE": "products/delete", "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
-    "CUSTOMERS_CREATE": "customers/create", "CUSTOMERS_UPDATE": "customers/update",
+    "CUSTOMERS_CREATE": "customers/create", "CUSTOMERS_UPDATE": "customers/update", "CUSTOMERS_DELETE": "customers/delete",
+    "ORDERS_DELETE": "orders/delete",
     "BULK_OPERATIONS_FINISH": "bulk_operations/finish", "APP_UNINSTALLED": "app/uninstalled",
 }
 BIG_ID_BASE = 820982911946154508  # ids beyond 2**53, like Shopify's own sample
@@ -203,6 +206,7 @@ class ShopifySimulator(SimulatorServer):
         self._ids = BIG_ID_BASE
         self._clock = datetime.now(timezone.utc) - timedelta(days=1)
         self._tmp = tempfile.TemporaryDirectory(prefix="shopify-sim-")
+        self._action = threading.local()
         for index in range(locations):
             self.add_location(f"Warehouse {index + 1}")
 
@@ -410,10 +414,11 @@ class ShopifySimulator(SimulatorServer):
         """Place an order. line_items: [{"sku", "quantity", "price"?}]; kw: taxes_included, tax_rate,
         shipping, discount (order-level, allocated to lines), discount_code, financial_status,
         presentment_currency + presentment_rate, shipping_address. Fires orders/create."""
-        order = self._build_order(line_items, customer_email, **kw)
-        self._emit("orders/create", order)
-        if order["financial_status"] == "paid":
-            self._emit("orders/paid", order)
+        with self.merchant_action():
+            order = self._build_order(line_items, customer_email, **kw)
+            self._emit("orders/create", order)
+            if order["financial_status"] == "paid":
+                self._emit("orders/paid", order)
         return order
 
     def _build_order(self, line_items: list[dict], email: str | None, **kw: Any) -> dict:
@@ -485,7 +490,7 @@ class ShopifySimulator(SimulatorServer):
                 "id": oid, "admin_graphql_api_id": _gid("Order", oid), "name": f"#{1000 + len(self.orders) + 1}",
                 "order_number": 1000 + len(self.orders) + 1, "email": email, "contact_email": email,
                 "created_at": now, "updated_at": now, "processed_at": now, "cancelled_at": None, "cancel_reason": None,
-                "currency": cur, "presentment_currency": pres, "taxes_included": taxes_included,
+                "currency": cur, "presentment_currency": pres, "presentment_rate": f"{prate}", "taxes_included": taxes_included,
                 "financial_status": kw.get("financial_status", "paid"), "fulfillment_status": None,
                 "note": kw.get("note"), "tags": kw.get("tags", ""),
                 "discount_codes": [{"code": kw.get("discount_code", "SAVE"), "amount": f"{discount}", "type": "fixed_amount"}] if discount else [],
@@ -506,7 +511,8 @@ class ShopifySimulator(SimulatorServer):
             }
             if order["financial_status"] == "paid":
                 order["transactions"].append({"id": self._next_id(), "kind": "sale", "status": "success",
-                                              "gateway": "bogus", "amount": f"{_c(total)}"})
+                                              "gateway": "bogus", "amount": f"{_c(total * prate)}", "currency": pres,
+                                              "amount_set": _money_set(total, cur, prate, pres)})
             self.orders[oid] = order
             self._open_fulfillment_order(order)
             changed = self._commit_stock(order, -1)
@@ -555,13 +561,14 @@ class ShopifySimulator(SimulatorServer):
         return order
 
     def cancel_order(self, order_id: Any, reason: str = "customer", restock: bool = True) -> dict:
-        with self.lock:
-            order = self.orders[_num(order_id)]
-            changed = self._cancel(order, reason, refund=order["financial_status"] == "paid", restock=restock)
-        for key in changed:
-            self._emit_level(*key)
-        self._emit("orders/cancelled", order)
-        self._emit("orders/updated", order)
+        with self.merchant_action():
+            with self.lock:
+                order = self.orders[_num(order_id)]
+                changed = self._cancel(order, reason, refund=order["financial_status"] == "paid", restock=restock)
+            for key in changed:
+                self._emit_level(*key)
+            self._emit("orders/cancelled", order)
+            self._emit("orders/updated", order)
         return order
 
     def _cancel(self, order: dict, reason: str, *, refund: bool, restock: bool) -> list[tuple[int, int]]:
@@ -620,14 +627,18 @@ class ShopifySimulator(SimulatorServer):
 
     # ------------------------------------------------------------------ webhooks
     def _emit(self, topic: str, record: dict) -> None:
-        if topic.startswith(("orders/",)):
+        if topic.endswith("/delete"):
+            body_obj = record  # {"id": N}
+        elif topic.startswith(("orders/",)):
             body_obj = self.rest_order(record)
         elif topic.startswith("customers/"):
             body_obj = self.rest_customer(record) if isinstance(record.get("updated_at"), datetime) else record
         else:
             body_obj = record
         triggered = self._now()
-        event = {"topic": topic, "body": json.dumps(body_obj).encode(), "event_id": str(uuid.uuid4()),
+        # X-Shopify-Event-Id: "shared across all deliveries produced by the same merchant action"
+        event_id = getattr(self._action, "event_id", None) or str(uuid.uuid4())
+        event = {"topic": topic, "body": json.dumps(body_obj).encode(), "event_id": event_id,
                  "triggered_at": triggered.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
         with self.lock:
             self.emitted.append((topic, body_obj))
@@ -636,6 +647,35 @@ class ShopifySimulator(SimulatorServer):
                 self._queue.append({**event, "uri": sub["uri"], "webhook_id": str(uuid.uuid4())})
         if self.auto_deliver and targets:
             self.deliver_webhooks()
+
+    @contextmanager
+    def merchant_action(self) -> Iterator[str]:
+        """Every webhook emitted inside shares one X-Shopify-Event-Id (each delivery keeps its own
+        X-Shopify-Webhook-Id), as Shopify does for the deliveries of one merchant action."""
+        outer = getattr(self._action, "event_id", None)
+        self._action.event_id = outer or str(uuid.uuid4())
+        try:
+            yield self._action.event_id
+        finally:
+            self._action.event_id = outer
+
+    def delete_product(self, product_id: Any) -> None:
+        with self.lock:
+            product = self.products.pop(_num(product_id))
+            for variant in product.get("variants", []):
+                self.variants.pop(variant["id"], None)
+                self.sku_index.pop(variant.get("sku") or "", None)
+        self._emit("products/delete", {"id": product["id"]})  # Shopify's products/delete body is the id alone
+
+    def delete_customer(self, customer_id: Any) -> None:
+        with self.lock:
+            customer = self.customers.pop(_num(customer_id))
+        self._emit("customers/delete", {"id": customer["id"]})
+
+    def delete_order(self, order_id: Any) -> None:
+        with self.lock:
+            order = self.orders.pop(_num(order_id))
+        self._emit("orders/delete", {"id": order["id"]})
 
     def _emit_level(self, item: int, location: int) -> None:
         if not any(TOPICS.get(s["topic"]) == "inventory_levels/update" for s in self.subscriptions.values()) \
@@ -794,6 +834,12 @@ class ShopifySimulator(SimulatorServer):
         return cost
 
     def _execute(self, op: Operation, version: str) -> tuple[dict, int]:
+        if op.kind == "mutation":
+            with self.merchant_action():  # one request = one action: its webhooks share an Event-Id
+                return self._execute_fields(op, version)
+        return self._execute_fields(op, version)
+
+    def _execute_fields(self, op: Operation, version: str) -> tuple[dict, int]:
         for f in op.fields:
             _check_limits(f)
         data: dict[str, Any] = {}
@@ -921,10 +967,13 @@ class ShopifySimulator(SimulatorServer):
                          "totalRefundedSet": _gql_bag(r.get("total_refunded_set"))} for r in o["refunds"]],
             "fulfillments": [{"id": _gid("Fulfillment", x["id"]), "createdAt": _gql_time(x["created_at"]), "status": "SUCCESS",
                               "trackingInfo": [{"company": x.get("tracking_company"), "number": x.get("tracking_number"),
-                                                "url": x.get("tracking_url")}] if x.get("tracking_number") else []}
+                                                "url": x.get("tracking_url")}] if x.get("tracking_number") else [],
+                              "fulfillmentLineItems": {"pageInfo": {"hasNextPage": False}, "nodes": [
+                                  {"quantity": li["quantity"], "lineItem": {"id": _gid("LineItem", li["id"]), "sku": li.get("sku")}}
+                                  for li in x["line_items"]]}}
                              for x in o["fulfillments"]],
             "transactions": [{"id": _gid("OrderTransaction", t["id"]), "kind": t["kind"].upper(), "status": t["status"].upper(),
-                              "gateway": t["gateway"], "amountSet": _gql_bag(_money_set(_d(t["amount"]), o["currency"]))}
+                              "gateway": t["gateway"], "amountSet": _gql_bag(t["amount_set"])}
                              for t in o.get("transactions", [])],
         }
         line_field = f.find("lineItems")
@@ -933,6 +982,7 @@ class ShopifySimulator(SimulatorServer):
             node["lineItems"] = {"pageInfo": info, "nodes": [{
                 "id": _gid("LineItem", li["id"]), "sku": li.get("sku"), "title": li.get("title"), "name": li.get("name"),
                 "quantity": li["quantity"], "currentQuantity": li.get("current_quantity", li["quantity"]),
+                "unfulfilledQuantity": li["fulfillable_quantity"],
                 "originalUnitPriceSet": _gql_bag(li["price_set"]),
                 "discountAllocations": allocs(li.get("discount_allocations") or []),
                 "taxLines": tax(li.get("tax_lines") or []),
@@ -1311,6 +1361,11 @@ class ShopifySimulator(SimulatorServer):
         order = self.orders.get(_num(data.get("orderId", 0)))
         if order is None:
             return {"refund": None, "userErrors": [_user_error(["input", "orderId"], "Order does not exist", "NOT_FOUND")]}
+        prate = _d(order.get("presentment_rate") or "1")
+        if order["presentment_currency"] != order["currency"] and data.get("currency") != order["presentment_currency"]:
+            # RefundInput.currency: "required for orders where the currency and presentment currency differ"
+            return {"refund": None, "userErrors": [_user_error(["input", "currency"],
+                    f"Currency must be the presentment currency {order['presentment_currency']}", "INVALID")]}  # noqa: E128
         with self.lock:
             lines = {li["id"]: li for li in order["line_items"]}
             refunded_qty = {}
@@ -1329,20 +1384,21 @@ class ShopifySimulator(SimulatorServer):
                     return {"refund": None, "userErrors": [_user_error(["input", "refundLineItems", str(index), "restockType"],
                                                                        "LEGACY_RESTOCK is not accepted", "INVALID")]}
                 if kind in ("RETURN", "CANCEL"):
-                    restock[li["id"]] = qty
+                    restock[li["id"]] = restock.get(li["id"], 0) + qty
                 subtotal = _d(li["price"]) * qty
                 rows.append({"line_item_id": li["id"], "quantity": qty, "restock_type": kind.lower(),
                              "line_item": {"id": li["id"], "sku": li.get("sku")},
-                             "subtotal_set": _money_set(subtotal, order["currency"])})
-            amount = sum((_d(t.get("amount")) for t in data.get("transactions") or []), Decimal(0))
+                             "subtotal_set": _money_set(subtotal, order["currency"], prate, order["presentment_currency"])})
+            amount = sum((_d(t.get("amount")) for t in data.get("transactions") or []), Decimal(0)) / prate  # shop money
             rid = self._next_id()
             refund = {"id": rid, "order_id": order["id"], "created_at": self._now(), "note": data.get("note"),
                       "refund_line_items": rows,
                       "transactions": [{"id": self._next_id(), "kind": "refund", "status": "success",
-                                        "amount": f"{_c(amount)}", "gateway": t.get("gateway")} for t in data.get("transactions") or []],
-                      "total_refunded_set": _money_set(amount, order["currency"])}
+                                        "amount": f"{_c(_d(t.get('amount')))}", "currency": order["presentment_currency"],
+                                        "gateway": t.get("gateway")} for t in data.get("transactions") or []],
+                      "total_refunded_set": _money_set(amount, order["currency"], prate, order["presentment_currency"])}
             order["refunds"].append(refund)
-            refunded = sum((_d(t["amount"]) for r in order["refunds"] for t in r["transactions"]), Decimal(0))
+            refunded = sum((_d(r["total_refunded_set"]["shop_money"]["amount"]) for r in order["refunds"]), Decimal(0))
             if amount:
                 order["financial_status"] = "refunded" if refunded >= _d(order["total_price"]) else "partially_refunded"
             changed = self._commit_stock(order, +1, restock) if restock else []
@@ -1405,7 +1461,11 @@ class ShopifySimulator(SimulatorServer):
         if first_tax:
             rate = _d(first_tax.get("rate"))
         shipping = next((((s.get("priceSet") or {}).get("shopMoney") or {}).get("amount") for s in data.get("shippingLines") or []), "0")
-        discount = ((((data.get("discountCode") or {}).get("orderFixedDiscountCode") or {}).get("amountSet") or {}).get("shopMoney") or {}).get("amount", "0")
+        code = data.get("discountCode") or {}
+        discount = (((code.get("itemFixedDiscountCode") or {}).get("amountSet") or {}).get("shopMoney") or {}).get("amount", "0")
+        if code.get("itemPercentageDiscountCode"):
+            gross = sum((_d(li["price"]) * int(li["quantity"]) for li in lines), Decimal(0))
+            discount = _c(gross * _d(code["itemPercentageDiscountCode"].get("percentage") or 0) / 100)
         order = self._build_order(
             lines, data.get("email"), taxes_included=bool(data.get("taxesIncluded", self.taxes_included)),
             tax_rate=rate, tax_title=(first_tax or {}).get("title", "Tax"), shipping=shipping, discount=discount,
