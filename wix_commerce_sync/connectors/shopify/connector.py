@@ -634,26 +634,21 @@ class ShopifyConnector(Connector):
         order = self._run(q.ORDER_FOR_REFUND, {"id": m.gid("Order", refund.order_id), "first": q.PAGE}).get("order")
         if not order:
             raise NotFoundError(f"Shopify order {refund.order_id} not found")
-        line_ids: dict[str, str] = {}
-        for li in (order.get("lineItems") or {}).get("nodes") or []:
-            line_ids[m.numeric_id(li["id"]) or ""] = li["id"]
-            if li.get("sku"):
-                line_ids.setdefault(li["sku"], li["id"])
-        refund_lines = []
-        for ref, qty in refund.lines:
-            if ref not in line_ids:
-                return WriteResult(key=key, ok=False, error=f"refund line {ref!r} is not on order {refund.order_id}")
-            refund_lines.append({"lineItemId": line_ids[ref], "quantity": int(qty),
-                                 "restockType": "RETURN" if refund.restock else "NO_RESTOCK"})
+        refund_lines = self._refund_lines(refund, order)
+        if isinstance(refund_lines, str):
+            return WriteResult(key=key, ok=False, error=refund_lines)
         data: dict[str, Any] = {"orderId": m.gid("Order", refund.order_id), "notify": False,
                                 "note": refund.reason or "Refund recorded from ERPNext", "refundLineItems": refund_lines}
+        presentment = order.get("presentmentCurrencyCode") or order.get("currencyCode")
+        if presentment and presentment != order.get("currencyCode"):
+            data["currency"] = presentment  # RefundInput.currency: required when shop and customer currency differ
         if refund.amount:
             parent = next((t for t in order.get("transactions") or []
                            if t.get("kind") in ("SALE", "CAPTURE") and t.get("status") == "SUCCESS"), None)
             if parent is None:
                 return WriteResult(key=key, ok=False, error="the order has no successful payment to refund against")
             data["transactions"] = [{"orderId": data["orderId"], "parentId": parent["id"], "gateway": parent.get("gateway"),
-                                     "kind": "REFUND", "amount": str(refund.amount)}]
+                                     "kind": "REFUND", "amount": str(self._in_presentment(refund, order, parent))}]
         # deterministic key: the same ERP refund re-sent (retry, re-run) is created only once
         identity = refund.external_id or json.dumps([str(refund.amount), [(r, str(n)) for r, n in refund.lines]])
         idem = str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{self.config.name}|{refund.order_id}|{identity}"))
@@ -661,6 +656,45 @@ class ShopifyConnector(Connector):
         if payload.get("userErrors"):
             return WriteResult(key=key, ok=False, error="; ".join(e.get("message", "") for e in payload["userErrors"]))
         return WriteResult(key=key, ok=True, external_id=m.numeric_id(payload["refund"]["id"]), data={"idempotency_key": idem})
+
+    @staticmethod
+    def _refund_lines(refund: Refund, order: dict[str, Any]) -> list[dict[str, Any]] | str:
+        """RefundLineItemRestockType: CANCEL "when restocking unfulfilled line items", RETURN for fulfilled
+        ones. Refunded units are taken from the unfulfilled units first (a refund before shipping)."""
+        lines: dict[str, dict[str, Any]] = {}
+        for li in (order.get("lineItems") or {}).get("nodes") or []:
+            lines[m.numeric_id(li["id"]) or ""] = li
+            if li.get("sku"):
+                lines.setdefault(li["sku"], li)
+        rows: list[dict[str, Any]] = []
+        for ref, qty in refund.lines:
+            line = lines.get(ref)
+            if line is None:
+                return f"refund line {ref!r} is not on order {refund.order_id}"
+            quantity = int(qty)
+            if not refund.restock:
+                rows.append({"lineItemId": line["id"], "quantity": quantity, "restockType": "NO_RESTOCK"})
+                continue
+            unfulfilled = min(quantity, int(line.get("unfulfilledQuantity") or 0))
+            if unfulfilled:
+                rows.append({"lineItemId": line["id"], "quantity": unfulfilled, "restockType": "CANCEL"})
+            if quantity - unfulfilled:
+                rows.append({"lineItemId": line["id"], "quantity": quantity - unfulfilled, "restockType": "RETURN"})
+        return rows
+
+    @staticmethod
+    def _in_presentment(refund: Refund, order: dict[str, Any], parent: dict[str, Any]) -> Decimal:
+        """Refund transaction amounts are in the order's presentment currency; ERP amounts in the shop's
+        are converted at the rate of the payment being refunded."""
+        shop, presentment = order.get("currencyCode"), order.get("presentmentCurrencyCode") or order.get("currencyCode")
+        if presentment == shop or (refund.currency and refund.currency == presentment):
+            return refund.amount
+        bag = parent.get("amountSet") or {}
+        shop_amount = Decimal(str((bag.get("shopMoney") or {}).get("amount") or 0))
+        paid = Decimal(str((bag.get("presentmentMoney") or {}).get("amount") or 0))
+        if not shop_amount:
+            raise ValidationError(f"order {refund.order_id}: no exchange rate to refund in {presentment}")
+        return (refund.amount * paid / shop_amount).quantize(Decimal("0.01"))
 
     def create_orders(self, orders: Sequence[Order]) -> list[WriteResult]:
         """ERPNext-made orders -> orderCreate; tagged so a re-run finds them instead of duplicating."""

@@ -297,12 +297,13 @@ def order_from_rest(data: dict[str, Any], status_map: StatusMap | None = None) -
     order.fee_lines = _fee_lines(data)
     order.order_taxes = _order_level_taxes(data, order)
     order.discounts = _order_level_discounts(data, order)
-    order.refunds = [_refund(r, order.external_id, order.currency) for r in data.get("refunds") or []]
-    order.fulfilments = [_fulfilment_record(f, order.external_id) for f in data.get("fulfillments") or []]
     presentment_total = presentment_amount(data, "total_price_set")
     presentment_currency = data.get("presentment_currency")
     if presentment_currency and presentment_currency != order.currency and presentment_total:
         order.exchange_rate = (total / presentment_total).quantize(Decimal("0.000001"))
+    order.refunds = [_refund(r, order.external_id, order.currency, _shop_per_presentment(total, presentment_total))
+                     for r in data.get("refunds") or []]
+    order.fulfilments = [_fulfilment_record(f, order.external_id) for f in data.get("fulfillments") or []]
     _reconcile(data, order)
     return order
 
@@ -403,11 +404,28 @@ def _reconcile(data: dict[str, Any], order: Order) -> None:
         order.fee_lines.append(ChargeLine(title="Adjustment", amount=residual, code=ADJUSTMENT_CODE))
 
 
-def _refund(data: dict[str, Any], order_id: str, currency: str) -> Refund:
+def _shop_per_presentment(total: Decimal, presentment_total: Decimal | None) -> Decimal | None:
+    return total / presentment_total if presentment_total else None
+
+
+def _transaction_shop_amount(t: dict[str, Any], currency: str, rate: Decimal | None) -> Decimal:
+    """REST transaction ``amount`` is in the transaction's (presentment) currency: shop money is
+    ``amount_set.shop_money`` where sent, else the amount converted at the order's rate."""
+    if (t.get("amount_set") or {}).get("shop_money"):
+        return shop_amount(t, "amount_set")
+    amount = money(t.get("amount"))
+    if t.get("currency") and currency and t["currency"] != currency:
+        if rate is None:
+            raise ValueError(f"refund in {t['currency']} on a {currency} order without an exchange rate")
+        return cents(amount * rate)
+    return amount
+
+
+def _refund(data: dict[str, Any], order_id: str, currency: str, rate: Decimal | None = None) -> Refund:
     transactions = [t for t in data.get("transactions") or [] if (t.get("kind") or "refund") == "refund"
                     and (t.get("status") or "success") == "success"]
     if transactions:
-        amount = sum((money(t.get("amount")) for t in transactions), ZERO)
+        amount = sum((_transaction_shop_amount(t, currency, rate) for t in transactions), ZERO)
     elif data.get("total_refunded_set") is not None:
         amount = shop_amount(data, "total_refunded_set")
     else:

@@ -103,9 +103,10 @@ FULFILLMENT_ORDERS = """query FulfillmentOrders($id: ID!, $first: Int!) {
 
 ORDER_FOR_REFUND = """query OrderForRefund($id: ID!, $first: Int!) {
   order(id: $id) {
-    id
-    lineItems(first: $first) { nodes { id sku quantity } pageInfo { hasNextPage endCursor } }
-    transactions { id kind status gateway }
+    id currencyCode presentmentCurrencyCode
+    lineItems(first: $first) { nodes { id sku quantity unfulfilledQuantity } pageInfo { hasNextPage endCursor } }
+    transactions { id kind status gateway
+      amountSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } } }
   }
 }"""
 

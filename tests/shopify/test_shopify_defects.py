@@ -1,0 +1,68 @@
+"""The semantic defects found against Shopify's published schema and docs (issue 9), one test each.
+Each test failed before its fix."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from wix_commerce_sync.connectors.shopify import mapping as m
+from wix_commerce_sync.connectors.shopify.connector import ShopifyConnector
+from wix_commerce_sync.connectors.shopify.simulator import ShopifySimulator
+from wix_commerce_sync.sync.models import Discount, Fulfilment, Order, OrderLine, Refund
+
+
+def _erp_order(variant_id: str, **kw) -> Order:  # type: ignore[no-untyped-def]
+    return Order(external_id=kw.pop("external_id", "SO-D1"), number="SO-D1", currency="USD", created_at=None,
+                 updated_at=None, email="erp@example.com",
+                 lines=[OrderLine(external_id=None, sku="SKU-000000", title="Thing", quantity=Decimal(2),
+                                  unit_price=Decimal("20.00"), variant_id=variant_id, discount=Decimal("3.00"))], **kw)
+
+
+def test_d1_discounted_erp_order_is_created(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    sim.seed_catalog(1)
+    order = _erp_order(str(next(iter(sim.variants))), discounts=[Discount(code="ERP", amount=Decimal("2.00"))])
+    result = conn.create_orders([order])[0]
+    assert result.ok, result.error  # before: orderFixedDiscountCode refused by the 2026-04 schema
+    created = sim.orders[int(result.external_id)]
+    assert created["total_discounts"] == "5.00" and created["total_price"] == "35.00"
+
+
+def test_d4_refund_of_a_multi_currency_order_is_sent_in_the_presentment_currency(conn: ShopifyConnector,
+                                                                                 sim: ShopifySimulator) -> None:
+    sim.seed_catalog(1)
+    order = sim.create_order([{"sku": "SKU-000000", "quantity": 2, "price": "10.00"}],
+                             presentment_currency="EUR", presentment_rate="0.9")
+    refund = Refund(external_id="CN-EUR", order_id=str(order["id"]), amount=Decimal("10.00"), currency="USD",
+                    lines=[("SKU-000000", Decimal(1))])
+    result = conn.record_refunds([refund])[0]
+    assert result.ok, result.error  # before: no RefundInput.currency -> refused
+    stored = sim.orders[order["id"]]["refunds"][0]
+    assert stored["transactions"][0] == {**stored["transactions"][0], "amount": "9.00", "currency": "EUR"}
+    assert stored["total_refunded_set"]["shop_money"]["amount"] == "10.00"
+
+
+def test_d4_one_refund_has_one_shop_amount_on_the_poll_and_the_webhook(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    sim.seed_catalog(1)
+    order = sim.create_order([{"sku": "SKU-000000", "quantity": 2, "price": "10.00"}],
+                             presentment_currency="EUR", presentment_rate="0.9")
+    refund = Refund(external_id="CN-2", order_id=str(order["id"]), amount=Decimal("10.00"), currency="USD",
+                    lines=[("SKU-000000", Decimal(1))])
+    assert conn.record_refunds([refund])[0].ok
+    polled = conn.get_order(str(order["id"])).refunds[0]
+    webhook = m.order_from_rest(json.loads(json.dumps(sim.rest_order(sim.orders[order["id"]]), default=str))).refunds[0]
+    assert polled.amount == webhook.amount == Decimal("10.00")  # before: the webhook said 9.00 (EUR) as USD
+    assert polled.currency == webhook.currency == "USD"
+
+
+def test_d5_restock_of_unfulfilled_units_is_cancel_and_of_shipped_units_return(conn: ShopifyConnector,
+                                                                              sim: ShopifySimulator) -> None:
+    sim.seed_catalog(1)
+    order = sim.create_order([{"sku": "SKU-000000", "quantity": 3, "price": "10.00"}])
+    oid = str(order["id"])
+    assert conn.create_fulfilments([Fulfilment(order_id=oid, lines=[("SKU-000000", Decimal(1))])])[0].ok
+    refund = Refund(external_id="CN-R", order_id=oid, amount=Decimal("30.00"), lines=[("SKU-000000", Decimal(3))], restock=True)
+    assert conn.record_refunds([refund])[0].ok
+    rows = sim.orders[order["id"]]["refunds"][0]["refund_line_items"]
+    assert sorted((r["restock_type"], r["quantity"]) for r in rows) == [("cancel", 2), ("return", 1)]
+    assert sim.stock_of("SKU-000000") == 10  # all three back in stock
