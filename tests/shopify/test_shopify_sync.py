@@ -127,7 +127,10 @@ def test_upsert_products_create_then_update_with_full_variant_list(conn: Shopify
         Variant(external_id=None, sku="B1", options={"Size": "S"}), Variant(external_id=None, sku="B2", options={"Size": "S"})])
     results = conn.upsert_products([tee, cap, broken])
     assert [r.ok for r in results] == [True, True, False]
-    assert sim.operations.count("productSet") == 3 and sim.call_count("graphql.json") == 1  # one aliased request
+    # creates look first for products already holding their SKUs (a lost earlier attempt): one SKU look-up,
+    # then one aliased request for the three productSet fields
+    assert sim.operations == ["productVariants", "productSet", "productSet", "productSet"]
+    assert sim.call_count("graphql.json") == 2
     assert "Duplicate" in results[2].error
     created = {v["sku"]: v for v in results[0].data["variants"]}
     assert set(created) == {"TEE-S", "TEE-M"} and all(v["inventory_item_id"] for v in created.values())

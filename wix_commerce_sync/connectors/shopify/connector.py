@@ -14,7 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +58,7 @@ from wix_commerce_sync.sync.models import (
 from wix_commerce_sync.sync.status_map import StatusMap
 
 STALE = "CHANGE_FROM_QUANTITY_STALE"
+FULFILMENT_CLOCK_SKEW = timedelta(minutes=2)  # ERPNext's clock vs Shopify's, when matching earlier attempts
 STALE_RETRIES = 2
 CANCEL_REASONS = {"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER"}
 ORDER_TOPICS = ["orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid", "refunds/create",
@@ -365,7 +366,7 @@ class ShopifyConnector(Connector):
             },
         }
         try:
-            payload = self._run(q.INVENTORY_SET, variables)["inventorySetQuantities"]
+            payload = self._run(q.INVENTORY_SET, variables, idempotent=True)["inventorySetQuantities"]  # absolute + keyed
         except SyncError as exc:
             for r in rows:
                 results[r["index"]] = WriteResult(key=r["key"], ok=False, error=exc.message, retryable=exc.retryable)
@@ -429,13 +430,16 @@ class ShopifyConnector(Connector):
             except ValueError as exc:
                 results[index] = WriteResult(key=self._product_key(product), ok=False, error=str(exc))
         if prepared:
+            made = self._products_made_earlier([p for _, p, _ in prepared if not p.external_id])
             variables: dict[str, Any] = {}
             for slot, (_, product, data) in enumerate(prepared):
                 variables[f"input{slot}"] = data
-                variables[f"identifier{slot}"] = {"id": m.gid("Product", product.external_id)} if product.external_id else None
+                known = product.external_id or made.get(id(product))
+                variables[f"identifier{slot}"] = {"id": m.gid("Product", known)} if known else None
             document = q.batched_mutation("ProductSetBatch", q.PRODUCT_SET_FIELD, len(prepared), "ProductSetInput", "ProductSetIdentifiers")
+            updates_only = all(variables[f"identifier{slot}"] for slot in range(len(prepared)))
             try:
-                data = self._run(document, variables)
+                data = self._run(document, variables, idempotent=updates_only)
             except SyncError as exc:
                 for index, product, _ in prepared:
                     results[index] = WriteResult(key=self._product_key(product), ok=False, error=exc.message, retryable=exc.retryable)
@@ -443,6 +447,22 @@ class ShopifyConnector(Connector):
             for slot, (index, product, _) in enumerate(prepared):
                 results[index] = self._product_result(product, data.get(f"m{slot}") or {})
         return [r for r in results if r is not None]
+
+    def _products_made_earlier(self, products: Sequence[Product]) -> dict[int, str]:
+        """Look first (issue 11): a product to create whose SKUs all belong to one Shopify product was
+        made by an earlier attempt whose answer was lost; it is updated by id instead of made twice."""
+        skus = [v.sku for p in products for v in p.variants if v.sku]
+        if not skus:
+            return {}
+        for sku in skus:
+            self._sku_cache.pop(sku, None)  # the store's word, not what this connector saw before
+        found = self._resolve_skus(skus)
+        made: dict[int, str] = {}
+        for product in products:
+            owners = {(found.get(v.sku or "") or {}).get("product_id") for v in product.variants}
+            if len(owners) == 1 and None not in owners and "" not in owners:
+                made[id(product)] = owners.pop()
+        return made
 
     def _product_result(self, product: Product, payload: dict[str, Any]) -> WriteResult:
         key = self._product_key(product)
@@ -473,7 +493,8 @@ class ShopifyConnector(Connector):
                 results.append(WriteResult(key=key, ok=False, error="price updates need product and variant ids"))
                 continue
             try:
-                payload = self._run(q.VARIANTS_BULK_UPDATE, {"productId": m.gid("Product", product.external_id), "variants": rows})
+                payload = self._run(q.VARIANTS_BULK_UPDATE, {"productId": m.gid("Product", product.external_id), "variants": rows},
+                                    idempotent=True)  # absolute prices on variants by id
             except SyncError as exc:
                 results.append(WriteResult(key=key, ok=False, error=exc.message, retryable=exc.retryable))
                 continue
@@ -513,6 +534,9 @@ class ShopifyConnector(Connector):
 
     def _fulfil(self, fulfilment: Fulfilment) -> WriteResult:
         key = fulfilment.order_id
+        earlier = self._fulfilled_earlier(fulfilment) if fulfilment.lines else None
+        if earlier:
+            return WriteResult(key=key, ok=True, external_id=earlier, data={"fulfillment_ids": [earlier], "existing": True})
         order = self._run(q.FULFILLMENT_ORDERS, {"id": m.gid("Order", fulfilment.order_id), "first": q.FULFILLMENT_ORDER_PAGE}).get("order")
         if not order:
             raise NotFoundError(f"Shopify order {fulfilment.order_id} not found")
@@ -536,6 +560,31 @@ class ShopifyConnector(Connector):
                                    data={"fulfillment_ids": ids, "location_id": location})
             ids.append(m.numeric_id(payload["fulfillment"]["id"]))
         return WriteResult(key=key, ok=True, external_id=ids[0] if ids else None, data={"fulfillment_ids": ids})
+
+    def _fulfilled_earlier(self, fulfilment: Fulfilment) -> str | None:
+        """Look first (issue 11): fulfillmentCreate has no idempotency key and no field for a marker, so
+        an attempt whose answer was lost is recognised by what it made: a fulfilment of exactly these
+        lines (and this tracking number), made no earlier than the Delivery Note it comes from."""
+        order = self._run(q.ORDER_FULFILLMENTS, {"id": m.gid("Order", fulfilment.order_id),
+                                                 "first": q.FULFILLMENTS_LOOKBACK}).get("order") or {}
+        wanted: dict[str, int] = {}
+        for ref, qty in fulfilment.lines:
+            wanted[ref] = wanted.get(ref, 0) + int(qty)
+        since = utc(fulfilment.created_at) - FULFILMENT_CLOCK_SKEW if fulfilment.created_at else None
+        for made in order.get("fulfillments") or []:
+            if since is not None and utc(made.get("createdAt")) < since:
+                continue
+            numbers = {t.get("number") for t in made.get("trackingInfo") or []}
+            if fulfilment.tracking_number and fulfilment.tracking_number not in numbers:
+                continue
+            shipped: dict[str, int] = {}
+            for node in (made.get("fulfillmentLineItems") or {}).get("nodes") or []:
+                line = node.get("lineItem") or {}
+                ref = line.get("sku") if line.get("sku") in wanted else m.numeric_id(line.get("id"))
+                shipped[ref or ""] = shipped.get(ref or "", 0) + int(node.get("quantity") or 0)
+            if shipped == wanted:
+                return m.numeric_id(made.get("id"))
+        return None
 
     @staticmethod
     def _fulfilment_groups(fulfilment: Fulfilment, fos: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]] | str:
@@ -587,7 +636,8 @@ class ShopifyConnector(Connector):
                 "staffNote": (reason or "Cancelled from ERPNext")[:255],
             }
             try:
-                payload = self._run(q.ORDER_CANCEL, variables)["orderCancel"]
+                # resending is harmless: a cancelled order refuses a second cancel, and _cancel_result reads its state
+                payload = self._run(q.ORDER_CANCEL, variables, idempotent=True)["orderCancel"]
             except SyncError as exc:
                 results.append(WriteResult(key=order_id, ok=False, error=exc.message, retryable=exc.retryable))
                 continue
@@ -778,11 +828,14 @@ class ShopifyConnector(Connector):
                     variables[f"identifier{slot}"] = {"id": m.gid("Customer", customer.external_id)}
                 elif customer.email:
                     variables[f"identifier{slot}"] = {"email": customer.email}  # upsert by unique email
+                elif customer.phone:
+                    variables[f"identifier{slot}"] = {"phone": customer.phone}  # upsert by unique phone
                 else:
-                    variables[f"identifier{slot}"] = None
+                    variables[f"identifier{slot}"] = None  # a plain create: nothing to look for on a retry
             document = q.batched_mutation("CustomerSetBatch", q.CUSTOMER_SET_FIELD, len(chunk), "CustomerSetInput", "CustomerSetIdentifiers")
+            upserts_only = all(variables[f"identifier{slot}"] for slot in range(len(chunk)))
             try:
-                data = self._run(document, variables)
+                data = self._run(document, variables, idempotent=upserts_only)
             except SyncError as exc:
                 results.extend(WriteResult(key=c.email or c.external_id or "?", ok=False, error=exc.message,
                                            retryable=exc.retryable) for c in chunk)
@@ -911,7 +964,8 @@ class ShopifyConnector(Connector):
         removed = 0
         for registration in self.list_webhooks():
             if registration.address == address:
-                payload = self._run(q.WEBHOOK_DELETE, {"id": m.gid("WebhookSubscription", registration.external_id)})
+                payload = self._run(q.WEBHOOK_DELETE, {"id": m.gid("WebhookSubscription", registration.external_id)},
+                                    idempotent=True)
                 if not payload["webhookSubscriptionDelete"].get("userErrors"):
                     removed += 1
         return removed

@@ -101,6 +101,15 @@ FULFILLMENT_ORDERS = """query FulfillmentOrders($id: ID!, $first: Int!) {
   }
 }"""
 
+ORDER_FULFILLMENTS = """query OrderFulfillments($id: ID!, $first: Int!) {
+  order(id: $id) {
+    id
+    fulfillments(first: $first) { id createdAt trackingInfo(first: 5) { number }
+      fulfillmentLineItems(first: 40) { nodes { quantity lineItem { id sku } } } }
+  }
+}"""
+FULFILLMENTS_LOOKBACK = 10  # 1 + 10 x (1 + 1 + 2 + 40 x 2) = 841 points
+
 ORDER_FOR_REFUND = """query OrderForRefund($id: ID!, $first: Int!) {
   order(id: $id) {
     id currencyCode presentmentCurrencyCode

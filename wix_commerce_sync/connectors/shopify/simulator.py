@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -166,6 +167,7 @@ class ShopifySimulator(SimulatorServer):
         super().__init__()
         self.api_version = api_version
         self.check_answers = check_answers  # shape every answer by the schema and refuse violations
+        self._lose_on: dict[str, list[int]] = {}  # root field -> statuses of answers still to lose after committing
         self.async_cancel = False  # True: orderCancel answers an unfinished job (cancelled when polled)
         self.jobs: dict[int, dict] = {}
         self.schema_violations: list[str] = []  # answers of ours the schema refused (a simulator bug)
@@ -720,7 +722,33 @@ class ShopifySimulator(SimulatorServer):
         return sent
 
     # ------------------------------------------------------------------ HTTP routing
+    def lose_answer_of(self, root_field: str, n: int = 1, status: int = 502) -> None:
+        """The next ``n`` requests running ``root_field`` are carried out (the store commits), then
+        answered ``status`` instead of their result: the client cannot know its write landed."""
+        with self.lock:
+            self._lose_on[root_field] = self._lose_on.get(root_field, []) + [status] * n
+
+    def _answer_lost(self, request: SimRequest) -> int | None:
+        if not self._lose_on or not request.path.endswith("/graphql.json"):
+            return None
+        try:
+            query = json.loads(request.body or b"{}").get("query") or ""
+        except ValueError:
+            return None
+        with self.lock:
+            for name, statuses in self._lose_on.items():
+                if statuses and re.search(rf"\b{name}\s*\(", query):
+                    return statuses.pop(0)
+        return None
+
     def route(self, request: SimRequest) -> SimResponse:
+        lost = self._answer_lost(request)
+        if lost is not None:
+            self._route(request)
+            return SimResponse(lost, {"errors": "simulated fault after commit"})
+        return self._route(request)
+
+    def _route(self, request: SimRequest) -> SimResponse:
         if request.method == "POST" and request.path == "/admin/oauth/access_token":
             return self._oauth(request)
         if request.method == "GET" and request.path.startswith("/bulk/"):
@@ -1421,6 +1449,8 @@ class ShopifySimulator(SimulatorServer):
                     return {"customer": None, "userErrors": [_user_error(["identifier", "id"], "Resource matching the identifier was not found.", "NOT_FOUND")]}
             elif identifier.get("email"):
                 customer = next((c for c in self.customers.values() if c.get("email") == identifier["email"]), None)
+            elif identifier.get("phone"):
+                customer = next((c for c in self.customers.values() if c.get("phone") == identifier["phone"]), None)
             email = data.get("email")
             if email is not None and "@" not in str(email):
                 return {"customer": None, "userErrors": [_user_error(["input", "email"], "Email is invalid", "INVALID")]}
