@@ -66,3 +66,21 @@ def test_d5_restock_of_unfulfilled_units_is_cancel_and_of_shipped_units_return(c
     rows = sim.orders[order["id"]]["refunds"][0]["refund_line_items"]
     assert sorted((r["restock_type"], r["quantity"]) for r in rows) == [("cancel", 2), ("return", 1)]
     assert sim.stock_of("SKU-000000") == 10  # all three back in stock
+
+
+def test_d7_units_removed_by_an_order_edit_leave_the_erp_order_but_refunded_ones_stay(conn: ShopifyConnector,
+                                                                                    sim: ShopifySimulator) -> None:
+    sim.seed_catalog(2)
+    edited = sim.create_order([{"sku": "SKU-000000", "quantity": 3, "price": "10.00"}])
+    sim.remove_units(edited["id"], "SKU-000000", 1)
+    refunded = sim.create_order([{"sku": "SKU-000001", "quantity": 3, "price": "10.00"}])
+    assert conn.record_refunds([Refund(external_id="CN-7", order_id=str(refunded["id"]), amount=Decimal("10.00"),
+                                       lines=[("SKU-000001", Decimal(1))])])[0].ok
+    polled = {o.external_id: o for o in conn.iter_orders()}
+    assert polled[str(edited["id"])].lines[0].quantity == 2  # before: 3, one of which never ships
+    assert polled[str(refunded["id"])].lines[0].quantity == 3  # the refund is a credit note, not a smaller order
+    assert polled[str(edited["id"])].total == Decimal("20.00")
+    webhook = m.order_from_rest(json.loads(json.dumps(sim.rest_order(sim.orders[edited["id"]]), default=str)))
+    assert webhook.lines[0].quantity == 2
+    again = m.order_from_rest(json.loads(json.dumps(sim.rest_order(sim.orders[refunded["id"]]), default=str)))
+    assert again.lines[0].quantity == 3

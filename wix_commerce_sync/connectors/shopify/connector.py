@@ -219,7 +219,21 @@ class ShopifyConnector(Connector):
             extra = self._paginate_nested(q.ORDER_LINES_PAGE, "order", "lineItems", node["id"],
                                           q.LINE_FOLLOWUP_PAGE, info.get("endCursor"))
             node = {**node, "lineItems": {"nodes": list(lines.get("nodes") or []) + extra}}
-        return m.order_from_rest(m.rest_order_from_graphql(node), self.status_map)
+        rest = m.rest_order_from_graphql(node)
+        if node.get("refunds") and any((li.get("current_quantity") or 0) < (li.get("quantity") or 0) for li in rest["line_items"]):
+            rest["refunded_quantities"] = self._refunded_quantities(node["id"])
+        return m.order_from_rest(rest, self.status_map)
+
+    def _refunded_quantities(self, order_gid: str) -> dict[str, int]:
+        """Units refunded per line: ``currentQuantity`` excludes refunded *and* removed units, and the
+        refunded ones stay on the ERPNext order (its credit notes take them back)."""
+        order = self._run(q.ORDER_REFUNDED_LINES, {"id": order_gid}).get("order") or {}
+        refunded: dict[str, int] = {}
+        for refund in order.get("refunds") or []:
+            for node in (refund.get("refundLineItems") or {}).get("nodes") or []:
+                line = m.numeric_id((node.get("lineItem") or {}).get("id")) or ""
+                refunded[line] = refunded.get(line, 0) + int(node.get("quantity") or 0)
+        return refunded
 
     def iter_customers(self, updated_since: datetime | None = None) -> Iterator[Customer]:
         variables = {"first": q.PAGE, "query": self._since(updated_since)}

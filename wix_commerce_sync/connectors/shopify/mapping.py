@@ -268,7 +268,8 @@ def order_from_rest(data: dict[str, Any], status_map: StatusMap | None = None) -
     if not isinstance(data, dict) or "id" not in data or not isinstance(data.get("line_items"), list):
         raise ValueError("a Shopify order needs 'id' and a 'line_items' list")
     status_map = status_map or StatusMap.default(Platform.SHOPIFY)
-    lines = [_order_line(li) for li in data["line_items"]]
+    refunded = _refunded_quantities(data)
+    lines = [line for line in (_order_line(li, refunded) for li in data["line_items"]) if line.quantity or not line.sku]
     shipping = [_shipping_line(s) for s in data.get("shipping_lines") or [] if not s.get("is_removed")]
     word = store_status_word(data)
     total = shop_amount(data, "total_price_set", "total_price")
@@ -313,7 +314,28 @@ def _set_currency(data: dict[str, Any], key: str) -> str | None:
     return ((bag.get("shop_money") or {}).get("currency_code")) if isinstance(bag, dict) else None
 
 
-def _order_line(li: dict[str, Any]) -> OrderLine:
+def _refunded_quantities(data: dict[str, Any]) -> dict[str, int]:
+    if data.get("refunded_quantities") is not None:
+        return data["refunded_quantities"]
+    refunded: dict[str, int] = {}
+    for refund in data.get("refunds") or []:
+        for row in refund.get("refund_line_items") or []:
+            line = numeric_id(row.get("line_item_id") or (row.get("line_item") or {}).get("id")) or ""
+            refunded[line] = refunded.get(line, 0) + int(row.get("quantity") or 0)
+    return refunded
+
+
+def _ordered_quantity(li: dict[str, Any], refunded: dict[str, int]) -> Decimal:
+    """``quantity`` includes units removed by order edits (they will never ship); ``current_quantity``
+    excludes removed and refunded units. The ERPNext order keeps refunded units (its credit notes take
+    them back), so its quantity is current + refunded."""
+    if li.get("current_quantity") is None:
+        return money(li.get("quantity"))
+    kept = int(li["current_quantity"]) + refunded.get(numeric_id(li.get("id")) or "", 0)
+    return Decimal(min(kept, int(li.get("quantity") or kept)))
+
+
+def _order_line(li: dict[str, Any], refunded: dict[str, int] | None = None) -> OrderLine:
     allocated = _allocations(li.get("discount_allocations"))
     if not li.get("discount_allocations"):
         allocated = shop_amount(li, "total_discount_set", "total_discount")
@@ -321,7 +343,7 @@ def _order_line(li: dict[str, Any]) -> OrderLine:
         external_id=numeric_id(li.get("id")),
         sku=li.get("sku") or None,
         title=li.get("title") or li.get("name") or "",
-        quantity=money(li.get("quantity")),
+        quantity=_ordered_quantity(li, refunded or {}),
         unit_price=shop_amount(li, "price_set", "price"),
         discount=allocated,
         taxes=_tax_lines(li.get("tax_lines")),
@@ -567,6 +589,7 @@ def rest_order_from_graphql(o: dict[str, Any]) -> dict[str, Any]:
                 "sku": li.get("sku"),
                 "title": li.get("title") or li.get("name"),
                 "quantity": li.get("quantity"),
+                "current_quantity": li.get("currentQuantity"),
                 "price_set": _bag(li.get("originalUnitPriceSet")),
                 "discount_allocations": allocations(li.get("discountAllocations")),
                 "tax_lines": tax_lines(li.get("taxLines")),

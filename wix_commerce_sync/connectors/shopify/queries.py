@@ -56,7 +56,7 @@ VARIANTS_BY_SKU = """query VariantsBySku($first: Int!, $query: String!) {
 
 TAX_LINES = f"taxLines {{ title rate priceSet {{ {MONEY} }} }}"
 ALLOCATIONS = f"discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}"
-LINE_FIELDS = f"""id sku title quantity variant {{ id }} product {{ id }}
+LINE_FIELDS = f"""id sku title quantity currentQuantity variant {{ id }} product {{ id }}
   originalUnitPriceSet {{ {MONEY} }} {ALLOCATIONS} {TAX_LINES}"""
 
 ORDER_FIELDS = f"""id legacyResourceId name email createdAt updatedAt cancelledAt note
@@ -86,6 +86,10 @@ ORDER_LINES_PAGE = f"""query OrderLines($id: ID!, $first: Int!, $after: String) 
   order(id: $id) {{ id lineItems(first: $first, after: $after) {{
     nodes {{ {LINE_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}
 }}"""
+
+ORDER_REFUNDED_LINES = """query OrderRefundedLines($id: ID!) {
+  order(id: $id) { id refunds(first: 9) { refundLineItems(first: 50) { nodes { quantity lineItem { id } } } } }
+}"""  # 1 + 9 x (1 + 2 + 50 x 2) = 928 points
 
 ORDERS_BY_TAG = """query OrdersByTag($first: Int!, $query: String!) {
   orders(first: $first, query: $query) { nodes { id name tags } pageInfo { hasNextPage endCursor } }

@@ -562,6 +562,26 @@ class ShopifySimulator(SimulatorServer):
         self._emit("orders/updated", order)
         return order
 
+    def remove_units(self, order_id: Any, sku: str, units: int) -> dict:
+        """An order edit removing ``units`` of a line: ``quantity`` keeps them, ``currentQuantity`` does not."""
+        with self.merchant_action(), self.lock:
+            order = self.orders[_num(order_id)]
+            line = next(li for li in order["line_items"] if li.get("sku") == sku)
+            line["current_quantity"] = line.get("current_quantity", line["quantity"]) - units
+            line["fulfillable_quantity"] -= units
+            for fo in self.fulfillment_orders.values():
+                for x in fo["line_items"]:
+                    if fo["order_id"] == order["id"] and x["line_item_id"] == line["id"]:
+                        x["remaining"] -= units
+            removed = _d(line["price"]) * units
+            for key in ("total_price", "subtotal_price", "total_line_items_price"):
+                order[key] = f"{_c(_d(order[key]) - removed)}"
+                order[f"{key}_set"] = _money_set(_d(order[key]), order["currency"], _d(order.get("presentment_rate") or 1),
+                                                 order["presentment_currency"])
+            order["updated_at"] = self._now()
+        self._emit("orders/updated", order)
+        return order
+
     def cancel_order(self, order_id: Any, reason: str = "customer", restock: bool = True) -> dict:
         with self.merchant_action():
             with self.lock:
@@ -992,7 +1012,10 @@ class ShopifySimulator(SimulatorServer):
             "billingAddress": _gql_address(o.get("billing_address")),
             "shippingAddress": _gql_address(o.get("shipping_address")),
             "refunds": [{"id": _gid("Refund", r["id"]), "createdAt": _gql_time(r["created_at"]), "note": r.get("note"),
-                         "totalRefundedSet": _gql_bag(r.get("total_refunded_set"))} for r in o["refunds"]],
+                         "totalRefundedSet": _gql_bag(r.get("total_refunded_set")),
+                         "refundLineItems": {"pageInfo": {"hasNextPage": False}, "nodes": [
+                             {"quantity": x["quantity"], "lineItem": {"id": _gid("LineItem", x["line_item_id"])}}
+                             for x in r["refund_line_items"]]}} for r in o["refunds"]],
             "fulfillments": [{"id": _gid("Fulfillment", x["id"]), "createdAt": _gql_time(x["created_at"]), "status": "SUCCESS",
                               "trackingInfo": [{"company": x.get("tracking_company"), "number": x.get("tracking_number"),
                                                 "url": x.get("tracking_url")}] if x.get("tracking_number") else [],
@@ -1426,6 +1449,9 @@ class ShopifySimulator(SimulatorServer):
                                         "gateway": t.get("gateway")} for t in data.get("transactions") or []],
                       "total_refunded_set": _money_set(amount, order["currency"], prate, order["presentment_currency"])}
             order["refunds"].append(refund)
+            for row in rows:  # currentQuantity excludes refunded units
+                line = lines[row["line_item_id"]]
+                line["current_quantity"] = line.get("current_quantity", line["quantity"]) - row["quantity"]
             refunded = sum((_d(r["total_refunded_set"]["shop_money"]["amount"]) for r in order["refunds"]), Decimal(0))
             if amount:
                 order["financial_status"] = "refunded" if refunded >= _d(order["total_price"]) else "partially_refunded"
