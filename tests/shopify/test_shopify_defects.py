@@ -84,3 +84,15 @@ def test_d7_units_removed_by_an_order_edit_leave_the_erp_order_but_refunded_ones
     assert webhook.lines[0].quantity == 2
     again = m.order_from_rest(json.loads(json.dumps(sim.rest_order(sim.orders[refunded["id"]]), default=str)))
     assert again.lines[0].quantity == 3
+
+
+def test_d8_untracked_variants_come_in_untracked_and_stay_untracked(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    gift = sim.add_product("Gift card", [{"sku": "GIFT"}])
+    variant = sim.variants[sim.sku_index["GIFT"]]
+    variant["inventory_management"] = None  # "Track quantity" off in Shopify
+    product = conn.get_product(str(gift["id"]))
+    assert product.variants[0].manage_stock is False  # before: always True
+    assert [p.variants[0].manage_stock for p in conn.iter_products()] == [False]
+    assert [p.variants[0].manage_stock for p in conn.import_products()] == [False]
+    assert conn.upsert_products([product])[0].ok
+    assert sim.variants[sim.sku_index["GIFT"]]["inventory_management"] is None  # before: switched on

@@ -641,6 +641,8 @@ def rest_product_from_graphql(p: dict[str, Any], variants: list[dict[str, Any]] 
             "barcode": v.get("barcode"),
             "inventory_item_id": numeric_id((v.get("inventoryItem") or {}).get("id")),
             "inventory_quantity": v.get("inventoryQuantity"),
+            # InventoryItem.tracked: "Whether inventory levels are tracked for the item" (REST: inventory_management)
+            "inventory_management": "shopify" if (v.get("inventoryItem") or {}).get("tracked", True) else None,
             "updated_at": v.get("updatedAt"),
         }
         for index, name in enumerate(option_names[:3], start=1):

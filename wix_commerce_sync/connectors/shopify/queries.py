@@ -25,7 +25,7 @@ BAG = f"{{ {MONEY} presentmentMoney {{ amount currencyCode }} }}"
 ADDRESS = "firstName lastName company address1 address2 city province zip country countryCodeV2 phone"
 
 VARIANT_FIELDS = """id sku title price compareAtPrice barcode updatedAt inventoryQuantity
-  selectedOptions { name value } inventoryItem { id }"""
+  selectedOptions { name value } inventoryItem { id tracked }"""
 
 PRODUCT_FIELDS = f"""id legacyResourceId title handle vendor productType status tags descriptionHtml updatedAt
   options {{ name values }}
@@ -230,7 +230,7 @@ BULK_PRODUCTS_INNER = """{
     edges { node {
       id legacyResourceId title handle vendor productType status tags descriptionHtml updatedAt options { name values }
       variants { edges { node { id sku title price compareAtPrice barcode updatedAt inventoryQuantity
-        selectedOptions { name value } inventoryItem { id } } } }
+        selectedOptions { name value } inventoryItem { id tracked } } } }
     } }
   }
 }"""

@@ -962,7 +962,8 @@ class ShopifySimulator(SimulatorServer):
             "title": v.get("title"), "price": v.get("price"), "compareAtPrice": v.get("compare_at_price"),
             "barcode": v.get("barcode"), "updatedAt": _gql_time(v["updated_at"]),
             "selectedOptions": [{"name": n, "value": v.get(f"option{i + 1}")} for i, n in enumerate(names)],
-            "inventoryItem": {"id": _gid("InventoryItem", item)},
+            "inventoryItem": {"id": _gid("InventoryItem", item), "tracked": v.get("inventory_management") == "shopify"},
+            "inventoryPolicy": "CONTINUE" if v.get("inventory_policy") == "continue" else "DENY",
             "inventoryQuantity": self.levels.get((item, location_id or self.default_location_id), 0),
             "product": {"id": _gid("Product", v["product_id"])},
         }
@@ -1262,6 +1263,8 @@ class ShopifySimulator(SimulatorServer):
                 product["variants"] = product_variants
             if variant.get("sku") and variant["sku"] != sku:
                 self.sku_index.pop(variant["sku"], None)
+            if "tracked" in (row.get("inventoryItem") or {}):
+                variant["inventory_management"] = "shopify" if row["inventoryItem"]["tracked"] else None
             variant.update({"sku": sku, "price": str(row.get("price", variant["price"])),
                             "compare_at_price": row.get("compareAtPrice"), "barcode": row.get("barcode"),
                             "title": " / ".join(v for v in values if v) or "Default Title", "updated_at": self._now()})
