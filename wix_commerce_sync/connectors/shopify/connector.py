@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -60,11 +61,15 @@ from wix_commerce_sync.sync.status_map import StatusMap
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 FULFILMENT_CLOCK_SKEW = timedelta(minutes=2)  # ERPNext's clock vs Shopify's, when matching earlier attempts
 STALE_RETRIES = 2
+STALE_OVERWRITE, STALE_SKIP = "overwrite", "skip"  # Commerce Store "Stock Conflict Policy"
 CANCEL_REASONS = {"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER"}
 ORDER_TOPICS = ["orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid", "refunds/create",
                 "orders/delete"]
 DELETED_ENTITIES = {"products": Entity.ITEMS, "customers": Entity.CUSTOMERS, "orders": Entity.ORDERS}
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d0c0e-2f7a-4d8e-9a57-3c0b1a2d5e11")
+
+
+log = logging.getLogger(__name__)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -390,7 +395,8 @@ class ShopifyConnector(Connector):
             for r in rows:
                 results[r["index"]] = WriteResult(key=r["key"], ok=True, external_id=r["item"], data={
                     "inventory_item_id": r["item"], "location_id": r["location"], "variant_id": r["variant_id"],
-                    "product_id": r["product_id"], "quantity": r["quantity"], "reference": document})
+                    "product_id": r["product_id"], "quantity": r["quantity"], "reference": document,
+                    **({"overwrote_store_change": r["overwrote"]} if r.get("overwrote") else {})})
             return
         by_row: dict[int, dict[str, Any]] = {}
         for error in errors:
@@ -407,7 +413,9 @@ class ShopifyConnector(Connector):
                 results[rows[i]["index"]] = WriteResult(key=rows[i]["key"], ok=False,
                                                         error=f"{error.get('code')}: {error.get('message')}")
         clean = [r for i, r in enumerate(rows) if i not in by_row]
-        if stale and attempt < STALE_RETRIES:
+        if stale and self.stale_stock_policy == STALE_SKIP:
+            self._report_stale_conflicts(stale, results)
+        elif stale and attempt < STALE_RETRIES:
             self._refresh_change_from(stale)
             clean += stale
         else:
@@ -416,13 +424,46 @@ class ShopifyConnector(Connector):
                                                   error="CHANGE_FROM_QUANTITY_STALE: the store quantity kept changing")
         self._push_stock(clean, results, attempt + 1)  # the mutation is all-or-nothing: resend the good rows
 
-    def _refresh_change_from(self, rows: list[dict[str, Any]]) -> None:
-        """Re-read current quantities; we are the source of truth, so the CAS base becomes 'now'."""
+    @property
+    def stale_stock_policy(self) -> str:
+        """What a stale ``changeFromQuantity`` means for this store (Commerce Store "Stock Conflict Policy"):
+        ``overwrite`` - ERPNext is the stock master: re-base on the store's current figure, write ERPNext's, and
+        log the concurrent store change that is overwritten (Shopify's docs allow this only for a system that is
+        the source of truth); ``skip`` - the store's concurrent change wins: nothing is written, the row is
+        reported as a conflict."""
+        policy = str(self.config.options.get("stale_stock_policy") or STALE_OVERWRITE)
+        if policy not in (STALE_OVERWRITE, STALE_SKIP):
+            raise ValidationError(f"unknown stale_stock_policy {policy!r}: use {STALE_OVERWRITE!r} or {STALE_SKIP!r}")
+        return policy
+
+    def _current_quantities(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], Decimal]:
         probes = [StockLevel(sku=None, quantity=Decimal(0), location_id=r["location"], inventory_item_id=r["item"]) for r in rows]
-        current = {(lv.inventory_item_id, lv.location_id): lv.quantity for lv in self.read_stock(probes)}
+        return {(lv.inventory_item_id or "", lv.location_id or ""): lv.quantity for lv in self.read_stock(probes)}
+
+    def _refresh_change_from(self, rows: list[dict[str, Any]]) -> None:
+        """Policy ``overwrite``: re-read current quantities and make them the CAS base; each overwrite of a
+        concurrent store change is logged and reported on the row's result."""
+        current = self._current_quantities(rows)
         for r in rows:
             value = current.get((r["item"], r["location"]))
+            if value is not None and r["change_from"] is not None and int(value) != r["change_from"]:
+                r.setdefault("overwrote", []).append({"expected": r["change_from"], "found": int(value), "written": r["quantity"]})
+                log.warning("Shopify store %s: stock of inventory item %s at %s changed on the store (%s expected, %s found); "
+                            "ERPNext is the stock master, writing %s", self.config.name, r["item"], r["location"],
+                            r["change_from"], int(value), r["quantity"])
             r["change_from"] = int(value) if value is not None else None
+
+    def _report_stale_conflicts(self, rows: list[dict[str, Any]], results: list[WriteResult | None]) -> None:
+        """Policy ``skip``: the concurrent store change is kept; ERPNext's figure is not written."""
+        current = self._current_quantities(rows)
+        for r in rows:
+            found = current.get((r["item"], r["location"]))
+            results[r["index"]] = WriteResult(
+                key=r["key"], ok=False, retryable=False,
+                error=(f"CONFLICT: the store's quantity changed since ERPNext read it ({r['change_from']} expected, "
+                       f"{found if found is None else int(found)} found); not overwritten (stock conflict policy: skip)"),
+                data={"conflict": True, "expected": r["change_from"], "found": None if found is None else int(found),
+                      "wanted": r["quantity"]})
 
     # ------------------------------------------------------------------ products
     def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
