@@ -286,3 +286,14 @@ def test_cancel_waits_for_shopifys_cancel_job(conn: ShopifyConnector, sim: Shopi
     order = str(sim.create_order([{"sku": "SKU-000000", "quantity": 1}])["id"])
     result = conn.cancel_orders([order])[0]
     assert result.ok and sim.order_status(order) == "cancelled"
+
+
+def test_customers_poll_asks_for_whole_days_and_keeps_the_exact_window(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    # defect 10: the customers updated_at filter matches "a whole day"; the exact cut is made here
+    sim.add_customer("before@example.com")
+    time.sleep(1.0 - datetime.now(timezone.utc).microsecond / 1e6)  # the next whole second
+    since = datetime.now(timezone.utc)
+    sim.add_customer("after@example.com")
+    assert [c.email for c in conn.iter_customers(since)] == ["after@example.com"]
+    sent = [variables["query"] for query, variables in sim.requests_seen if query.startswith("query Customers")]
+    assert sent == [f"updated_at:>='{since.date().isoformat()}'"]

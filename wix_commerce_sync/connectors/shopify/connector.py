@@ -155,7 +155,7 @@ class ShopifyConnector(Connector):
             ok=True,
             shop_name=shop.get("name"),
             currency=shop.get("currencyCode"),
-            detail={"domain": shop.get("myshopifyDomain"), "plan": (shop.get("plan") or {}).get("displayName"),
+            detail={"domain": shop.get("myshopifyDomain"), "plan": (shop.get("plan") or {}).get("publicDisplayName"),
                     "api_version": self.client.api_version, "taxes_included": shop.get("taxesIncluded")},
         )
 
@@ -241,9 +241,14 @@ class ShopifyConnector(Connector):
         return refunded
 
     def iter_customers(self, updated_since: datetime | None = None) -> Iterator[Customer]:
-        variables = {"first": q.PAGE, "query": self._since(updated_since)}
-        for node in self._paginate(q.CUSTOMERS, "customers", variables):
-            yield m.customer_from_rest(m.rest_customer_from_graphql(node))
+        """The customers ``updated_at`` filter matches "a whole day" (2026-04 filter table): ask for the
+        whole day and keep the rows changed since the exact time here."""
+        day = f"updated_at:>='{utc(updated_since).date().isoformat()}'" if updated_since else None
+        cut = utc(updated_since).replace(microsecond=0) if updated_since else None  # Shopify times are whole seconds
+        for node in self._paginate(q.CUSTOMERS, "customers", {"first": q.CUSTOMER_PAGE, "query": day}):
+            customer = m.customer_from_rest(m.rest_customer_from_graphql(node))
+            if cut is None or customer.updated_at is None or customer.updated_at >= cut:
+                yield customer
 
     def get_product(self, external_id: str) -> Product:
         node = self._run(q.PRODUCT, {"id": m.gid("Product", external_id), "variantsFirst": q.VARIANT_FOLLOWUP_PAGE}).get("product")

@@ -538,13 +538,13 @@ def rest_address_from_graphql(a: dict[str, Any] | None) -> dict[str, Any] | None
 def rest_customer_from_graphql(c: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": numeric_id(c.get("legacyResourceId") or c.get("id")),
-        "email": c.get("email"),
+        "email": (c.get("defaultEmailAddress") or {}).get("emailAddress"),
         "first_name": c.get("firstName"),
         "last_name": c.get("lastName"),
-        "phone": c.get("phone"),
+        "phone": (c.get("defaultPhoneNumber") or {}).get("phoneNumber"),
         "updated_at": c.get("updatedAt"),
         "default_address": rest_address_from_graphql(c.get("defaultAddress")),
-        "addresses": [rest_address_from_graphql(a) for a in _nodes(c.get("addresses"))],
+        "addresses": [rest_address_from_graphql(a) for a in _nodes(c.get("addressesV2"))],
     }
 
 

@@ -22,6 +22,8 @@ SKU_LOOKUP_CHUNK = 100  # SKUs per productVariants search query
 
 MONEY = "shopMoney { amount currencyCode }"
 BAG = f"{{ {MONEY} presentmentMoney {{ amount currencyCode }} }}"
+# Customer.email / .phone are deprecated in 2026-04 ("Use defaultEmailAddress.emailAddress" / "defaultPhoneNumber")
+CONTACT = "defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber }"
 ADDRESS = "firstName lastName company address1 address2 city province zip country countryCodeV2 phone"
 
 VARIANT_FIELDS = """id sku title price compareAtPrice barcode updatedAt inventoryQuantity
@@ -64,7 +66,7 @@ ORDER_FIELDS = f"""id legacyResourceId name email createdAt updatedAt cancelledA
   totalPriceSet {BAG}
   totalTaxSet {{ {MONEY} }} totalDiscountsSet {{ {MONEY} }} totalShippingPriceSet {{ {MONEY} }}
   {TAX_LINES}
-  customer {{ id email firstName lastName phone updatedAt defaultAddress {{ {ADDRESS} }} }}
+  customer {{ id {CONTACT} firstName lastName updatedAt defaultAddress {{ {ADDRESS} }} }}
   billingAddress {{ {ADDRESS} }} shippingAddress {{ {ADDRESS} }}
   shippingLines(first: 3) {{ nodes {{ title code isRemoved originalPriceSet {{ {MONEY} }} {ALLOCATIONS} {TAX_LINES} }} }}
   lineItems(first: $linesFirst) {{ nodes {{ {LINE_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }}
@@ -123,8 +125,10 @@ ORDER_FOR_REFUND = """query OrderForRefund($id: ID!, $first: Int!) {
   }
 }"""
 
-CUSTOMER_FIELDS = f"""id legacyResourceId email firstName lastName phone updatedAt
-  defaultAddress {{ {ADDRESS} }} addresses {{ {ADDRESS} }}"""
+CUSTOMER_PAGE = 50  # 2 + 50 x (1 + 2 + 1 + 1 + (2 + ADDRESS_PAGE)) = 802 points by the estimator
+ADDRESS_PAGE = 10  # Customer.addresses is deprecated ("Limited to 250 addresses. Use addressesV2")
+CUSTOMER_FIELDS = f"""id legacyResourceId {CONTACT} firstName lastName updatedAt
+  defaultAddress {{ {ADDRESS} }} addressesV2(first: {ADDRESS_PAGE}) {{ nodes {{ {ADDRESS} }} }}"""
 
 CUSTOMERS = f"""query Customers($first: Int!, $after: String, $query: String) {{
   customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
@@ -135,7 +139,7 @@ CUSTOMERS = f"""query Customers($first: Int!, $after: String, $query: String) {{
 
 CUSTOMER = f"""query Customer($id: ID!) {{ customer(id: $id) {{ {CUSTOMER_FIELDS} }} }}"""
 
-SHOP = """query Shop { shop { name myshopifyDomain currencyCode taxesIncluded plan { displayName } } }"""
+SHOP = """query Shop { shop { name myshopifyDomain currencyCode taxesIncluded plan { publicDisplayName } } }"""
 
 LOCATIONS = """query Locations($first: Int!, $after: String) {
   locations(first: $first, after: $after, includeInactive: true) {
@@ -199,7 +203,7 @@ REFUND_CREATE = """mutation RefundCreate($input: RefundInput!, $key: String!) {
 }"""
 
 CUSTOMER_SET_FIELD = """customerSet(input: $input{i}, identifier: $identifier{i}) {{
-    customer {{ id email }}
+    customer {{ id defaultEmailAddress {{ emailAddress }} }}
     userErrors {{ field message code }}
   }}"""
 

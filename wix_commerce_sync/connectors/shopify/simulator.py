@@ -982,10 +982,13 @@ class ShopifySimulator(SimulatorServer):
         return node
 
     def gql_customer(self, c: dict) -> dict:
+        addresses = [_gql_address(a) for a in c.get("addresses") or []]
         return {"id": _gid("Customer", c["id"]), "legacyResourceId": str(c["id"]), "email": c.get("email"),
                 "firstName": c.get("first_name"), "lastName": c.get("last_name"), "phone": c.get("phone"),
+                "defaultEmailAddress": {"emailAddress": c["email"]} if c.get("email") else None,
+                "defaultPhoneNumber": {"phoneNumber": c["phone"]} if c.get("phone") else None,
                 "updatedAt": _gql_time(c["updated_at"]), "defaultAddress": _gql_address(c.get("default_address")),
-                "addresses": [_gql_address(a) for a in c.get("addresses") or []]}
+                "addresses": addresses, "addressesV2": {"nodes": addresses[:10], "pageInfo": {"hasNextPage": len(addresses) > 10}}}
 
     def gql_order(self, o: dict, f: Field) -> dict:
         def tax(items: list) -> list:
@@ -1067,7 +1070,8 @@ class ShopifySimulator(SimulatorServer):
     # ------------------------------------------------------------------ queries
     def _query_shop(self, f: Field, version: str) -> dict:
         return {"name": "Simulated shop", "myshopifyDomain": self.shop_domain, "currencyCode": self.currency,
-                "taxesIncluded": self.taxes_included, "plan": {"displayName": self.plan.capitalize()}}
+                "taxesIncluded": self.taxes_included, "plan": {"displayName": self.plan.capitalize(),
+                                                                           "publicDisplayName": self.plan.capitalize()}}
 
     def _query_locations(self, f: Field, version: str) -> tuple[dict, int]:
         items = [loc for loc in self.locations.values() if loc["active"] or f.args.get("includeInactive")]
