@@ -96,3 +96,25 @@ def test_d8_untracked_variants_come_in_untracked_and_stay_untracked(conn: Shopif
     assert [p.variants[0].manage_stock for p in conn.import_products()] == [False]
     assert conn.upsert_products([product])[0].ok
     assert sim.variants[sim.sku_index["GIFT"]]["inventory_management"] is None  # before: switched on
+
+
+def test_d10_an_order_with_more_fulfillment_orders_than_a_page_is_fulfilled_whole(conn: ShopifyConnector,
+                                                                                 sim: ShopifySimulator) -> None:
+    sim.seed_catalog(7)
+    order = sim.create_order([{"sku": f"SKU-{i:06d}", "quantity": 1} for i in range(7)])
+    sim.split_fulfillment_orders(order["id"])
+    result = conn.create_fulfilments([Fulfilment(order_id=str(order["id"]))])[0]
+    assert result.ok
+    assert sim.order_status(order["id"]) == "fulfilled"  # before: 5 of 7 fulfillment orders, reported OK
+    assert all(fo["status"] == "CLOSED" for fo in sim.fulfillment_orders.values())
+
+
+def test_d10_a_product_over_250_variants_comes_back_whole(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    from wix_commerce_sync.sync.models import Product, Variant
+
+    sizes = [f"S{i:03d}" for i in range(300)]
+    product = Product(external_id=None, title="Many", option_names=["Size"],
+                      variants=[Variant(external_id=None, sku=f"MANY-{s}", price=Decimal("1"), options={"Size": s}) for s in sizes])
+    result = conn.upsert_products([product])[0]
+    assert result.ok, result.error
+    assert len(result.data["variants"]) == 300 and all(v["inventory_item_id"] for v in result.data["variants"])

@@ -530,6 +530,11 @@ class ShopifyConnector(Connector):
             text = "; ".join(f"{'.'.join(map(str, e.get('field') or []))}: {e.get('message')}" for e in payload["userErrors"])
             return WriteResult(key=key, ok=False, error=text)
         node = payload.get("product") or {}
+        info = (node.get("variants") or {}).get("pageInfo") or {}
+        if info.get("hasNextPage"):  # Shopify allows 2,048 variants; the answer holds 250
+            extra = self._paginate_nested(q.PRODUCT_VARIANTS_PAGE, "product", "variants", node["id"],
+                                          q.VARIANT_FOLLOWUP_PAGE, info.get("endCursor"))
+            node = {**node, "variants": {"nodes": list((node.get("variants") or {}).get("nodes") or []) + extra}}
         variants = [
             {"sku": v.get("sku"), "variant_id": m.numeric_id(v["id"]),
              "inventory_item_id": m.numeric_id((v.get("inventoryItem") or {}).get("id"))}
@@ -597,11 +602,7 @@ class ShopifyConnector(Connector):
         earlier = self._fulfilled_earlier(fulfilment) if fulfilment.lines else None
         if earlier:
             return WriteResult(key=key, ok=True, external_id=earlier, data={"fulfillment_ids": [earlier], "existing": True})
-        order = self._run(q.FULFILLMENT_ORDERS, {"id": m.gid("Order", fulfilment.order_id), "first": q.FULFILLMENT_ORDER_PAGE}).get("order")
-        if not order:
-            raise NotFoundError(f"Shopify order {fulfilment.order_id} not found")
-        open_fos = [fo for fo in (order.get("fulfillmentOrders") or {}).get("nodes") or []
-                    if fo.get("status") in ("OPEN", "IN_PROGRESS")]
+        open_fos = [fo for fo in self._fulfillment_orders(fulfilment.order_id) if fo.get("status") in ("OPEN", "IN_PROGRESS")]
         if not open_fos:
             return WriteResult(key=key, ok=True, external_id=None, data={"already_fulfilled": True})
         groups = self._fulfilment_groups(fulfilment, open_fos)
@@ -620,6 +621,26 @@ class ShopifyConnector(Connector):
                                    data={"fulfillment_ids": ids, "location_id": location})
             ids.append(m.numeric_id(payload["fulfillment"]["id"]))
         return WriteResult(key=key, ok=True, external_id=ids[0] if ids else None, data={"fulfillment_ids": ids})
+
+    def _fulfillment_orders(self, order_id: str) -> list[dict[str, Any]]:
+        """Every fulfillment order of the order, page after page (an order can have more than a page)."""
+        found: list[dict[str, Any]] = []
+        after = None
+        while True:
+            order = self._run(q.FULFILLMENT_ORDERS, {"id": m.gid("Order", order_id), "first": q.FULFILLMENT_ORDER_PAGE,
+                                                     "after": after}).get("order")
+            if not order:
+                raise NotFoundError(f"Shopify order {order_id} not found")
+            page = order.get("fulfillmentOrders") or {}
+            for fo in page.get("nodes") or []:
+                if ((fo.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage"):
+                    raise ValidationError(f"Shopify order {order_id}: a fulfillment order has more than 50 lines; "
+                                          "not fulfilled rather than fulfilled in part")
+                found.append(fo)
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return found
+            after = info.get("endCursor")
 
     def _fulfilled_earlier(self, fulfilment: Fulfilment) -> str | None:
         """Look first (issue 11): fulfillmentCreate has no idempotency key and no field for a marker, so

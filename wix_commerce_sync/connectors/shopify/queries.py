@@ -97,13 +97,13 @@ ORDERS_BY_TAG = """query OrdersByTag($first: Int!, $query: String!) {
   orders(first: $first, query: $query) { nodes { id name tags } pageInfo { hasNextPage endCursor } }
 }"""
 
-FULFILLMENT_ORDERS = """query FulfillmentOrders($id: ID!, $first: Int!) {
+FULFILLMENT_ORDERS = """query FulfillmentOrders($id: ID!, $first: Int!, $after: String) {
   order(id: $id) {
     id cancelledAt
-    fulfillmentOrders(first: $first) { nodes {
+    fulfillmentOrders(first: $first, after: $after) { nodes {
       id status assignedLocation { location { id } }
-      lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku } } }
-    } }
+      lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku } } pageInfo { hasNextPage } }
+    } pageInfo { hasNextPage endCursor } }
   }
 }"""
 
@@ -164,7 +164,7 @@ INVENTORY_SET = """mutation InventorySet($input: InventorySetQuantitiesInput!, $
 }"""
 
 PRODUCT_SET_FIELD = """productSet(input: $input{i}, identifier: $identifier{i}, synchronous: true) {{
-    product {{ id legacyResourceId variants(first: 250) {{ nodes {{ id sku inventoryItem {{ id }} }} }} }}
+    product {{ id legacyResourceId variants(first: 250) {{ nodes {{ id sku inventoryItem {{ id }} }} pageInfo {{ hasNextPage endCursor }} }} }}
     userErrors {{ field message code }}
   }}"""
 

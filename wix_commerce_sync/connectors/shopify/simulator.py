@@ -562,6 +562,18 @@ class ShopifySimulator(SimulatorServer):
         self._emit("orders/updated", order)
         return order
 
+    def split_fulfillment_orders(self, order_id: Any) -> None:
+        """One fulfillment order per line (as when lines ship from different locations or are split)."""
+        with self.lock:
+            order = self.orders[_num(order_id)]
+            for foid in [k for k, fo in self.fulfillment_orders.items() if fo["order_id"] == order["id"]]:
+                del self.fulfillment_orders[foid]
+            for li in order["line_items"]:
+                foid = self._next_id()
+                self.fulfillment_orders[foid] = {"id": foid, "order_id": order["id"], "location_id": self.default_location_id,
+                                                 "status": "OPEN", "line_items": [{"id": self._next_id(), "line_item_id": li["id"],
+                                                                                   "remaining": li["fulfillable_quantity"]}]}
+
     def remove_units(self, order_id: Any, sku: str, units: int) -> dict:
         """An order edit removing ``units`` of a line: ``quantity`` keeps them, ``currentQuantity`` does not."""
         with self.merchant_action(), self.lock:
@@ -1692,8 +1704,12 @@ def _check_limits(f: Field) -> None:
     size = connection_size(f)
     if size is not None and size > MAX_PAGE:
         raise GraphQLFailure(f"The maximum page size is {MAX_PAGE}; {f.name} asked for {size}", "BAD_REQUEST")
-    if _largest_array(f.args) > MAX_INPUT_ARRAY:
-        raise GraphQLFailure(f"The input array size of {_largest_array(f.args)} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.", "MAX_INPUT_SIZE_EXCEEDED")
+    args = f.args
+    if f.name == "productSet":  # ProductSetInput.variants: up to 2,048 variants per product (checked with the input)
+        data = f.args.get("input") or {}
+        args = {**f.args, "input": {k: v for k, v in data.items() if k not in ("variants", "productOptions")}}
+    if _largest_array(args) > MAX_INPUT_ARRAY:
+        raise GraphQLFailure(f"The input array size of {_largest_array(args)} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.", "MAX_INPUT_SIZE_EXCEEDED")
     for child in f.children:
         _check_limits(child)
 
