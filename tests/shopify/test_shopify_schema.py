@@ -55,3 +55,10 @@ def test_simulator_answers_are_shaped_and_checked_by_the_schema(sim: ShopifySimu
     assert data == {"shop": {"name": data["shop"]["name"]}}  # only what was selected
     shaped, problems = contract.shape_answer("query { shop { currencyCode } }", {}, {"shop": {"currencyCode": "EURO"}})
     assert problems and "CurrencyCode" in problems[0]
+
+
+def test_bulk_inner_query_is_validated_by_the_simulator(conn: ShopifyConnector, sim: ShopifySimulator,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(q, "BULK_PRODUCTS_INNER", q.BULK_PRODUCTS_INNER.replace("descriptionHtml", "descriptionHtmlz"))
+    with pytest.raises(Exception, match="descriptionHtmlz"):
+        list(conn.import_products())

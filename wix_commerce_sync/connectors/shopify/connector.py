@@ -270,7 +270,8 @@ class ShopifyConnector(Connector):
 
     def import_products(self) -> Iterator[Product]:
         """Initial import through a bulk operation; the JSONL result is streamed line by line."""
-        data = self._run(q.BULK_RUN, {"query": q.BULK_PRODUCTS_INNER})["bulkOperationRunQuery"]
+        # a bulk *query* only reads: a second run after a lost answer makes no store data (up to 5 may run at once)
+        data = self._run(q.BULK_RUN, {"query": q.BULK_PRODUCTS_INNER}, idempotent=True)["bulkOperationRunQuery"]
         if data.get("userErrors"):
             raise ValidationError(f"bulkOperationRunQuery: {data['userErrors']}")
         operation = self._wait_for_bulk(data["bulkOperation"]["id"])

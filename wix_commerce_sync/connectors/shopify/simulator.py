@@ -1575,6 +1575,9 @@ class ShopifySimulator(SimulatorServer):
         return {"deletedWebhookSubscriptionId": _gid("WebhookSubscription", removed["id"]), "userErrors": []}
 
     def _mutation_bulkOperationRunQuery(self, f: Field, version: str) -> dict:  # noqa: N802
+        refused = contract.request_errors(f.args.get("query") or "", {}, contract.schema_version_for(version))
+        if refused:  # Shopify validates the inner query and answers a userError
+            return {"bulkOperation": None, "userErrors": [_user_error(["query"], "; ".join(refused), "INVALID")]}
         inner = parse(f.args.get("query") or "")
         root = inner.fields[0] if inner.fields else None
         if root is None or root.name != "products":
