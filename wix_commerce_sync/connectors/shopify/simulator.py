@@ -1,6 +1,16 @@
 """A stateful fake Shopify store speaking the Admin GraphQL API over real HTTP.
 
 What it does, and how faithfully:
+- Refereed by Shopify's published Admin schema (``testing/contracts/shopify``, pinned from npm
+  ``@shopify/dev-mcp``): every request's document is validated (cached by text) and its variables
+  coerced against the schema before anything runs; an invalid request gets what Shopify answers
+  (HTTP 200, ``errors`` naming the field, no ``data``). Every answer is then executed over the schema
+  by graphql-core (``check_answers``, on by default): only the selected fields come back, each
+  serialised by its type; an unknown enum value or a null in a non-null field is a loud
+  ``SIMULATOR_SCHEMA_VIOLATION`` error (recorded in ``schema_violations``), never a silent pass.
+- Webhooks of one merchant action (one mutation, one order placed or cancelled) share one
+  ``X-Shopify-Event-Id``; each delivery has its own ``X-Shopify-Webhook-Id``.
+- ``lose_answer_of(field)``: the store commits the next request running ``field``, then answers 502.
 - ``POST /admin/api/{version}/graphql.json``: the operation is parsed with the small
   GraphQL reader (``graphql.py``); every root field is recognised by name (aliases
   allowed, so several mutations can share one request) and its arguments read from the
