@@ -79,6 +79,10 @@ def _validate_everything_sent() -> Iterator[None]:
     patch.undo()
     problems = invalid_sends(SENT)
     assert not problems, "the Shopify client sent requests the 2026-04 schema refuses:\n" + "\n".join(problems)
+    from wix_commerce_sync.testing.contracts import shopify as contract
+
+    deprecated = sorted({d for query, variables, _ in SENT for d in contract.deprecated_variable_fields(query, variables)})
+    assert not deprecated, "the Shopify client sent deprecated input fields:\n" + "\n".join(deprecated)
 
 
 @pytest.fixture

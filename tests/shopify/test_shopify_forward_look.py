@@ -61,3 +61,11 @@ def test_everything_recorded_so_far_validates_against_2026_07() -> None:
     problems = sorted({str(errors) for query, variables, _ in SENT
                        if (errors := contract.request_errors(query, variables, "2026-07"))})
     assert problems == []
+    deprecated = sorted({found for query, variables, _ in SENT for found in contract.deprecated_variable_fields(query, variables)})
+    assert deprecated == []
+
+
+def test_deprecated_input_fields_are_seen_in_variables() -> None:
+    query = "mutation W($s: WebhookSubscriptionInput!) { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: $s) { userErrors { message } } }"
+    found = contract.deprecated_variable_fields(query, {"s": {"callbackUrl": "https://example.com/hook"}})
+    assert len(found) == 1 and "callbackUrl" in found[0]

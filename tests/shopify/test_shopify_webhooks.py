@@ -223,3 +223,13 @@ def test_auto_delivery_and_forged_secret(sim: ShopifySimulator, receiver: Receiv
     sim.client_secret = "rotated-elsewhere"  # deliveries now signed with a key we don't hold
     sim.add_customer("forged@example.com")
     assert receiver.rejected == 1 and sim.webhook_deliveries[-1] == ("customers/create", 401)
+
+
+def test_a_webhook_api_version_other_than_the_stores_is_reported_once(conn: ShopifyConnector, sample_body: bytes,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING"):
+        conn.parse_webhook(sample_body, signed(sample_body))  # 2026-04, as configured
+        assert caplog.text == ""
+        for _ in range(2):
+            conn.parse_webhook(sample_body, signed(sample_body, **{"X-Shopify-API-Version": "2025-10"}))
+    assert caplog.text.count("webhooks arrive in API version 2025-10") == 1

@@ -123,6 +123,7 @@ class ShopifyConnector(Connector):
         self.status_map: StatusMap = options.get("status_map") or StatusMap.default(Platform.SHOPIFY)
         self._default_location: str | None = str(options["location_id"]) if options.get("location_id") else None
         self._sku_cache: dict[str, dict[str, str]] = {}
+        self._warned_versions: set[str] = set()
 
     # ------------------------------------------------------------------ helpers
     def _run(self, query: str, variables: dict[str, Any] | None = None, *, idempotent: bool | None = None) -> dict[str, Any]:
@@ -950,6 +951,7 @@ class ShopifyConnector(Connector):
             raise ValidationError("Shopify webhook body is not JSON") from exc
         if not isinstance(payload, dict):
             raise ValidationError("Shopify webhook body is not a JSON object")
+        self._check_payload_version(h.get("x-shopify-api-version"))
         triggered = utc(h["x-shopify-triggered-at"]) if h.get("x-shopify-triggered-at") else None
         entity, action, record, external_id, changed = self._webhook_record(topic, payload)
         occurred = changed or triggered
@@ -958,6 +960,14 @@ class ShopifyConnector(Connector):
             dedupe_key=self._dedupe_key(h, topic, body), ordering_key=ordering_key(occurred),
             occurred_at=occurred, record=record, payload=payload,
         )
+
+    def _check_payload_version(self, version: str | None) -> None:
+        """Webhook payloads follow the app's configured webhook version, not this store's API version
+        ("You can't specify it per subscription"): say so once when they differ."""
+        if version and version != self.client.api_version and version not in self._warned_versions:
+            self._warned_versions.add(version)
+            log.warning("Shopify store %s: webhooks arrive in API version %s while the store uses %s; align the app's "
+                        "webhook API version", self.config.name, version, self.client.api_version)
 
     @staticmethod
     def _dedupe_key(h: Mapping[str, str], topic: str, body: bytes) -> str:

@@ -175,8 +175,27 @@ def deprecated_usages(query: str, version: str = DEFAULT_VERSION) -> list[str]:
     return found
 
 
+def deprecated_variable_fields(query: str, variables: dict[str, Any] | None, version: str = DEFAULT_VERSION) -> list[str]:
+    """Deprecated input-object fields present in the variables sent with ``query``."""
+    from graphql import type_from_ast
+
+    document, errors = checked_document(query, version)
+    if document is None or errors:
+        raise ValueError(f"invalid document: {errors}")
+    found: list[str] = []
+    for definition in _operation(document).variable_definitions or ():
+        name = definition.variable.name.value
+        if variables and name in variables:
+            found += _deprecated_in(type_from_ast(schema(version), definition.type), variables[name], f"${name}")
+    return found
+
+
 def deprecated_input_fields(type_name: str, value: Any, version: str = DEFAULT_VERSION) -> list[str]:
     """Deprecated input-object fields present in a variables value of input type ``type_name``."""
+    return _deprecated_in(schema(version).get_type(type_name), value, type_name)
+
+
+def _deprecated_in(gtype: Any, value: Any, path: str) -> list[str]:
     from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull
 
     def walk(gtype: Any, val: Any, path: str) -> list[str]:
@@ -196,4 +215,4 @@ def deprecated_input_fields(type_name: str, value: Any, version: str = DEFAULT_V
             return out
         return []
 
-    return walk(schema(version).get_type(type_name), value, type_name)
+    return walk(gtype, value, path)
