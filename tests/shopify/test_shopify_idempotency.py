@@ -84,3 +84,16 @@ def test_customer_create_answer_lost_then_retry_makes_one_customer(conn: Shopify
     again = conn.upsert_customers(customers)
     assert all(r.ok for r in first + again)
     assert sorted(c.get("email") or c.get("phone") for c in sim.customers.values()) == ["+15555550100", "lost@example.com"]
+
+
+@pytest.mark.parametrize("status", [200, 429])
+def test_a_throttled_create_waits_and_is_sent_again_not_reported_ambiguous(conn: ShopifyConnector, sim: ShopifySimulator,
+                                                                           status: int) -> None:
+    # THROTTLED (HTTP 200 or 429): Shopify did not run the request, so even a create is simply resent
+    sim.seed_catalog(1)
+    order = Order(external_id="SO-T1", number="SO-T1", currency="USD", created_at=None, updated_at=None,
+                  lines=[OrderLine(external_id=None, sku="SKU-000000", title="T", quantity=Decimal(1),
+                                   unit_price=Decimal("5"), variant_id=str(next(iter(sim.variants))))])
+    sim.throttle_next(1, http_status=status)
+    data = conn.client.execute(q.ORDER_CREATE, {"order": conn._order_input(order, "erp-SO-T1")})
+    assert data["orderCreate"]["order"]["id"] and len(sim.orders) == 1

@@ -8,9 +8,13 @@
 - Throttling: a local model of the leaky bucket, fed by every
   ``extensions.cost.throttleStatus``; before sending a query of estimated cost C the
   client waits ``(C - currentlyAvailable) / restoreRate``. A THROTTLED answer (HTTP 200
-  with ``errors[].extensions.code == THROTTLED``, or HTTP 429) becomes a
-  ``RateLimitedError`` whose ``retry_after`` is computed the same way, so the shared
-  ``HttpClient`` retries it with the same body (idempotency keys are reused).
+  with ``errors[].extensions.code == THROTTLED``, or HTTP 429) becomes ``Throttled`` whose
+  ``retry_after`` is computed the same way; ``execute`` waits and resends the same body
+  (idempotency keys are reused): Shopify did not run a throttled request, so this holds for
+  creates too.
+- Idempotency (issue 11): queries and ``@idempotent``-keyed mutations may be resent after a lost
+  answer; every other mutation is sent with ``idempotent=False`` unless its caller knows it is
+  absolute, so a lost answer raises AmbiguousWriteError and the job's retry looks first.
 """
 
 from __future__ import annotations
@@ -44,11 +48,17 @@ SAFETY_MARGIN_SECONDS = 0.02  # wake a little after the bucket has refilled, nev
 MAX_THROTTLE_RETRIES = 10
 
 
-class Throttled(RateLimitedError):
-    """THROTTLED answer; not retried by HttpClient (whose backoff cap would cut the wait short):
-    ``execute`` waits exactly ``retry_after`` and resends the same body."""
+class Throttled(SyncError):
+    """THROTTLED answer (HTTP 200 with ``extensions.code == THROTTLED``, or 429): Shopify did not run the
+    request, so ``execute`` waits exactly ``retry_after`` and resends the same body, also for a create.
+    Not a RateLimitedError: the HTTP layer would take a THROTTLED HTTP 200 to a mutation for an
+    answer lost after the store committed (AmbiguousWriteError), and its backoff cap would cut the wait."""
 
     retryable = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
 
 
 def is_idempotent(query: str) -> bool:
@@ -209,6 +219,7 @@ class ShopifyGraphQL:
         if "THROTTLED" in codes or response.status_code == 429:
             requested = float(cost.get("requestedQueryCost") or 0)
             retry_after = self.bucket.seconds_until(requested, cost.get("throttleStatus") or {}) if cost else None
+            self.http.stats.throttled += 1
             return Throttled("Shopify: throttled", retry_after=retry_after, status=response.status_code)
         if errors and not body.get("data"):
             return self._graphql_error(errors, codes)
