@@ -86,6 +86,17 @@ def test_customer_create_answer_lost_then_retry_makes_one_customer(conn: Shopify
     assert sorted(c.get("email") or c.get("phone") for c in sim.customers.values()) == ["+15555550100", "lost@example.com"]
 
 
+def test_customer_without_email_or_phone_is_marked_and_found_on_retry(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    walk_in = Customer(external_id=None, email=None, first_name="Walk", last_name="In")
+    sim.lose_answer_of("customerSet")
+    lost = conn.upsert_customers([walk_in])[0]
+    assert not lost.ok and lost.retryable  # a plain create: not resent in place
+    again = conn.upsert_customers([walk_in])[0]
+    assert again.ok and len(sim.customers) == 1
+    other = Customer(external_id=None, email=None, first_name="Other", last_name="Person")
+    assert conn.upsert_customers([other])[0].ok and len(sim.customers) == 2  # a different customer is made
+
+
 @pytest.mark.parametrize("status", [200, 429])
 def test_a_throttled_create_waits_and_is_sent_again_not_reported_ambiguous(conn: ShopifyConnector, sim: ShopifySimulator,
                                                                            status: int) -> None:

@@ -913,8 +913,10 @@ class ShopifyConnector(Connector):
                     variables[f"identifier{slot}"] = {"email": customer.email}  # upsert by unique email
                 elif customer.phone:
                     variables[f"identifier{slot}"] = {"phone": customer.phone}  # upsert by unique phone
-                else:
-                    variables[f"identifier{slot}"] = None  # a plain create: nothing to look for on a retry
+                else:  # a plain create, marked so that a retry after a lost answer finds it
+                    variables[f"input{slot}"]["tags"] = [self._customer_marker(customer)]
+                    variables[f"identifier{slot}"] = None
+            self._customers_made_earlier(chunk, variables)
             document = q.batched_mutation("CustomerSetBatch", q.CUSTOMER_SET_FIELD, len(chunk), "CustomerSetInput", "CustomerSetIdentifiers")
             upserts_only = all(variables[f"identifier{slot}"] for slot in range(len(chunk)))
             try:
@@ -931,6 +933,26 @@ class ShopifyConnector(Connector):
                 else:
                     results.append(WriteResult(key=key, ok=True, external_id=m.numeric_id((payload.get("customer") or {}).get("id"))))
         return results
+
+    @staticmethod
+    def _customer_marker(customer: Customer) -> str:
+        """A customer with neither email nor phone has no unique key on Shopify: a tag made from what
+        identifies it (name, company, addresses) marks the create, for the look-first of a retry."""
+        identity = json.dumps([customer.first_name, customer.last_name, customer.company,
+                               [(a.line1, a.city, a.postcode, a.country_code) for a in customer.addresses]])
+        return "erp-customer-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+    def _customers_made_earlier(self, chunk: Sequence[Customer], variables: dict[str, Any]) -> None:
+        """Look first (issue 11): a marked create whose tag is already on a Shopify customer becomes an update."""
+        marked = {variables[f"input{slot}"]["tags"][0]: slot for slot in range(len(chunk))
+                  if variables[f"identifier{slot}"] is None}
+        if not marked:
+            return
+        search = " OR ".join(f"tag:'{tag}'" for tag in marked)
+        for node in self._paginate(q.CUSTOMERS_BY_TAG, "customers", {"first": q.PAGE, "query": search}):
+            for tag in node.get("tags") or []:
+                if tag in marked:
+                    variables[f"identifier{marked[tag]}"] = {"id": node["id"]}
 
     # ------------------------------------------------------------------ webhooks
     def verify_webhook(self, body: bytes, headers: Mapping[str, str]) -> None:

@@ -137,6 +137,10 @@ CUSTOMERS = f"""query Customers($first: Int!, $after: String, $query: String) {{
   }}
 }}"""
 
+CUSTOMERS_BY_TAG = """query CustomersByTag($first: Int!, $query: String!) {
+  customers(first: $first, query: $query) { nodes { id tags } }
+}"""
+
 CUSTOMER = f"""query Customer($id: ID!) {{ customer(id: $id) {{ {CUSTOMER_FIELDS} }} }}"""
 
 SHOP = """query Shop { shop { name myshopifyDomain currencyCode taxesIncluded plan { publicDisplayName } } }"""

@@ -1010,6 +1010,7 @@ class ShopifySimulator(SimulatorServer):
                 "defaultEmailAddress": {"emailAddress": c["email"]} if c.get("email") else None,
                 "defaultPhoneNumber": {"phoneNumber": c["phone"]} if c.get("phone") else None,
                 "updatedAt": _gql_time(c["updated_at"]), "defaultAddress": _gql_address(c.get("default_address")),
+                "tags": c.get("tags_list") or [t.strip() for t in str(c.get("tags") or "").split(",") if t.strip()],
                 "addresses": addresses, "addressesV2": {"nodes": addresses[:10], "pageInfo": {"hasNextPage": len(addresses) > 10}}}
 
     def gql_order(self, o: dict, f: Field) -> dict:
@@ -1519,6 +1520,9 @@ class ShopifySimulator(SimulatorServer):
             for src, dst in (("email", "email"), ("firstName", "first_name"), ("lastName", "last_name"), ("phone", "phone")):
                 if src in data:
                     customer[dst] = data[src]
+            if "tags" in data:
+                customer["tags_list"] = list(data["tags"])
+                customer["tags"] = ", ".join(data["tags"])
             if "addresses" in data:
                 customer["addresses"] = [_rest_address(a) for a in data["addresses"]]
                 customer["default_address"] = customer["addresses"][0] if customer["addresses"] else None
