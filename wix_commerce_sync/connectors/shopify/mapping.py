@@ -269,7 +269,7 @@ def order_from_rest(data: dict[str, Any], status_map: StatusMap | None = None) -
         raise ValueError("a Shopify order needs 'id' and a 'line_items' list")
     status_map = status_map or StatusMap.default(Platform.SHOPIFY)
     refunded = _refunded_quantities(data)
-    lines = [line for line in (_order_line(li, refunded) for li in data["line_items"]) if line.quantity or not line.sku]
+    lines = [line for line in (_order_line(li, refunded) for li in data["line_items"]) if line.quantity]  # 0: removed by an edit
     shipping = [_shipping_line(s) for s in data.get("shipping_lines") or [] if not s.get("is_removed")]
     word = store_status_word(data)
     total = shop_amount(data, "total_price_set", "total_price")
