@@ -48,6 +48,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -181,7 +182,7 @@ class ShopifySimulator(SimulatorServer):
         self.async_cancel = False  # True: orderCancel answers an unfinished job (cancelled when polled)
         self.jobs: dict[int, dict] = {}
         self.schema_violations: list[str] = []  # answers of ours the schema refused (a simulator bug)
-        self.requests_seen: list[tuple[str, dict]] = []  # (query, variables) of every GraphQL request
+        self.requests_seen: deque[tuple[str, dict]] = deque(maxlen=5000)  # (query, variables) of recent GraphQL requests
         self.shop_domain = shop_domain
         self.access_token = access_token
         self.client_id = client_id
