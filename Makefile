@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 
 TEST_SITES ?= build/test-sites
 
-.PHONY: test sandbox bench lint clean shell-tests contracts-wix
+.PHONY: test sandbox bench lint clean shell-tests contracts-wix contracts-shopify
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: $(STAMP)
 # Re-extract the Wix contract fixture from Wix's published SDK packages (needs npm).
 contracts-wix: $(STAMP)
 	$(PY) scripts/refresh_wix_contract.py
+
+# Re-pin Shopify's published Admin GraphQL schemas (npm @shopify/dev-mcp) used as test fixtures.
+contracts-shopify: $(STAMP)
+	$(PY) scripts/refresh_shopify_schema.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info sandbox-data

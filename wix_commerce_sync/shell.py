@@ -45,6 +45,8 @@ def store_config(store_doc) -> StoreConfig:
     elif platform is Platform.SHOPIFY and not webhook_secret:
         webhook_secret = credentials.get("client_secret")  # Shopify signs app webhooks with the app secret
     options: dict = {"api_refund": bool(store_doc.refund_money_on_store)}  # WooCommerce: move money or only record
+    if store_doc.get("stock_conflict_policy") == "Skip and report a conflict":  # Shopify stale changeFromQuantity
+        options["stale_stock_policy"] = "skip"
     locations = [row.location_id for row in store_doc.get("warehouse_mappings") or [] if row.location_id]
     if locations:
         options["location_id"] = locations[0]

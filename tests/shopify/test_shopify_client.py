@@ -24,9 +24,11 @@ QUERY_VARIABLES = {
     "ORDERS_BY_TAG": {"first": q.PAGE},
     "FULFILLMENT_ORDERS": {"first": q.FULFILLMENT_ORDER_PAGE},
     "ORDER_FOR_REFUND": {"first": q.PAGE},
-    "CUSTOMERS": {"first": q.PAGE},
+    "CUSTOMERS": {"first": q.CUSTOMER_PAGE},
     "LOCATIONS": {"first": q.PAGE},
     "WEBHOOKS": {"first": q.PAGE},
+    "ORDER_FULFILLMENTS": {"first": q.FULFILLMENTS_LOOKBACK},
+    "ORDER_REFUNDED_LINES": {},
     "INVENTORY_LEVELS": {"ids": [f"gid://shopify/InventoryItem/{i}" for i in range(q.PAGE)]},
 }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from wix_commerce_sync.connectors.base import stock_key
 from wix_commerce_sync.connectors.shopify.connector import ShopifyConnector
 from wix_commerce_sync.connectors.shopify.simulator import ShopifySimulator
@@ -113,3 +115,31 @@ def test_stock_push_is_paced_by_the_bucket_within_20_percent(conn: ShopifyConnec
     assert conn.http.stats.calls == 4 and conn.http.stats.throttled <= 1  # the first call learns the bucket
     assert bound == (4 * 260 - 300) / 500
     assert bound <= wall <= 1.2 * bound
+
+
+def test_stale_change_from_with_erpnext_as_stock_master_overwrites_and_says_so(conn: ShopifyConnector, sim: ShopifySimulator,
+                                                                               caplog: pytest.LogCaptureFixture) -> None:
+    # defect 9: the overwrite of a concurrent Shopify change is the store's explicit policy, logged and reported
+    sim.seed_catalog(2)
+    levels = _levels_by_id(sim, 2, new=20, previous=10)
+    sim.set_inventory("SKU-000001", 7)  # a Shopify sale landed after ERPNext read 10
+    with caplog.at_level("WARNING"):
+        results = conn.set_stock(levels)
+    assert all(r.ok for r in results) and sim.stock_of("SKU-000001") == 20
+    assert results[1].data["overwrote_store_change"] == [{"expected": 10, "found": 7, "written": 20}]
+    assert "overwrote_store_change" not in results[0].data
+    assert "ERPNext is the stock master" in caplog.text
+
+
+def test_stale_change_from_with_skip_policy_keeps_the_store_change_as_a_conflict(sim: ShopifySimulator) -> None:
+    conn = ShopifyConnector(sim.store_config(stale_stock_policy="skip"))
+    try:
+        sim.seed_catalog(2)
+        levels = _levels_by_id(sim, 2, new=20, previous=10)
+        sim.set_inventory("SKU-000001", 7)
+        results = conn.set_stock(levels)
+        assert [r.ok for r in results] == [True, False]
+        assert results[1].data == {"conflict": True, "expected": 10, "found": 7, "wanted": 20} and not results[1].retryable
+        assert [sim.stock_of("SKU-000000"), sim.stock_of("SKU-000001")] == [20, 7]
+    finally:
+        conn.close()

@@ -127,7 +127,10 @@ def test_upsert_products_create_then_update_with_full_variant_list(conn: Shopify
         Variant(external_id=None, sku="B1", options={"Size": "S"}), Variant(external_id=None, sku="B2", options={"Size": "S"})])
     results = conn.upsert_products([tee, cap, broken])
     assert [r.ok for r in results] == [True, True, False]
-    assert sim.operations.count("productSet") == 3 and sim.call_count("graphql.json") == 1  # one aliased request
+    # creates look first for products already holding their SKUs (a lost earlier attempt): one SKU look-up,
+    # then one aliased request for the three productSet fields
+    assert sim.operations == ["productVariants", "productSet", "productSet", "productSet"]
+    assert sim.call_count("graphql.json") == 2
     assert "Duplicate" in results[2].error
     created = {v["sku"]: v for v in results[0].data["variants"]}
     assert set(created) == {"TEE-S", "TEE-M"} and all(v["inventory_item_id"] for v in created.values())
@@ -266,3 +269,31 @@ def test_customer_poll_is_incremental(conn: ShopifyConnector, sim: ShopifySimula
     sim.reset_counts()
     assert [c.email for c in conn.iter_customers(since)] == ["fresh@example.com"]
     assert sim.call_count("graphql.json") == 1
+
+
+def test_cancelling_a_cancelled_order_is_success_by_the_orders_own_state(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    # defect 6: 2026-04 has no ORDER_ALREADY_CANCELLED code; the store answers INVALID
+    sim.seed_catalog(1)
+    order = str(sim.create_order([{"sku": "SKU-000000", "quantity": 1}])["id"])
+    sim.cancel_order(order)
+    again = conn.cancel_orders([order])[0]
+    assert again.ok and again.data == {"already_cancelled": True}
+
+
+def test_cancel_waits_for_shopifys_cancel_job(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    sim.seed_catalog(1)
+    sim.async_cancel = True
+    order = str(sim.create_order([{"sku": "SKU-000000", "quantity": 1}])["id"])
+    result = conn.cancel_orders([order])[0]
+    assert result.ok and sim.order_status(order) == "cancelled"
+
+
+def test_customers_poll_asks_for_whole_days_and_keeps_the_exact_window(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    # defect 10: the customers updated_at filter matches "a whole day"; the exact cut is made here
+    sim.add_customer("before@example.com")
+    time.sleep(1.0 - datetime.now(timezone.utc).microsecond / 1e6)  # the next whole second
+    since = datetime.now(timezone.utc)
+    sim.add_customer("after@example.com")
+    assert [c.email for c in conn.iter_customers(since)] == ["after@example.com"]
+    sent = [variables["query"] for query, variables in sim.requests_seen if query.startswith("query Customers")]
+    assert sent == [f"updated_at:>='{since.date().isoformat()}'"]

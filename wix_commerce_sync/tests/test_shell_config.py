@@ -22,6 +22,13 @@ class TestStoreConfig(fx.ShellTestCase):
         self.assertIs(shell.store_config(frappe.get_doc("Commerce Store", quiet)).options["api_refund"], False)
         self.assertIs(shell.store_config(frappe.get_doc("Commerce Store", loud)).options["api_refund"], True)
 
+    def test_stock_conflict_policy_reaches_the_connector(self):
+        master, _ = fx.make_store(self.basics, f"Commerce Stock Master {frappe.generate_hash(length=6)}")
+        skip, _ = fx.make_store(self.basics, f"Commerce Stock Skip {frappe.generate_hash(length=6)}",
+                                stock_conflict_policy="Skip and report a conflict")  # fmt: skip
+        self.assertNotIn("stale_stock_policy", shell.store_config(frappe.get_doc("Commerce Store", master)).options)
+        self.assertEqual(shell.store_config(frappe.get_doc("Commerce Store", skip)).options["stale_stock_policy"], "skip")
+
     def test_secrets_come_from_password_fields_and_never_show_in_repr(self):
         name, _ = fx.make_store(self.basics, f"Commerce Secret Shop {frappe.generate_hash(length=6)}")
         config = shell.store_config(frappe.get_doc("Commerce Store", name))

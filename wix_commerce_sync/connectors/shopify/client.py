@@ -8,9 +8,13 @@
 - Throttling: a local model of the leaky bucket, fed by every
   ``extensions.cost.throttleStatus``; before sending a query of estimated cost C the
   client waits ``(C - currentlyAvailable) / restoreRate``. A THROTTLED answer (HTTP 200
-  with ``errors[].extensions.code == THROTTLED``, or HTTP 429) becomes a
-  ``RateLimitedError`` whose ``retry_after`` is computed the same way, so the shared
-  ``HttpClient`` retries it with the same body (idempotency keys are reused).
+  with ``errors[].extensions.code == THROTTLED``, or HTTP 429) becomes ``Throttled`` whose
+  ``retry_after`` is computed the same way; ``execute`` waits and resends the same body
+  (idempotency keys are reused): Shopify did not run a throttled request, so this holds for
+  creates too.
+- Idempotency (issue 11): queries and ``@idempotent``-keyed mutations may be resent after a lost
+  answer; every other mutation is sent with ``idempotent=False`` unless its caller knows it is
+  absolute, so a lost answer raises AmbiguousWriteError and the job's retry looks first.
 """
 
 from __future__ import annotations
@@ -44,11 +48,27 @@ SAFETY_MARGIN_SECONDS = 0.02  # wake a little after the bucket has refilled, nev
 MAX_THROTTLE_RETRIES = 10
 
 
-class Throttled(RateLimitedError):
-    """THROTTLED answer; not retried by HttpClient (whose backoff cap would cut the wait short):
-    ``execute`` waits exactly ``retry_after`` and resends the same body."""
+class Throttled(SyncError):
+    """THROTTLED answer (HTTP 200 with ``extensions.code == THROTTLED``, or 429): Shopify did not run the
+    request, so ``execute`` waits exactly ``retry_after`` and resends the same body, also for a create.
+    Not a RateLimitedError: the HTTP layer would take a THROTTLED HTTP 200 to a mutation for an
+    answer lost after the store committed (AmbiguousWriteError), and its backoff cap would cut the wait."""
 
     retryable = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+def is_idempotent(query: str) -> bool:
+    """Queries are; a mutation is only when it carries Shopify's ``@idempotent(key:)`` directive
+    (same key -> same result, never a second object). Callers mark absolute mutations (updates by
+    id, absolute quantities) themselves; every other mutation is treated as a create."""
+    text = query.lstrip()
+    if not text.startswith("mutation"):
+        return True
+    return "@idempotent(" in text
 
 
 class CostBucket:
@@ -199,6 +219,7 @@ class ShopifyGraphQL:
         if "THROTTLED" in codes or response.status_code == 429:
             requested = float(cost.get("requestedQueryCost") or 0)
             retry_after = self.bucket.seconds_until(requested, cost.get("throttleStatus") or {}) if cost else None
+            self.http.stats.throttled += 1
             return Throttled("Shopify: throttled", retry_after=retry_after, status=response.status_code)
         if errors and not body.get("data"):
             return self._graphql_error(errors, codes)
@@ -216,13 +237,21 @@ class ShopifyGraphQL:
         return ValidationError(f"Shopify GraphQL error: {messages}", details=errors)
 
     # ------------------------------------------------------------- execute
-    def execute(self, query: str, variables: dict[str, Any] | None = None, *, operation: str | None = None) -> dict[str, Any]:
-        """Run one operation; returns ``data``. Waits for the cost bucket first."""
+    def execute(self, query: str, variables: dict[str, Any] | None = None, *, operation: str | None = None,
+                idempotent: bool | None = None) -> dict[str, Any]:
+        """Run one operation; returns ``data``. Waits for the cost bucket first.
+
+        ``idempotent``: whether sending the request twice is harmless (see ``is_idempotent``); a
+        request that is not is never resent blindly after its answer was lost: the HTTP layer
+        raises AmbiguousWriteError and the job's retry looks first for what the lost attempt made.
+        """
         variables = variables or {}
+        if idempotent is None:
+            idempotent = is_idempotent(query)
         name = operation or query.split("(", 1)[0].split("{", 1)[0].strip()
         estimate = max(self._estimate(query, variables), self._learned_cost.get(name, 0.0))
         self.bucket.wait_for(estimate)
-        response = self._post_until_admitted(query, variables)
+        response = self._post_until_admitted(query, variables, idempotent)
         body = getattr(response, "_shopify_body", None)
         if body is None:
             body = response.json(parse_float=str)
@@ -234,12 +263,13 @@ class ShopifyGraphQL:
             raise self._graphql_error(body["errors"], set())
         return body.get("data") or {}
 
-    def _post_until_admitted(self, query: str, variables: dict[str, Any]) -> requests.Response:
-        """Send; on THROTTLED wait what the bucket says and resend the identical body."""
+    def _post_until_admitted(self, query: str, variables: dict[str, Any], idempotent: bool = True) -> requests.Response:
+        """Send; on THROTTLED wait what the bucket says and resend the identical body (a THROTTLED
+        request was not run, so this is safe for every mutation)."""
         refreshed = False
         for _ in range(MAX_THROTTLE_RETRIES):
             try:
-                return self._post(query, variables)
+                return self._post(query, variables, idempotent=idempotent)
             except Throttled as exc:
                 delay = exc.retry_after if exc.retry_after is not None else 1.0
                 self.bucket.waited += delay
@@ -251,13 +281,13 @@ class ShopifyGraphQL:
                 self.invalidate_token()  # expired client-credentials token: one fresh grant
         raise RateLimitedError("Shopify: still throttled after retries", retry_after=1.0)
 
-    def _post(self, query: str, variables: dict[str, Any]) -> requests.Response:
+    def _post(self, query: str, variables: dict[str, Any], idempotent: bool = True) -> requests.Response:
         return self.http.request(
             "POST",
             self.endpoint,
             data=json.dumps({"query": query, "variables": variables}),
             headers={"X-Shopify-Access-Token": self.token()},
-            idempotent=True,  # TODO(issue 11): only queries and keyed/absolute mutations
+            idempotent=idempotent,
         )
 
     @staticmethod

@@ -9,11 +9,13 @@ request) and report one WriteResult per input row.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +43,7 @@ from wix_commerce_sync.sync.errors import (
 )
 from wix_commerce_sync.sync.models import (
     Customer,
+    DeletedRecord,
     Entity,
     Fulfilment,
     Location,
@@ -56,10 +59,17 @@ from wix_commerce_sync.sync.models import (
 from wix_commerce_sync.sync.status_map import StatusMap
 
 STALE = "CHANGE_FROM_QUANTITY_STALE"
+FULFILMENT_CLOCK_SKEW = timedelta(minutes=2)  # ERPNext's clock vs Shopify's, when matching earlier attempts
 STALE_RETRIES = 2
+STALE_OVERWRITE, STALE_SKIP = "overwrite", "skip"  # Commerce Store "Stock Conflict Policy"
 CANCEL_REASONS = {"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER"}
-ORDER_TOPICS = ["orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid", "refunds/create"]
+ORDER_TOPICS = ["orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid", "refunds/create",
+                "orders/delete"]
+DELETED_ENTITIES = {"products": Entity.ITEMS, "customers": Entity.CUSTOMERS, "orders": Entity.ORDERS}
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d0c0e-2f7a-4d8e-9a57-3c0b1a2d5e11")
+
+
+log = logging.getLogger(__name__)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -90,7 +100,7 @@ class ShopifyConnector(Connector):
             Entity.ORDERS: ORDER_TOPICS,
             Entity.ITEMS: ["products/create", "products/update", "products/delete"],
             Entity.STOCK: ["inventory_levels/update"],
-            Entity.CUSTOMERS: ["customers/create", "customers/update"],
+            Entity.CUSTOMERS: ["customers/create", "customers/update", "customers/delete"],
         },
     )
 
@@ -113,10 +123,12 @@ class ShopifyConnector(Connector):
         self.status_map: StatusMap = options.get("status_map") or StatusMap.default(Platform.SHOPIFY)
         self._default_location: str | None = str(options["location_id"]) if options.get("location_id") else None
         self._sku_cache: dict[str, dict[str, str]] = {}
+        self._warned_versions: set[str] = set()
 
     # ------------------------------------------------------------------ helpers
-    def _run(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.client.execute(query, variables)
+    def _run(self, query: str, variables: dict[str, Any] | None = None, *, idempotent: bool | None = None) -> dict[str, Any]:
+        """``idempotent=None``: queries and ``@idempotent``-keyed mutations only (client.is_idempotent)."""
+        return self.client.execute(query, variables, idempotent=idempotent)
 
     def _paginate(self, query: str, root: str, variables: dict[str, Any]) -> Iterator[dict[str, Any]]:
         after = None
@@ -144,7 +156,7 @@ class ShopifyConnector(Connector):
             ok=True,
             shop_name=shop.get("name"),
             currency=shop.get("currencyCode"),
-            detail={"domain": shop.get("myshopifyDomain"), "plan": (shop.get("plan") or {}).get("displayName"),
+            detail={"domain": shop.get("myshopifyDomain"), "plan": (shop.get("plan") or {}).get("publicDisplayName"),
                     "api_version": self.client.api_version, "taxes_included": shop.get("taxesIncluded")},
         )
 
@@ -213,12 +225,31 @@ class ShopifyConnector(Connector):
             extra = self._paginate_nested(q.ORDER_LINES_PAGE, "order", "lineItems", node["id"],
                                           q.LINE_FOLLOWUP_PAGE, info.get("endCursor"))
             node = {**node, "lineItems": {"nodes": list(lines.get("nodes") or []) + extra}}
-        return m.order_from_rest(m.rest_order_from_graphql(node), self.status_map)
+        rest = m.rest_order_from_graphql(node)
+        if node.get("refunds") and any((li.get("current_quantity") or 0) < (li.get("quantity") or 0) for li in rest["line_items"]):
+            rest["refunded_quantities"] = self._refunded_quantities(node["id"])
+        return m.order_from_rest(rest, self.status_map)
+
+    def _refunded_quantities(self, order_gid: str) -> dict[str, int]:
+        """Units refunded per line: ``currentQuantity`` excludes refunded *and* removed units, and the
+        refunded ones stay on the ERPNext order (its credit notes take them back)."""
+        order = self._run(q.ORDER_REFUNDED_LINES, {"id": order_gid}).get("order") or {}
+        refunded: dict[str, int] = {}
+        for refund in order.get("refunds") or []:
+            for node in (refund.get("refundLineItems") or {}).get("nodes") or []:
+                line = m.numeric_id((node.get("lineItem") or {}).get("id")) or ""
+                refunded[line] = refunded.get(line, 0) + int(node.get("quantity") or 0)
+        return refunded
 
     def iter_customers(self, updated_since: datetime | None = None) -> Iterator[Customer]:
-        variables = {"first": q.PAGE, "query": self._since(updated_since)}
-        for node in self._paginate(q.CUSTOMERS, "customers", variables):
-            yield m.customer_from_rest(m.rest_customer_from_graphql(node))
+        """The customers ``updated_at`` filter matches "a whole day" (2026-04 filter table): ask for the
+        whole day and keep the rows changed since the exact time here."""
+        day = f"updated_at:>='{utc(updated_since).date().isoformat()}'" if updated_since else None
+        cut = utc(updated_since).replace(microsecond=0) if updated_since else None  # Shopify times are whole seconds
+        for node in self._paginate(q.CUSTOMERS, "customers", {"first": q.CUSTOMER_PAGE, "query": day}):
+            customer = m.customer_from_rest(m.rest_customer_from_graphql(node))
+            if cut is None or customer.updated_at is None or customer.updated_at >= cut:
+                yield customer
 
     def get_product(self, external_id: str) -> Product:
         node = self._run(q.PRODUCT, {"id": m.gid("Product", external_id), "variantsFirst": q.VARIANT_FOLLOWUP_PAGE}).get("product")
@@ -240,7 +271,8 @@ class ShopifyConnector(Connector):
 
     def import_products(self) -> Iterator[Product]:
         """Initial import through a bulk operation; the JSONL result is streamed line by line."""
-        data = self._run(q.BULK_RUN, {"query": q.BULK_PRODUCTS_INNER})["bulkOperationRunQuery"]
+        # a bulk *query* only reads: a second run after a lost answer makes no store data (up to 5 may run at once)
+        data = self._run(q.BULK_RUN, {"query": q.BULK_PRODUCTS_INNER}, idempotent=True)["bulkOperationRunQuery"]
         if data.get("userErrors"):
             raise ValidationError(f"bulkOperationRunQuery: {data['userErrors']}")
         operation = self._wait_for_bulk(data["bulkOperation"]["id"])
@@ -360,7 +392,7 @@ class ShopifyConnector(Connector):
             },
         }
         try:
-            payload = self._run(q.INVENTORY_SET, variables)["inventorySetQuantities"]
+            payload = self._run(q.INVENTORY_SET, variables, idempotent=True)["inventorySetQuantities"]  # absolute + keyed
         except SyncError as exc:
             for r in rows:
                 results[r["index"]] = WriteResult(key=r["key"], ok=False, error=exc.message, retryable=exc.retryable)
@@ -370,7 +402,8 @@ class ShopifyConnector(Connector):
             for r in rows:
                 results[r["index"]] = WriteResult(key=r["key"], ok=True, external_id=r["item"], data={
                     "inventory_item_id": r["item"], "location_id": r["location"], "variant_id": r["variant_id"],
-                    "product_id": r["product_id"], "quantity": r["quantity"], "reference": document})
+                    "product_id": r["product_id"], "quantity": r["quantity"], "reference": document,
+                    **({"overwrote_store_change": r["overwrote"]} if r.get("overwrote") else {})})
             return
         by_row: dict[int, dict[str, Any]] = {}
         for error in errors:
@@ -387,7 +420,9 @@ class ShopifyConnector(Connector):
                 results[rows[i]["index"]] = WriteResult(key=rows[i]["key"], ok=False,
                                                         error=f"{error.get('code')}: {error.get('message')}")
         clean = [r for i, r in enumerate(rows) if i not in by_row]
-        if stale and attempt < STALE_RETRIES:
+        if stale and self.stale_stock_policy == STALE_SKIP:
+            self._report_stale_conflicts(stale, results)
+        elif stale and attempt < STALE_RETRIES:
             self._refresh_change_from(stale)
             clean += stale
         else:
@@ -396,13 +431,46 @@ class ShopifyConnector(Connector):
                                                   error="CHANGE_FROM_QUANTITY_STALE: the store quantity kept changing")
         self._push_stock(clean, results, attempt + 1)  # the mutation is all-or-nothing: resend the good rows
 
-    def _refresh_change_from(self, rows: list[dict[str, Any]]) -> None:
-        """Re-read current quantities; we are the source of truth, so the CAS base becomes 'now'."""
+    @property
+    def stale_stock_policy(self) -> str:
+        """What a stale ``changeFromQuantity`` means for this store (Commerce Store "Stock Conflict Policy"):
+        ``overwrite`` - ERPNext is the stock master: re-base on the store's current figure, write ERPNext's, and
+        log the concurrent store change that is overwritten (Shopify's docs allow this only for a system that is
+        the source of truth); ``skip`` - the store's concurrent change wins: nothing is written, the row is
+        reported as a conflict."""
+        policy = str(self.config.options.get("stale_stock_policy") or STALE_OVERWRITE)
+        if policy not in (STALE_OVERWRITE, STALE_SKIP):
+            raise ValidationError(f"unknown stale_stock_policy {policy!r}: use {STALE_OVERWRITE!r} or {STALE_SKIP!r}")
+        return policy
+
+    def _current_quantities(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], Decimal]:
         probes = [StockLevel(sku=None, quantity=Decimal(0), location_id=r["location"], inventory_item_id=r["item"]) for r in rows]
-        current = {(lv.inventory_item_id, lv.location_id): lv.quantity for lv in self.read_stock(probes)}
+        return {(lv.inventory_item_id or "", lv.location_id or ""): lv.quantity for lv in self.read_stock(probes)}
+
+    def _refresh_change_from(self, rows: list[dict[str, Any]]) -> None:
+        """Policy ``overwrite``: re-read current quantities and make them the CAS base; each overwrite of a
+        concurrent store change is logged and reported on the row's result."""
+        current = self._current_quantities(rows)
         for r in rows:
             value = current.get((r["item"], r["location"]))
+            if value is not None and r["change_from"] is not None and int(value) != r["change_from"]:
+                r.setdefault("overwrote", []).append({"expected": r["change_from"], "found": int(value), "written": r["quantity"]})
+                log.warning("Shopify store %s: stock of inventory item %s at %s changed on the store (%s expected, %s found); "
+                            "ERPNext is the stock master, writing %s", self.config.name, r["item"], r["location"],
+                            r["change_from"], int(value), r["quantity"])
             r["change_from"] = int(value) if value is not None else None
+
+    def _report_stale_conflicts(self, rows: list[dict[str, Any]], results: list[WriteResult | None]) -> None:
+        """Policy ``skip``: the concurrent store change is kept; ERPNext's figure is not written."""
+        current = self._current_quantities(rows)
+        for r in rows:
+            found = current.get((r["item"], r["location"]))
+            results[r["index"]] = WriteResult(
+                key=r["key"], ok=False, retryable=False,
+                error=(f"CONFLICT: the store's quantity changed since ERPNext read it ({r['change_from']} expected, "
+                       f"{found if found is None else int(found)} found); not overwritten (stock conflict policy: skip)"),
+                data={"conflict": True, "expected": r["change_from"], "found": None if found is None else int(found),
+                      "wanted": r["quantity"]})
 
     # ------------------------------------------------------------------ products
     def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
@@ -424,13 +492,16 @@ class ShopifyConnector(Connector):
             except ValueError as exc:
                 results[index] = WriteResult(key=self._product_key(product), ok=False, error=str(exc))
         if prepared:
+            made = self._products_made_earlier([p for _, p, _ in prepared if not p.external_id])
             variables: dict[str, Any] = {}
             for slot, (_, product, data) in enumerate(prepared):
                 variables[f"input{slot}"] = data
-                variables[f"identifier{slot}"] = {"id": m.gid("Product", product.external_id)} if product.external_id else None
+                known = product.external_id or made.get(id(product))
+                variables[f"identifier{slot}"] = {"id": m.gid("Product", known)} if known else None
             document = q.batched_mutation("ProductSetBatch", q.PRODUCT_SET_FIELD, len(prepared), "ProductSetInput", "ProductSetIdentifiers")
+            updates_only = all(variables[f"identifier{slot}"] for slot in range(len(prepared)))
             try:
-                data = self._run(document, variables)
+                data = self._run(document, variables, idempotent=updates_only)
             except SyncError as exc:
                 for index, product, _ in prepared:
                     results[index] = WriteResult(key=self._product_key(product), ok=False, error=exc.message, retryable=exc.retryable)
@@ -439,12 +510,33 @@ class ShopifyConnector(Connector):
                 results[index] = self._product_result(product, data.get(f"m{slot}") or {})
         return [r for r in results if r is not None]
 
+    def _products_made_earlier(self, products: Sequence[Product]) -> dict[int, str]:
+        """Look first (issue 11): a product to create whose SKUs all belong to one Shopify product was
+        made by an earlier attempt whose answer was lost; it is updated by id instead of made twice."""
+        skus = [v.sku for p in products for v in p.variants if v.sku]
+        if not skus:
+            return {}
+        for sku in skus:
+            self._sku_cache.pop(sku, None)  # the store's word, not what this connector saw before
+        found = self._resolve_skus(skus)
+        made: dict[int, str] = {}
+        for product in products:
+            owners = {(found.get(v.sku or "") or {}).get("product_id") for v in product.variants}
+            if len(owners) == 1 and None not in owners and "" not in owners:
+                made[id(product)] = owners.pop()
+        return made
+
     def _product_result(self, product: Product, payload: dict[str, Any]) -> WriteResult:
         key = self._product_key(product)
         if payload.get("userErrors"):
             text = "; ".join(f"{'.'.join(map(str, e.get('field') or []))}: {e.get('message')}" for e in payload["userErrors"])
             return WriteResult(key=key, ok=False, error=text)
         node = payload.get("product") or {}
+        info = (node.get("variants") or {}).get("pageInfo") or {}
+        if info.get("hasNextPage"):  # Shopify allows 2,048 variants; the answer holds 250
+            extra = self._paginate_nested(q.PRODUCT_VARIANTS_PAGE, "product", "variants", node["id"],
+                                          q.VARIANT_FOLLOWUP_PAGE, info.get("endCursor"))
+            node = {**node, "variants": {"nodes": list((node.get("variants") or {}).get("nodes") or []) + extra}}
         variants = [
             {"sku": v.get("sku"), "variant_id": m.numeric_id(v["id"]),
              "inventory_item_id": m.numeric_id((v.get("inventoryItem") or {}).get("id"))}
@@ -468,7 +560,8 @@ class ShopifyConnector(Connector):
                 results.append(WriteResult(key=key, ok=False, error="price updates need product and variant ids"))
                 continue
             try:
-                payload = self._run(q.VARIANTS_BULK_UPDATE, {"productId": m.gid("Product", product.external_id), "variants": rows})
+                payload = self._run(q.VARIANTS_BULK_UPDATE, {"productId": m.gid("Product", product.external_id), "variants": rows},
+                                    idempotent=True)  # absolute prices on variants by id
             except SyncError as exc:
                 results.append(WriteResult(key=key, ok=False, error=exc.message, retryable=exc.retryable))
                 continue
@@ -508,11 +601,10 @@ class ShopifyConnector(Connector):
 
     def _fulfil(self, fulfilment: Fulfilment) -> WriteResult:
         key = fulfilment.order_id
-        order = self._run(q.FULFILLMENT_ORDERS, {"id": m.gid("Order", fulfilment.order_id), "first": q.FULFILLMENT_ORDER_PAGE}).get("order")
-        if not order:
-            raise NotFoundError(f"Shopify order {fulfilment.order_id} not found")
-        open_fos = [fo for fo in (order.get("fulfillmentOrders") or {}).get("nodes") or []
-                    if fo.get("status") in ("OPEN", "IN_PROGRESS")]
+        earlier = self._fulfilled_earlier(fulfilment) if fulfilment.lines else None
+        if earlier:
+            return WriteResult(key=key, ok=True, external_id=earlier, data={"fulfillment_ids": [earlier], "existing": True})
+        open_fos = [fo for fo in self._fulfillment_orders(fulfilment.order_id) if fo.get("status") in ("OPEN", "IN_PROGRESS")]
         if not open_fos:
             return WriteResult(key=key, ok=True, external_id=None, data={"already_fulfilled": True})
         groups = self._fulfilment_groups(fulfilment, open_fos)
@@ -531,6 +623,51 @@ class ShopifyConnector(Connector):
                                    data={"fulfillment_ids": ids, "location_id": location})
             ids.append(m.numeric_id(payload["fulfillment"]["id"]))
         return WriteResult(key=key, ok=True, external_id=ids[0] if ids else None, data={"fulfillment_ids": ids})
+
+    def _fulfillment_orders(self, order_id: str) -> list[dict[str, Any]]:
+        """Every fulfillment order of the order, page after page (an order can have more than a page)."""
+        found: list[dict[str, Any]] = []
+        after = None
+        while True:
+            order = self._run(q.FULFILLMENT_ORDERS, {"id": m.gid("Order", order_id), "first": q.FULFILLMENT_ORDER_PAGE,
+                                                     "after": after}).get("order")
+            if not order:
+                raise NotFoundError(f"Shopify order {order_id} not found")
+            page = order.get("fulfillmentOrders") or {}
+            for fo in page.get("nodes") or []:
+                if ((fo.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage"):
+                    raise ValidationError(f"Shopify order {order_id}: a fulfillment order has more than 50 lines; "
+                                          "not fulfilled rather than fulfilled in part")
+                found.append(fo)
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return found
+            after = info.get("endCursor")
+
+    def _fulfilled_earlier(self, fulfilment: Fulfilment) -> str | None:
+        """Look first (issue 11): fulfillmentCreate has no idempotency key and no field for a marker, so
+        an attempt whose answer was lost is recognised by what it made: a fulfilment of exactly these
+        lines (and this tracking number), made no earlier than the Delivery Note it comes from."""
+        order = self._run(q.ORDER_FULFILLMENTS, {"id": m.gid("Order", fulfilment.order_id),
+                                                 "first": q.FULFILLMENTS_LOOKBACK}).get("order") or {}
+        wanted: dict[str, int] = {}
+        for ref, qty in fulfilment.lines:
+            wanted[ref] = wanted.get(ref, 0) + int(qty)
+        since = utc(fulfilment.created_at) - FULFILMENT_CLOCK_SKEW if fulfilment.created_at else None
+        for made in order.get("fulfillments") or []:
+            if since is not None and utc(made.get("createdAt")) < since:
+                continue
+            numbers = {t.get("number") for t in made.get("trackingInfo") or []}
+            if fulfilment.tracking_number and fulfilment.tracking_number not in numbers:
+                continue
+            shipped: dict[str, int] = {}
+            for node in (made.get("fulfillmentLineItems") or {}).get("nodes") or []:
+                line = node.get("lineItem") or {}
+                ref = line.get("sku") if line.get("sku") in wanted else m.numeric_id(line.get("id"))
+                shipped[ref or ""] = shipped.get(ref or "", 0) + int(node.get("quantity") or 0)
+            if shipped == wanted:
+                return m.numeric_id(made.get("id"))
+        return None
 
     @staticmethod
     def _fulfilment_groups(fulfilment: Fulfilment, fos: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]] | str:
@@ -582,18 +719,39 @@ class ShopifyConnector(Connector):
                 "staffNote": (reason or "Cancelled from ERPNext")[:255],
             }
             try:
-                payload = self._run(q.ORDER_CANCEL, variables)["orderCancel"]
+                # resending is harmless: a cancelled order refuses a second cancel, and _cancel_result reads its state
+                payload = self._run(q.ORDER_CANCEL, variables, idempotent=True)["orderCancel"]
             except SyncError as exc:
                 results.append(WriteResult(key=order_id, ok=False, error=exc.message, retryable=exc.retryable))
                 continue
-            errors = payload.get("orderCancelUserErrors") or []
-            if errors and all(e.get("code") == "ORDER_ALREADY_CANCELLED" for e in errors):
-                results.append(WriteResult(key=order_id, ok=True, external_id=order_id, data={"already_cancelled": True}))
-            elif errors:
-                results.append(WriteResult(key=order_id, ok=False, error="; ".join(e.get("message", "") for e in errors)))
-            else:
-                results.append(WriteResult(key=order_id, ok=True, external_id=order_id, data={"job": payload.get("job")}))
+            try:
+                results.append(self._cancel_result(order_id, payload))
+            except SyncError as exc:
+                results.append(WriteResult(key=order_id, ok=False, error=exc.message, retryable=exc.retryable))
         return results
+
+    def _cancel_result(self, order_id: str, payload: dict[str, Any]) -> WriteResult:
+        """Shopify has no "already cancelled" error code (2026-04 ``OrderCancelUserErrorCode``): on any
+        user error the order itself says whether it is cancelled; on success the cancel runs as a job."""
+        errors = payload.get("orderCancelUserErrors") or []
+        if errors:
+            order = self._run(q.ORDER_CANCELLED_AT, {"id": m.gid("Order", order_id)}).get("order") or {}
+            if order.get("cancelledAt"):
+                return WriteResult(key=order_id, ok=True, external_id=order_id, data={"already_cancelled": True})
+            return WriteResult(key=order_id, ok=False, error="; ".join(e.get("message", "") for e in errors))
+        job = payload.get("job") or {}
+        if job.get("id") and not job.get("done") and not self._wait_for_job(job["id"]):
+            return WriteResult(key=order_id, ok=False, retryable=True, data={"job": job},
+                               error="Shopify's cancel job has not finished; the order is not cancelled yet")
+        return WriteResult(key=order_id, ok=True, external_id=order_id, data={"job": {**job, "done": True}})
+
+    def _wait_for_job(self, job_id: str) -> bool:
+        interval = float(self.config.options.get("job_poll_interval", 0.5))
+        for _ in range(int(self.config.options.get("job_poll_rounds", 20))):
+            if (self._run(q.JOB, {"id": job_id}).get("job") or {}).get("done"):
+                return True
+            time.sleep(interval)
+        return False
 
     def record_refunds(self, refunds: Sequence[Refund]) -> list[WriteResult]:
         results = []
@@ -609,26 +767,21 @@ class ShopifyConnector(Connector):
         order = self._run(q.ORDER_FOR_REFUND, {"id": m.gid("Order", refund.order_id), "first": q.PAGE}).get("order")
         if not order:
             raise NotFoundError(f"Shopify order {refund.order_id} not found")
-        line_ids: dict[str, str] = {}
-        for li in (order.get("lineItems") or {}).get("nodes") or []:
-            line_ids[m.numeric_id(li["id"]) or ""] = li["id"]
-            if li.get("sku"):
-                line_ids.setdefault(li["sku"], li["id"])
-        refund_lines = []
-        for ref, qty in refund.lines:
-            if ref not in line_ids:
-                return WriteResult(key=key, ok=False, error=f"refund line {ref!r} is not on order {refund.order_id}")
-            refund_lines.append({"lineItemId": line_ids[ref], "quantity": int(qty),
-                                 "restockType": "RETURN" if refund.restock else "NO_RESTOCK"})
+        refund_lines = self._refund_lines(refund, order)
+        if isinstance(refund_lines, str):
+            return WriteResult(key=key, ok=False, error=refund_lines)
         data: dict[str, Any] = {"orderId": m.gid("Order", refund.order_id), "notify": False,
                                 "note": refund.reason or "Refund recorded from ERPNext", "refundLineItems": refund_lines}
+        presentment = order.get("presentmentCurrencyCode") or order.get("currencyCode")
+        if presentment and presentment != order.get("currencyCode"):
+            data["currency"] = presentment  # RefundInput.currency: required when shop and customer currency differ
         if refund.amount:
             parent = next((t for t in order.get("transactions") or []
                            if t.get("kind") in ("SALE", "CAPTURE") and t.get("status") == "SUCCESS"), None)
             if parent is None:
                 return WriteResult(key=key, ok=False, error="the order has no successful payment to refund against")
             data["transactions"] = [{"orderId": data["orderId"], "parentId": parent["id"], "gateway": parent.get("gateway"),
-                                     "kind": "REFUND", "amount": str(refund.amount)}]
+                                     "kind": "REFUND", "amount": str(self._in_presentment(refund, order, parent))}]
         # deterministic key: the same ERP refund re-sent (retry, re-run) is created only once
         identity = refund.external_id or json.dumps([str(refund.amount), [(r, str(n)) for r, n in refund.lines]])
         idem = str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{self.config.name}|{refund.order_id}|{identity}"))
@@ -636,6 +789,45 @@ class ShopifyConnector(Connector):
         if payload.get("userErrors"):
             return WriteResult(key=key, ok=False, error="; ".join(e.get("message", "") for e in payload["userErrors"]))
         return WriteResult(key=key, ok=True, external_id=m.numeric_id(payload["refund"]["id"]), data={"idempotency_key": idem})
+
+    @staticmethod
+    def _refund_lines(refund: Refund, order: dict[str, Any]) -> list[dict[str, Any]] | str:
+        """RefundLineItemRestockType: CANCEL "when restocking unfulfilled line items", RETURN for fulfilled
+        ones. Refunded units are taken from the unfulfilled units first (a refund before shipping)."""
+        lines: dict[str, dict[str, Any]] = {}
+        for li in (order.get("lineItems") or {}).get("nodes") or []:
+            lines[m.numeric_id(li["id"]) or ""] = li
+            if li.get("sku"):
+                lines.setdefault(li["sku"], li)
+        rows: list[dict[str, Any]] = []
+        for ref, qty in refund.lines:
+            line = lines.get(ref)
+            if line is None:
+                return f"refund line {ref!r} is not on order {refund.order_id}"
+            quantity = int(qty)
+            if not refund.restock:
+                rows.append({"lineItemId": line["id"], "quantity": quantity, "restockType": "NO_RESTOCK"})
+                continue
+            unfulfilled = min(quantity, int(line.get("unfulfilledQuantity") or 0))
+            if unfulfilled:
+                rows.append({"lineItemId": line["id"], "quantity": unfulfilled, "restockType": "CANCEL"})
+            if quantity - unfulfilled:
+                rows.append({"lineItemId": line["id"], "quantity": quantity - unfulfilled, "restockType": "RETURN"})
+        return rows
+
+    @staticmethod
+    def _in_presentment(refund: Refund, order: dict[str, Any], parent: dict[str, Any]) -> Decimal:
+        """Refund transaction amounts are in the order's presentment currency; ERP amounts in the shop's
+        are converted at the rate of the payment being refunded."""
+        shop, presentment = order.get("currencyCode"), order.get("presentmentCurrencyCode") or order.get("currencyCode")
+        if presentment == shop or (refund.currency and refund.currency == presentment):
+            return refund.amount
+        bag = parent.get("amountSet") or {}
+        shop_amount = Decimal(str((bag.get("shopMoney") or {}).get("amount") or 0))
+        paid = Decimal(str((bag.get("presentmentMoney") or {}).get("amount") or 0))
+        if not shop_amount:
+            raise ValidationError(f"order {refund.order_id}: no exchange rate to refund in {presentment}")
+        return (refund.amount * paid / shop_amount).quantize(Decimal("0.01"))
 
     def create_orders(self, orders: Sequence[Order]) -> list[WriteResult]:
         """ERPNext-made orders -> orderCreate; tagged so a re-run finds them instead of duplicating."""
@@ -701,7 +893,8 @@ class ShopifyConnector(Connector):
         }
         discount = sum((d.amount for d in order.discounts), Decimal(0)) + sum((li.discount for li in order.lines), Decimal(0))
         if discount:
-            data["discountCode"] = {"orderFixedDiscountCode": {"code": "ERP", "amountSet": price(discount)}}
+            # 2026-04 OrderCreateDiscountCodeInput: item*/freeShipping codes only; a fixed amount across the items
+            data["discountCode"] = {"itemFixedDiscountCode": {"code": "ERP", "amountSet": price(discount)}}
         for key, address in (("billingAddress", order.billing_address), ("shippingAddress", order.shipping_address)):
             if address is not None and not address.is_empty():
                 data[key] = m.address_input(address)
@@ -718,11 +911,16 @@ class ShopifyConnector(Connector):
                     variables[f"identifier{slot}"] = {"id": m.gid("Customer", customer.external_id)}
                 elif customer.email:
                     variables[f"identifier{slot}"] = {"email": customer.email}  # upsert by unique email
-                else:
+                elif customer.phone:
+                    variables[f"identifier{slot}"] = {"phone": customer.phone}  # upsert by unique phone
+                else:  # a plain create, marked so that a retry after a lost answer finds it
+                    variables[f"input{slot}"]["tags"] = [self._customer_marker(customer)]
                     variables[f"identifier{slot}"] = None
+            self._customers_made_earlier(chunk, variables)
             document = q.batched_mutation("CustomerSetBatch", q.CUSTOMER_SET_FIELD, len(chunk), "CustomerSetInput", "CustomerSetIdentifiers")
+            upserts_only = all(variables[f"identifier{slot}"] for slot in range(len(chunk)))
             try:
-                data = self._run(document, variables)
+                data = self._run(document, variables, idempotent=upserts_only)
             except SyncError as exc:
                 results.extend(WriteResult(key=c.email or c.external_id or "?", ok=False, error=exc.message,
                                            retryable=exc.retryable) for c in chunk)
@@ -735,6 +933,26 @@ class ShopifyConnector(Connector):
                 else:
                     results.append(WriteResult(key=key, ok=True, external_id=m.numeric_id((payload.get("customer") or {}).get("id"))))
         return results
+
+    @staticmethod
+    def _customer_marker(customer: Customer) -> str:
+        """A customer with neither email nor phone has no unique key on Shopify: a tag made from what
+        identifies it (name, company, addresses) marks the create, for the look-first of a retry."""
+        identity = json.dumps([customer.first_name, customer.last_name, customer.company,
+                               [(a.line1, a.city, a.postcode, a.country_code) for a in customer.addresses]])
+        return "erp-customer-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+    def _customers_made_earlier(self, chunk: Sequence[Customer], variables: dict[str, Any]) -> None:
+        """Look first (issue 11): a marked create whose tag is already on a Shopify customer becomes an update."""
+        marked = {variables[f"input{slot}"]["tags"][0]: slot for slot in range(len(chunk))
+                  if variables[f"identifier{slot}"] is None}
+        if not marked:
+            return
+        search = " OR ".join(f"tag:'{tag}'" for tag in marked)
+        for node in self._paginate(q.CUSTOMERS_BY_TAG, "customers", {"first": q.PAGE, "query": search}):
+            for tag in node.get("tags") or []:
+                if tag in marked:
+                    variables[f"identifier{marked[tag]}"] = {"id": node["id"]}
 
     # ------------------------------------------------------------------ webhooks
     def verify_webhook(self, body: bytes, headers: Mapping[str, str]) -> None:
@@ -755,19 +973,32 @@ class ShopifyConnector(Connector):
             raise ValidationError("Shopify webhook body is not JSON") from exc
         if not isinstance(payload, dict):
             raise ValidationError("Shopify webhook body is not a JSON object")
+        self._check_payload_version(h.get("x-shopify-api-version"))
         triggered = utc(h["x-shopify-triggered-at"]) if h.get("x-shopify-triggered-at") else None
         entity, action, record, external_id, changed = self._webhook_record(topic, payload)
         occurred = changed or triggered
-        event_id = h.get("x-shopify-event-id") or h.get("x-shopify-webhook-id")
-        if not event_id:
-            import hashlib
-
-            event_id = "body-" + hashlib.sha256(topic.encode() + b"|" + body).hexdigest()
         return WebhookEvent(
             topic=topic, entity=entity, action=action, external_id=external_id,
-            dedupe_key=f"shopify:{event_id}", ordering_key=ordering_key(occurred),
+            dedupe_key=self._dedupe_key(h, topic, body), ordering_key=ordering_key(occurred),
             occurred_at=occurred, record=record, payload=payload,
         )
+
+    def _check_payload_version(self, version: str | None) -> None:
+        """Webhook payloads follow the app's configured webhook version, not this store's API version
+        ("You can't specify it per subscription"): say so once when they differ."""
+        if version and version != self.client.api_version and version not in self._warned_versions:
+            self._warned_versions.add(version)
+            log.warning("Shopify store %s: webhooks arrive in API version %s while the store uses %s; align the app's "
+                        "webhook API version", self.config.name, version, self.client.api_version)
+
+    @staticmethod
+    def _dedupe_key(h: Mapping[str, str], topic: str, body: bytes) -> str:
+        """X-Shopify-Webhook-Id is "a unique composite key per delivery. Use to identify and deduplicate";
+        X-Shopify-Event-Id is shared by every delivery of one merchant action, so it is no key alone."""
+        if h.get("x-shopify-webhook-id"):
+            return f"shopify:{h['x-shopify-webhook-id']}"
+        digest = hashlib.sha256(topic.encode() + b"|" + body).hexdigest()
+        return f"shopify:{h.get('x-shopify-event-id') or 'body'}:{digest}"
 
     def _webhook_record(self, topic: str, payload: dict[str, Any]) -> tuple[Entity, str, Any, str | None, datetime | None]:
         resource, _, verb = topic.partition("/")
@@ -775,15 +1006,14 @@ class ShopifyConnector(Connector):
                    "cancelled": "cancelled", "fulfilled": "fulfilled", "paid": "paid"}
         action = actions.get(verb, verb)
         try:
+            if verb == "delete" and resource in DELETED_ENTITIES:
+                return self._deleted(DELETED_ENTITIES[resource], payload)
             if resource == "orders":
                 order = m.order_from_rest(payload, self.status_map)
                 return Entity.ORDERS, action, order, order.external_id, order.updated_at
             if resource == "refunds":
-                refund = m.refund_from_rest(payload)
-                return Entity.ORDERS, "refunded", refund, refund.order_id, refund.created_at
+                return self._refund_event(payload)
             if resource == "products":
-                if verb == "delete":
-                    return Entity.ITEMS, "deleted", None, m.numeric_id(payload.get("id")), None
                 product = m.product_from_rest(payload)
                 return Entity.ITEMS, action, product, product.external_id, product.updated_at
             if resource == "inventory_levels":
@@ -795,6 +1025,22 @@ class ShopifyConnector(Connector):
         except ValueError as exc:
             raise ValidationError(f"Shopify {topic} webhook: {exc}") from exc
         raise ValidationError(f"unsupported Shopify webhook topic {topic!r}")
+
+    @staticmethod
+    def _deleted(entity: Entity, payload: dict[str, Any]) -> tuple[Entity, str, Any, str | None, datetime | None]:
+        """``*/delete`` bodies carry the id alone."""
+        ident = m.numeric_id(payload.get("id"))
+        if not ident:
+            raise ValueError("a deleted-record webhook needs 'id'")
+        return entity, "deleted", DeletedRecord(entity, ident), ident, None
+
+    def _refund_event(self, payload: dict[str, Any]) -> tuple[Entity, str, Any, str | None, datetime | None]:
+        """A Refund is not an Order: the order is re-read (its refunds in shop money, the same figures as
+        the poll) and queued as an order update under a key of its own, so it cannot supersede a queued
+        ``orders/updated`` of the same order (nor be superseded by it)."""
+        refund = m.refund_from_rest(payload)
+        order = self.get_order(refund.order_id)
+        return Entity.ORDERS, "refunded", order, f"{refund.order_id}/refund/{refund.external_id}", order.updated_at
 
     @staticmethod
     def topic_enum(topic: str) -> str:
@@ -832,7 +1078,8 @@ class ShopifyConnector(Connector):
         removed = 0
         for registration in self.list_webhooks():
             if registration.address == address:
-                payload = self._run(q.WEBHOOK_DELETE, {"id": m.gid("WebhookSubscription", registration.external_id)})
+                payload = self._run(q.WEBHOOK_DELETE, {"id": m.gid("WebhookSubscription", registration.external_id)},
+                                    idempotent=True)
                 if not payload["webhookSubscriptionDelete"].get("userErrors"):
                     removed += 1
         return removed

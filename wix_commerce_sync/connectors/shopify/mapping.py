@@ -268,7 +268,8 @@ def order_from_rest(data: dict[str, Any], status_map: StatusMap | None = None) -
     if not isinstance(data, dict) or "id" not in data or not isinstance(data.get("line_items"), list):
         raise ValueError("a Shopify order needs 'id' and a 'line_items' list")
     status_map = status_map or StatusMap.default(Platform.SHOPIFY)
-    lines = [_order_line(li) for li in data["line_items"]]
+    refunded = _refunded_quantities(data)
+    lines = [line for line in (_order_line(li, refunded) for li in data["line_items"]) if line.quantity]  # 0: removed by an edit
     shipping = [_shipping_line(s) for s in data.get("shipping_lines") or [] if not s.get("is_removed")]
     word = store_status_word(data)
     total = shop_amount(data, "total_price_set", "total_price")
@@ -297,12 +298,13 @@ def order_from_rest(data: dict[str, Any], status_map: StatusMap | None = None) -
     order.fee_lines = _fee_lines(data)
     order.order_taxes = _order_level_taxes(data, order)
     order.discounts = _order_level_discounts(data, order)
-    order.refunds = [_refund(r, order.external_id, order.currency) for r in data.get("refunds") or []]
-    order.fulfilments = [_fulfilment_record(f, order.external_id) for f in data.get("fulfillments") or []]
     presentment_total = presentment_amount(data, "total_price_set")
     presentment_currency = data.get("presentment_currency")
     if presentment_currency and presentment_currency != order.currency and presentment_total:
         order.exchange_rate = (total / presentment_total).quantize(Decimal("0.000001"))
+    order.refunds = [_refund(r, order.external_id, order.currency, _shop_per_presentment(total, presentment_total))
+                     for r in data.get("refunds") or []]
+    order.fulfilments = [_fulfilment_record(f, order.external_id) for f in data.get("fulfillments") or []]
     _reconcile(data, order)
     return order
 
@@ -312,7 +314,28 @@ def _set_currency(data: dict[str, Any], key: str) -> str | None:
     return ((bag.get("shop_money") or {}).get("currency_code")) if isinstance(bag, dict) else None
 
 
-def _order_line(li: dict[str, Any]) -> OrderLine:
+def _refunded_quantities(data: dict[str, Any]) -> dict[str, int]:
+    if data.get("refunded_quantities") is not None:
+        return data["refunded_quantities"]
+    refunded: dict[str, int] = {}
+    for refund in data.get("refunds") or []:
+        for row in refund.get("refund_line_items") or []:
+            line = numeric_id(row.get("line_item_id") or (row.get("line_item") or {}).get("id")) or ""
+            refunded[line] = refunded.get(line, 0) + int(row.get("quantity") or 0)
+    return refunded
+
+
+def _ordered_quantity(li: dict[str, Any], refunded: dict[str, int]) -> Decimal:
+    """``quantity`` includes units removed by order edits (they will never ship); ``current_quantity``
+    excludes removed and refunded units. The ERPNext order keeps refunded units (its credit notes take
+    them back), so its quantity is current + refunded."""
+    if li.get("current_quantity") is None:
+        return money(li.get("quantity"))
+    kept = int(li["current_quantity"]) + refunded.get(numeric_id(li.get("id")) or "", 0)
+    return Decimal(min(kept, int(li.get("quantity") or kept)))
+
+
+def _order_line(li: dict[str, Any], refunded: dict[str, int] | None = None) -> OrderLine:
     allocated = _allocations(li.get("discount_allocations"))
     if not li.get("discount_allocations"):
         allocated = shop_amount(li, "total_discount_set", "total_discount")
@@ -320,7 +343,7 @@ def _order_line(li: dict[str, Any]) -> OrderLine:
         external_id=numeric_id(li.get("id")),
         sku=li.get("sku") or None,
         title=li.get("title") or li.get("name") or "",
-        quantity=money(li.get("quantity")),
+        quantity=_ordered_quantity(li, refunded or {}),
         unit_price=shop_amount(li, "price_set", "price"),
         discount=allocated,
         taxes=_tax_lines(li.get("tax_lines")),
@@ -403,11 +426,28 @@ def _reconcile(data: dict[str, Any], order: Order) -> None:
         order.fee_lines.append(ChargeLine(title="Adjustment", amount=residual, code=ADJUSTMENT_CODE))
 
 
-def _refund(data: dict[str, Any], order_id: str, currency: str) -> Refund:
+def _shop_per_presentment(total: Decimal, presentment_total: Decimal | None) -> Decimal | None:
+    return total / presentment_total if presentment_total else None
+
+
+def _transaction_shop_amount(t: dict[str, Any], currency: str, rate: Decimal | None) -> Decimal:
+    """REST transaction ``amount`` is in the transaction's (presentment) currency: shop money is
+    ``amount_set.shop_money`` where sent, else the amount converted at the order's rate."""
+    if (t.get("amount_set") or {}).get("shop_money"):
+        return shop_amount(t, "amount_set")
+    amount = money(t.get("amount"))
+    if t.get("currency") and currency and t["currency"] != currency:
+        if rate is None:
+            raise ValueError(f"refund in {t['currency']} on a {currency} order without an exchange rate")
+        return cents(amount * rate)
+    return amount
+
+
+def _refund(data: dict[str, Any], order_id: str, currency: str, rate: Decimal | None = None) -> Refund:
     transactions = [t for t in data.get("transactions") or [] if (t.get("kind") or "refund") == "refund"
                     and (t.get("status") or "success") == "success"]
     if transactions:
-        amount = sum((money(t.get("amount")) for t in transactions), ZERO)
+        amount = sum((_transaction_shop_amount(t, currency, rate) for t in transactions), ZERO)
     elif data.get("total_refunded_set") is not None:
         amount = shop_amount(data, "total_refunded_set")
     else:
@@ -498,13 +538,13 @@ def rest_address_from_graphql(a: dict[str, Any] | None) -> dict[str, Any] | None
 def rest_customer_from_graphql(c: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": numeric_id(c.get("legacyResourceId") or c.get("id")),
-        "email": c.get("email"),
+        "email": (c.get("defaultEmailAddress") or {}).get("emailAddress"),
         "first_name": c.get("firstName"),
         "last_name": c.get("lastName"),
-        "phone": c.get("phone"),
+        "phone": (c.get("defaultPhoneNumber") or {}).get("phoneNumber"),
         "updated_at": c.get("updatedAt"),
         "default_address": rest_address_from_graphql(c.get("defaultAddress")),
-        "addresses": [rest_address_from_graphql(a) for a in _nodes(c.get("addresses"))],
+        "addresses": [rest_address_from_graphql(a) for a in _nodes(c.get("addressesV2"))],
     }
 
 
@@ -549,6 +589,7 @@ def rest_order_from_graphql(o: dict[str, Any]) -> dict[str, Any]:
                 "sku": li.get("sku"),
                 "title": li.get("title") or li.get("name"),
                 "quantity": li.get("quantity"),
+                "current_quantity": li.get("currentQuantity"),
                 "price_set": _bag(li.get("originalUnitPriceSet")),
                 "discount_allocations": allocations(li.get("discountAllocations")),
                 "tax_lines": tax_lines(li.get("taxLines")),
@@ -600,6 +641,8 @@ def rest_product_from_graphql(p: dict[str, Any], variants: list[dict[str, Any]] 
             "barcode": v.get("barcode"),
             "inventory_item_id": numeric_id((v.get("inventoryItem") or {}).get("id")),
             "inventory_quantity": v.get("inventoryQuantity"),
+            # InventoryItem.tracked: "Whether inventory levels are tracked for the item" (REST: inventory_management)
+            "inventory_management": "shopify" if (v.get("inventoryItem") or {}).get("tracked", True) else None,
             "updated_at": v.get("updatedAt"),
         }
         for index, name in enumerate(option_names[:3], start=1):

@@ -22,10 +22,12 @@ SKU_LOOKUP_CHUNK = 100  # SKUs per productVariants search query
 
 MONEY = "shopMoney { amount currencyCode }"
 BAG = f"{{ {MONEY} presentmentMoney {{ amount currencyCode }} }}"
+# Customer.email / .phone are deprecated in 2026-04 ("Use defaultEmailAddress.emailAddress" / "defaultPhoneNumber")
+CONTACT = "defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber }"
 ADDRESS = "firstName lastName company address1 address2 city province zip country countryCodeV2 phone"
 
 VARIANT_FIELDS = """id sku title price compareAtPrice barcode updatedAt inventoryQuantity
-  selectedOptions { name value } inventoryItem { id }"""
+  selectedOptions { name value } inventoryItem { id tracked }"""
 
 PRODUCT_FIELDS = f"""id legacyResourceId title handle vendor productType status tags descriptionHtml updatedAt
   options {{ name values }}
@@ -56,7 +58,7 @@ VARIANTS_BY_SKU = """query VariantsBySku($first: Int!, $query: String!) {
 
 TAX_LINES = f"taxLines {{ title rate priceSet {{ {MONEY} }} }}"
 ALLOCATIONS = f"discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}"
-LINE_FIELDS = f"""id sku title quantity variant {{ id }} product {{ id }}
+LINE_FIELDS = f"""id sku title quantity currentQuantity variant {{ id }} product {{ id }}
   originalUnitPriceSet {{ {MONEY} }} {ALLOCATIONS} {TAX_LINES}"""
 
 ORDER_FIELDS = f"""id legacyResourceId name email createdAt updatedAt cancelledAt note
@@ -64,7 +66,7 @@ ORDER_FIELDS = f"""id legacyResourceId name email createdAt updatedAt cancelledA
   totalPriceSet {BAG}
   totalTaxSet {{ {MONEY} }} totalDiscountsSet {{ {MONEY} }} totalShippingPriceSet {{ {MONEY} }}
   {TAX_LINES}
-  customer {{ id email firstName lastName phone updatedAt defaultAddress {{ {ADDRESS} }} }}
+  customer {{ id {CONTACT} firstName lastName updatedAt defaultAddress {{ {ADDRESS} }} }}
   billingAddress {{ {ADDRESS} }} shippingAddress {{ {ADDRESS} }}
   shippingLines(first: 3) {{ nodes {{ title code isRemoved originalPriceSet {{ {MONEY} }} {ALLOCATIONS} {TAX_LINES} }} }}
   lineItems(first: $linesFirst) {{ nodes {{ {LINE_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }}
@@ -87,30 +89,46 @@ ORDER_LINES_PAGE = f"""query OrderLines($id: ID!, $first: Int!, $after: String) 
     nodes {{ {LINE_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}
 }}"""
 
+ORDER_REFUNDED_LINES = """query OrderRefundedLines($id: ID!) {
+  order(id: $id) { id refunds(first: 9) { refundLineItems(first: 50) { nodes { quantity lineItem { id } } } } }
+}"""  # 1 + 9 x (1 + 2 + 50 x 2) = 928 points
+
 ORDERS_BY_TAG = """query OrdersByTag($first: Int!, $query: String!) {
   orders(first: $first, query: $query) { nodes { id name tags } pageInfo { hasNextPage endCursor } }
 }"""
 
-FULFILLMENT_ORDERS = """query FulfillmentOrders($id: ID!, $first: Int!) {
+FULFILLMENT_ORDERS = """query FulfillmentOrders($id: ID!, $first: Int!, $after: String) {
   order(id: $id) {
     id cancelledAt
-    fulfillmentOrders(first: $first) { nodes {
+    fulfillmentOrders(first: $first, after: $after) { nodes {
       id status assignedLocation { location { id } }
-      lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku } } }
-    } }
+      lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku } } pageInfo { hasNextPage } }
+    } pageInfo { hasNextPage endCursor } }
   }
 }"""
+
+ORDER_FULFILLMENTS = """query OrderFulfillments($id: ID!, $first: Int!) {
+  order(id: $id) {
+    id
+    fulfillments(first: $first) { id createdAt trackingInfo(first: 5) { number }
+      fulfillmentLineItems(first: 40) { nodes { quantity lineItem { id sku } } } }
+  }
+}"""
+FULFILLMENTS_LOOKBACK = 10  # 1 + 10 x (1 + 1 + 2 + 40 x 2) = 841 points
 
 ORDER_FOR_REFUND = """query OrderForRefund($id: ID!, $first: Int!) {
   order(id: $id) {
-    id
-    lineItems(first: $first) { nodes { id sku quantity } pageInfo { hasNextPage endCursor } }
-    transactions { id kind status gateway }
+    id currencyCode presentmentCurrencyCode
+    lineItems(first: $first) { nodes { id sku quantity unfulfilledQuantity } pageInfo { hasNextPage endCursor } }
+    transactions { id kind status gateway
+      amountSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } } }
   }
 }"""
 
-CUSTOMER_FIELDS = f"""id legacyResourceId email firstName lastName phone updatedAt
-  defaultAddress {{ {ADDRESS} }} addresses {{ {ADDRESS} }}"""
+CUSTOMER_PAGE = 50  # 2 + 50 x (1 + 2 + 1 + 1 + (2 + ADDRESS_PAGE)) = 802 points by the estimator
+ADDRESS_PAGE = 10  # Customer.addresses is deprecated ("Limited to 250 addresses. Use addressesV2")
+CUSTOMER_FIELDS = f"""id legacyResourceId {CONTACT} firstName lastName updatedAt
+  defaultAddress {{ {ADDRESS} }} addressesV2(first: {ADDRESS_PAGE}) {{ nodes {{ {ADDRESS} }} }}"""
 
 CUSTOMERS = f"""query Customers($first: Int!, $after: String, $query: String) {{
   customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
@@ -119,9 +137,13 @@ CUSTOMERS = f"""query Customers($first: Int!, $after: String, $query: String) {{
   }}
 }}"""
 
+CUSTOMERS_BY_TAG = """query CustomersByTag($first: Int!, $query: String!) {
+  customers(first: $first, query: $query) { nodes { id tags } }
+}"""
+
 CUSTOMER = f"""query Customer($id: ID!) {{ customer(id: $id) {{ {CUSTOMER_FIELDS} }} }}"""
 
-SHOP = """query Shop { shop { name myshopifyDomain currencyCode taxesIncluded plan { displayName } } }"""
+SHOP = """query Shop { shop { name myshopifyDomain currencyCode taxesIncluded plan { publicDisplayName } } }"""
 
 LOCATIONS = """query Locations($first: Int!, $after: String) {
   locations(first: $first, after: $after, includeInactive: true) {
@@ -146,7 +168,7 @@ INVENTORY_SET = """mutation InventorySet($input: InventorySetQuantitiesInput!, $
 }"""
 
 PRODUCT_SET_FIELD = """productSet(input: $input{i}, identifier: $identifier{i}, synchronous: true) {{
-    product {{ id legacyResourceId variants(first: 250) {{ nodes {{ id sku inventoryItem {{ id }} }} }} }}
+    product {{ id legacyResourceId variants(first: 250) {{ nodes {{ id sku inventoryItem {{ id }} }} pageInfo {{ hasNextPage endCursor }} }} }}
     userErrors {{ field message code }}
   }}"""
 
@@ -160,7 +182,7 @@ VARIANTS_BULK_UPDATE = """mutation VariantPrices($productId: ID!, $variants: [Pr
 FULFILLMENT_CREATE = """mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
   fulfillmentCreate(fulfillment: $fulfillment) {
     fulfillment { id status trackingInfo { company number url } }
-    userErrors { field message code }
+    userErrors { field message }
   }
 }"""
 
@@ -173,15 +195,19 @@ ORDER_CANCEL = """mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason
   }
 }"""
 
+ORDER_CANCELLED_AT = """query OrderCancelledAt($id: ID!) { order(id: $id) { id cancelledAt } }"""
+
+JOB = """query Job($id: ID!) { job(id: $id) { id done } }"""
+
 REFUND_CREATE = """mutation RefundCreate($input: RefundInput!, $key: String!) {
   refundCreate(input: $input) @idempotent(key: $key) {
     refund { id totalRefundedSet { shopMoney { amount currencyCode } } }
-    userErrors { field message code }
+    userErrors { field message }
   }
 }"""
 
 CUSTOMER_SET_FIELD = """customerSet(input: $input{i}, identifier: $identifier{i}) {{
-    customer {{ id email }}
+    customer {{ id defaultEmailAddress {{ emailAddress }} }}
     userErrors {{ field message code }}
   }}"""
 
@@ -212,7 +238,7 @@ BULK_PRODUCTS_INNER = """{
     edges { node {
       id legacyResourceId title handle vendor productType status tags descriptionHtml updatedAt options { name values }
       variants { edges { node { id sku title price compareAtPrice barcode updatedAt inventoryQuantity
-        selectedOptions { name value } inventoryItem { id } } } }
+        selectedOptions { name value } inventoryItem { id tracked } } } }
     } }
   }
 }"""

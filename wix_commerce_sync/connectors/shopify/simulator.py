@@ -1,6 +1,16 @@
 """A stateful fake Shopify store speaking the Admin GraphQL API over real HTTP.
 
 What it does, and how faithfully:
+- Refereed by Shopify's published Admin schema (``testing/contracts/shopify``, pinned from npm
+  ``@shopify/dev-mcp``): every request's document is validated (cached by text) and its variables
+  coerced against the schema before anything runs; an invalid request gets what Shopify answers
+  (HTTP 200, ``errors`` naming the field, no ``data``). Every answer is then executed over the schema
+  by graphql-core (``check_answers``, on by default): only the selected fields come back, each
+  serialised by its type; an unknown enum value or a null in a non-null field is a loud
+  ``SIMULATOR_SCHEMA_VIOLATION`` error (recorded in ``schema_violations``), never a silent pass.
+- Webhooks of one merchant action (one mutation, one order placed or cancelled) share one
+  ``X-Shopify-Event-Id``; each delivery has its own ``X-Shopify-Webhook-Id``.
+- ``lose_answer_of(field)``: the store commits the next request running ``field``, then answers 502.
 - ``POST /admin/api/{version}/graphql.json``: the operation is parsed with the small
   GraphQL reader (``graphql.py``); every root field is recognised by name (aliases
   allowed, so several mutations can share one request) and its arguments read from the
@@ -33,10 +43,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -58,6 +72,7 @@ from wix_commerce_sync.connectors.shopify.graphql import (
 )
 from wix_commerce_sync.connectors.signing import hmac_sha256_b64
 from wix_commerce_sync.sync.models import Platform
+from wix_commerce_sync.testing.contracts import shopify as contract
 from wix_commerce_sync.testing.simulator import SimRequest, SimResponse, SimulatorServer, post_webhook
 
 PLANS: dict[str, tuple[float, float]] = {  # restore rate points/s (documented), bucket size (assumed)
@@ -78,7 +93,8 @@ TOPICS = {  # GraphQL enum -> header form
     "ORDERS_CANCELLED": "orders/cancelled", "ORDERS_FULFILLED": "orders/fulfilled",
     "REFUNDS_CREATE": "refunds/create", "PRODUCTS_CREATE": "products/create", "PRODUCTS_UPDATE": "products/update",
     "PRODUCTS_DELETE": "products/delete", "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
-    "CUSTOMERS_CREATE": "customers/create", "CUSTOMERS_UPDATE": "customers/update",
+    "CUSTOMERS_CREATE": "customers/create", "CUSTOMERS_UPDATE": "customers/update", "CUSTOMERS_DELETE": "customers/delete",
+    "ORDERS_DELETE": "orders/delete",
     "BULK_OPERATIONS_FINISH": "bulk_operations/finish", "APP_UNINSTALLED": "app/uninstalled",
 }
 BIG_ID_BASE = 820982911946154508  # ids beyond 2**53, like Shopify's own sample
@@ -157,9 +173,16 @@ class ShopifySimulator(SimulatorServer):
         token_lifetime: float = 86400.0,
         bulk_poll_rounds: int = 1,
         locations: int = 1,
+        check_answers: bool = True,
     ) -> None:
         super().__init__()
         self.api_version = api_version
+        self.check_answers = check_answers  # shape every answer by the schema and refuse violations
+        self._lose_on: dict[str, list[int]] = {}  # root field -> statuses of answers still to lose after committing
+        self.async_cancel = False  # True: orderCancel answers an unfinished job (cancelled when polled)
+        self.jobs: dict[int, dict] = {}
+        self.schema_violations: list[str] = []  # answers of ours the schema refused (a simulator bug)
+        self.requests_seen: deque[tuple[str, dict]] = deque(maxlen=5000)  # (query, variables) of recent GraphQL requests
         self.shop_domain = shop_domain
         self.access_token = access_token
         self.client_id = client_id
@@ -196,6 +219,7 @@ class ShopifySimulator(SimulatorServer):
         self._ids = BIG_ID_BASE
         self._clock = datetime.now(timezone.utc) - timedelta(days=1)
         self._tmp = tempfile.TemporaryDirectory(prefix="shopify-sim-")
+        self._action = threading.local()
         for index in range(locations):
             self.add_location(f"Warehouse {index + 1}")
 
@@ -403,10 +427,11 @@ class ShopifySimulator(SimulatorServer):
         """Place an order. line_items: [{"sku", "quantity", "price"?}]; kw: taxes_included, tax_rate,
         shipping, discount (order-level, allocated to lines), discount_code, financial_status,
         presentment_currency + presentment_rate, shipping_address. Fires orders/create."""
-        order = self._build_order(line_items, customer_email, **kw)
-        self._emit("orders/create", order)
-        if order["financial_status"] == "paid":
-            self._emit("orders/paid", order)
+        with self.merchant_action():
+            order = self._build_order(line_items, customer_email, **kw)
+            self._emit("orders/create", order)
+            if order["financial_status"] == "paid":
+                self._emit("orders/paid", order)
         return order
 
     def _build_order(self, line_items: list[dict], email: str | None, **kw: Any) -> dict:
@@ -478,7 +503,7 @@ class ShopifySimulator(SimulatorServer):
                 "id": oid, "admin_graphql_api_id": _gid("Order", oid), "name": f"#{1000 + len(self.orders) + 1}",
                 "order_number": 1000 + len(self.orders) + 1, "email": email, "contact_email": email,
                 "created_at": now, "updated_at": now, "processed_at": now, "cancelled_at": None, "cancel_reason": None,
-                "currency": cur, "presentment_currency": pres, "taxes_included": taxes_included,
+                "currency": cur, "presentment_currency": pres, "presentment_rate": f"{prate}", "taxes_included": taxes_included,
                 "financial_status": kw.get("financial_status", "paid"), "fulfillment_status": None,
                 "note": kw.get("note"), "tags": kw.get("tags", ""),
                 "discount_codes": [{"code": kw.get("discount_code", "SAVE"), "amount": f"{discount}", "type": "fixed_amount"}] if discount else [],
@@ -499,7 +524,8 @@ class ShopifySimulator(SimulatorServer):
             }
             if order["financial_status"] == "paid":
                 order["transactions"].append({"id": self._next_id(), "kind": "sale", "status": "success",
-                                              "gateway": "bogus", "amount": f"{_c(total)}"})
+                                              "gateway": "bogus", "amount": f"{_c(total * prate)}", "currency": pres,
+                                              "amount_set": _money_set(total, cur, prate, pres)})
             self.orders[oid] = order
             self._open_fulfillment_order(order)
             changed = self._commit_stock(order, -1)
@@ -547,14 +573,47 @@ class ShopifySimulator(SimulatorServer):
         self._emit("orders/updated", order)
         return order
 
-    def cancel_order(self, order_id: Any, reason: str = "customer", restock: bool = True) -> dict:
+    def split_fulfillment_orders(self, order_id: Any) -> None:
+        """One fulfillment order per line (as when lines ship from different locations or are split)."""
         with self.lock:
             order = self.orders[_num(order_id)]
-            changed = self._cancel(order, reason, refund=order["financial_status"] == "paid", restock=restock)
-        for key in changed:
-            self._emit_level(*key)
-        self._emit("orders/cancelled", order)
+            for foid in [k for k, fo in self.fulfillment_orders.items() if fo["order_id"] == order["id"]]:
+                del self.fulfillment_orders[foid]
+            for li in order["line_items"]:
+                foid = self._next_id()
+                self.fulfillment_orders[foid] = {"id": foid, "order_id": order["id"], "location_id": self.default_location_id,
+                                                 "status": "OPEN", "line_items": [{"id": self._next_id(), "line_item_id": li["id"],
+                                                                                   "remaining": li["fulfillable_quantity"]}]}
+
+    def remove_units(self, order_id: Any, sku: str, units: int) -> dict:
+        """An order edit removing ``units`` of a line: ``quantity`` keeps them, ``currentQuantity`` does not."""
+        with self.merchant_action(), self.lock:
+            order = self.orders[_num(order_id)]
+            line = next(li for li in order["line_items"] if li.get("sku") == sku)
+            line["current_quantity"] = line.get("current_quantity", line["quantity"]) - units
+            line["fulfillable_quantity"] -= units
+            for fo in self.fulfillment_orders.values():
+                for x in fo["line_items"]:
+                    if fo["order_id"] == order["id"] and x["line_item_id"] == line["id"]:
+                        x["remaining"] -= units
+            removed = _d(line["price"]) * units
+            for key in ("total_price", "subtotal_price", "total_line_items_price"):
+                order[key] = f"{_c(_d(order[key]) - removed)}"
+                order[f"{key}_set"] = _money_set(_d(order[key]), order["currency"], _d(order.get("presentment_rate") or 1),
+                                                 order["presentment_currency"])
+            order["updated_at"] = self._now()
         self._emit("orders/updated", order)
+        return order
+
+    def cancel_order(self, order_id: Any, reason: str = "customer", restock: bool = True) -> dict:
+        with self.merchant_action():
+            with self.lock:
+                order = self.orders[_num(order_id)]
+                changed = self._cancel(order, reason, refund=order["financial_status"] == "paid", restock=restock)
+            for key in changed:
+                self._emit_level(*key)
+            self._emit("orders/cancelled", order)
+            self._emit("orders/updated", order)
         return order
 
     def _cancel(self, order: dict, reason: str, *, refund: bool, restock: bool) -> list[tuple[int, int]]:
@@ -613,14 +672,18 @@ class ShopifySimulator(SimulatorServer):
 
     # ------------------------------------------------------------------ webhooks
     def _emit(self, topic: str, record: dict) -> None:
-        if topic.startswith(("orders/",)):
+        if topic.endswith("/delete"):
+            body_obj = record  # {"id": N}
+        elif topic.startswith(("orders/",)):
             body_obj = self.rest_order(record)
         elif topic.startswith("customers/"):
             body_obj = self.rest_customer(record) if isinstance(record.get("updated_at"), datetime) else record
         else:
             body_obj = record
         triggered = self._now()
-        event = {"topic": topic, "body": json.dumps(body_obj).encode(), "event_id": str(uuid.uuid4()),
+        # X-Shopify-Event-Id: "shared across all deliveries produced by the same merchant action"
+        event_id = getattr(self._action, "event_id", None) or str(uuid.uuid4())
+        event = {"topic": topic, "body": json.dumps(body_obj).encode(), "event_id": event_id,
                  "triggered_at": triggered.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
         with self.lock:
             self.emitted.append((topic, body_obj))
@@ -629,6 +692,35 @@ class ShopifySimulator(SimulatorServer):
                 self._queue.append({**event, "uri": sub["uri"], "webhook_id": str(uuid.uuid4())})
         if self.auto_deliver and targets:
             self.deliver_webhooks()
+
+    @contextmanager
+    def merchant_action(self) -> Iterator[str]:
+        """Every webhook emitted inside shares one X-Shopify-Event-Id (each delivery keeps its own
+        X-Shopify-Webhook-Id), as Shopify does for the deliveries of one merchant action."""
+        outer = getattr(self._action, "event_id", None)
+        self._action.event_id = outer or str(uuid.uuid4())
+        try:
+            yield self._action.event_id
+        finally:
+            self._action.event_id = outer
+
+    def delete_product(self, product_id: Any) -> None:
+        with self.lock:
+            product = self.products.pop(_num(product_id))
+            for variant in product.get("variants", []):
+                self.variants.pop(variant["id"], None)
+                self.sku_index.pop(variant.get("sku") or "", None)
+        self._emit("products/delete", {"id": product["id"]})  # Shopify's products/delete body is the id alone
+
+    def delete_customer(self, customer_id: Any) -> None:
+        with self.lock:
+            customer = self.customers.pop(_num(customer_id))
+        self._emit("customers/delete", {"id": customer["id"]})
+
+    def delete_order(self, order_id: Any) -> None:
+        with self.lock:
+            order = self.orders.pop(_num(order_id))
+        self._emit("orders/delete", {"id": order["id"]})
 
     def _emit_level(self, item: int, location: int) -> None:
         if not any(TOPICS.get(s["topic"]) == "inventory_levels/update" for s in self.subscriptions.values()) \
@@ -673,7 +765,33 @@ class ShopifySimulator(SimulatorServer):
         return sent
 
     # ------------------------------------------------------------------ HTTP routing
+    def lose_answer_of(self, root_field: str, n: int = 1, status: int = 502) -> None:
+        """The next ``n`` requests running ``root_field`` are carried out (the store commits), then
+        answered ``status`` instead of their result: the client cannot know its write landed."""
+        with self.lock:
+            self._lose_on[root_field] = self._lose_on.get(root_field, []) + [status] * n
+
+    def _answer_lost(self, request: SimRequest) -> int | None:
+        if not self._lose_on or not request.path.endswith("/graphql.json"):
+            return None
+        try:
+            query = json.loads(request.body or b"{}").get("query") or ""
+        except ValueError:
+            return None
+        with self.lock:
+            for name, statuses in self._lose_on.items():
+                if statuses and re.search(rf"\b{name}\s*\(", query):
+                    return statuses.pop(0)
+        return None
+
     def route(self, request: SimRequest) -> SimResponse:
+        lost = self._answer_lost(request)
+        if lost is not None:
+            self._route(request)
+            return SimResponse(lost, {"errors": "simulated fault after commit"})
+        return self._route(request)
+
+    def _route(self, request: SimRequest) -> SimResponse:
         if request.method == "POST" and request.path == "/admin/oauth/access_token":
             return self._oauth(request)
         if request.method == "GET" and request.path.startswith("/bulk/"):
@@ -714,8 +832,17 @@ class ShopifySimulator(SimulatorServer):
         version = request.path.split("/")[3]
         try:
             body = json.loads(request.body or b"{}")
-            op = parse(body.get("query") or "", body.get("variables") or {})
-        except (ValueError, GraphQLSyntaxError) as exc:
+        except ValueError as exc:
+            return SimResponse(400, {"errors": f"body is not JSON: {exc}"})
+        query, variables = body.get("query") or "", body.get("variables") or {}
+        with self.lock:
+            self.requests_seen.append((query, variables))
+        refused = contract.request_errors(query, variables, contract.schema_version_for(version))
+        if refused:  # Shopify validates the document and coerces the variables before running anything
+            return SimResponse(200, {"errors": [{"message": m, "extensions": {"code": "INVALID_REQUEST"}} for m in refused]})
+        try:
+            op = parse(query, variables)
+        except GraphQLSyntaxError as exc:
             return SimResponse(200, {"errors": [{"message": f"syntax error: {exc}", "extensions": {"code": "PARSE_ERROR"}}]})
         requested = self._requested_cost(op)
         with self.lock:
@@ -741,7 +868,16 @@ class ShopifySimulator(SimulatorServer):
         with self.lock:
             self._available = min(self.bucket_size, self._available + refund)
             self.cost_log.append((requested, requested - refund))
-        return SimResponse(200, {"data": data, "extensions": {"cost": self._cost_block(requested, requested - refund)}})
+        cost = {"cost": self._cost_block(requested, requested - refund)}
+        if self.check_answers:
+            data, violations = contract.shape_answer(query, variables, data, contract.schema_version_for(version))
+            if violations:  # the simulator answered something Shopify cannot: fail loudly, never hide it
+                with self.lock:
+                    self.schema_violations.extend(violations)
+                return SimResponse(200, {"errors": [{"message": f"SIMULATOR ANSWER VIOLATES THE SCHEMA: {m}",
+                                                     "extensions": {"code": "SIMULATOR_SCHEMA_VIOLATION"}}
+                                                    for m in violations], "extensions": cost})
+        return SimResponse(200, {"data": data, "extensions": cost})
 
     def _refill(self) -> float:
         now = time.monotonic()
@@ -769,6 +905,12 @@ class ShopifySimulator(SimulatorServer):
         return cost
 
     def _execute(self, op: Operation, version: str) -> tuple[dict, int]:
+        if op.kind == "mutation":
+            with self.merchant_action():  # one request = one action: its webhooks share an Event-Id
+                return self._execute_fields(op, version)
+        return self._execute_fields(op, version)
+
+    def _execute_fields(self, op: Operation, version: str) -> tuple[dict, int]:
         for f in op.fields:
             _check_limits(f)
         data: dict[str, Any] = {}
@@ -843,7 +985,8 @@ class ShopifySimulator(SimulatorServer):
             "title": v.get("title"), "price": v.get("price"), "compareAtPrice": v.get("compare_at_price"),
             "barcode": v.get("barcode"), "updatedAt": _gql_time(v["updated_at"]),
             "selectedOptions": [{"name": n, "value": v.get(f"option{i + 1}")} for i, n in enumerate(names)],
-            "inventoryItem": {"id": _gid("InventoryItem", item)},
+            "inventoryItem": {"id": _gid("InventoryItem", item), "tracked": v.get("inventory_management") == "shopify"},
+            "inventoryPolicy": "CONTINUE" if v.get("inventory_policy") == "continue" else "DENY",
             "inventoryQuantity": self.levels.get((item, location_id or self.default_location_id), 0),
             "product": {"id": _gid("Product", v["product_id"])},
         }
@@ -853,7 +996,7 @@ class ShopifySimulator(SimulatorServer):
             "id": _gid("Product", p["id"]), "legacyResourceId": str(p["id"]), "title": p["title"],
             "handle": p.get("handle"), "vendor": p.get("vendor"), "productType": p.get("product_type"),
             "status": (p.get("status") or "active").upper(), "tags": list(p.get("tags") or []),
-            "descriptionHtml": p.get("body_html"), "updatedAt": _gql_time(p["updated_at"]),
+            "descriptionHtml": p.get("body_html") or "", "updatedAt": _gql_time(p["updated_at"]),
             "options": [{"name": o["name"], "values": o["values"]} for o in p.get("options", [])],
         }
         if variants_field is not None:
@@ -862,10 +1005,14 @@ class ShopifySimulator(SimulatorServer):
         return node
 
     def gql_customer(self, c: dict) -> dict:
+        addresses = [_gql_address(a) for a in c.get("addresses") or []]
         return {"id": _gid("Customer", c["id"]), "legacyResourceId": str(c["id"]), "email": c.get("email"),
                 "firstName": c.get("first_name"), "lastName": c.get("last_name"), "phone": c.get("phone"),
+                "defaultEmailAddress": {"emailAddress": c["email"]} if c.get("email") else None,
+                "defaultPhoneNumber": {"phoneNumber": c["phone"]} if c.get("phone") else None,
                 "updatedAt": _gql_time(c["updated_at"]), "defaultAddress": _gql_address(c.get("default_address")),
-                "addresses": [_gql_address(a) for a in c.get("addresses") or []]}
+                "tags": c.get("tags_list") or [t.strip() for t in str(c.get("tags") or "").split(",") if t.strip()],
+                "addresses": addresses, "addressesV2": {"nodes": addresses[:10], "pageInfo": {"hasNextPage": len(addresses) > 10}}}
 
     def gql_order(self, o: dict, f: Field) -> dict:
         def tax(items: list) -> list:
@@ -893,13 +1040,19 @@ class ShopifySimulator(SimulatorServer):
             "billingAddress": _gql_address(o.get("billing_address")),
             "shippingAddress": _gql_address(o.get("shipping_address")),
             "refunds": [{"id": _gid("Refund", r["id"]), "createdAt": _gql_time(r["created_at"]), "note": r.get("note"),
-                         "totalRefundedSet": _gql_bag(r.get("total_refunded_set"))} for r in o["refunds"]],
+                         "totalRefundedSet": _gql_bag(r.get("total_refunded_set")),
+                         "refundLineItems": {"pageInfo": {"hasNextPage": False}, "nodes": [
+                             {"quantity": x["quantity"], "lineItem": {"id": _gid("LineItem", x["line_item_id"])}}
+                             for x in r["refund_line_items"]]}} for r in o["refunds"]],
             "fulfillments": [{"id": _gid("Fulfillment", x["id"]), "createdAt": _gql_time(x["created_at"]), "status": "SUCCESS",
                               "trackingInfo": [{"company": x.get("tracking_company"), "number": x.get("tracking_number"),
-                                                "url": x.get("tracking_url")}] if x.get("tracking_number") else []}
+                                                "url": x.get("tracking_url")}] if x.get("tracking_number") else [],
+                              "fulfillmentLineItems": {"pageInfo": {"hasNextPage": False}, "nodes": [
+                                  {"quantity": li["quantity"], "lineItem": {"id": _gid("LineItem", li["id"]), "sku": li.get("sku")}}
+                                  for li in x["line_items"]]}}
                              for x in o["fulfillments"]],
             "transactions": [{"id": _gid("OrderTransaction", t["id"]), "kind": t["kind"].upper(), "status": t["status"].upper(),
-                              "gateway": t["gateway"], "amountSet": _gql_bag(_money_set(_d(t["amount"]), o["currency"]))}
+                              "gateway": t["gateway"], "amountSet": _gql_bag(t["amount_set"])}
                              for t in o.get("transactions", [])],
         }
         line_field = f.find("lineItems")
@@ -908,6 +1061,7 @@ class ShopifySimulator(SimulatorServer):
             node["lineItems"] = {"pageInfo": info, "nodes": [{
                 "id": _gid("LineItem", li["id"]), "sku": li.get("sku"), "title": li.get("title"), "name": li.get("name"),
                 "quantity": li["quantity"], "currentQuantity": li.get("current_quantity", li["quantity"]),
+                "unfulfilledQuantity": li["fulfillable_quantity"],
                 "originalUnitPriceSet": _gql_bag(li["price_set"]),
                 "discountAllocations": allocs(li.get("discount_allocations") or []),
                 "taxLines": tax(li.get("tax_lines") or []),
@@ -940,7 +1094,8 @@ class ShopifySimulator(SimulatorServer):
     # ------------------------------------------------------------------ queries
     def _query_shop(self, f: Field, version: str) -> dict:
         return {"name": "Simulated shop", "myshopifyDomain": self.shop_domain, "currencyCode": self.currency,
-                "taxesIncluded": self.taxes_included, "plan": {"displayName": self.plan.capitalize()}}
+                "taxesIncluded": self.taxes_included, "plan": {"displayName": self.plan.capitalize(),
+                                                                           "publicDisplayName": self.plan.capitalize()}}
 
     def _query_locations(self, f: Field, version: str) -> tuple[dict, int]:
         items = [loc for loc in self.locations.values() if loc["active"] or f.args.get("includeInactive")]
@@ -1136,6 +1291,8 @@ class ShopifySimulator(SimulatorServer):
                 product["variants"] = product_variants
             if variant.get("sku") and variant["sku"] != sku:
                 self.sku_index.pop(variant["sku"], None)
+            if "tracked" in (row.get("inventoryItem") or {}):
+                variant["inventory_management"] = "shopify" if row["inventoryItem"]["tracked"] else None
             variant.update({"sku": sku, "price": str(row.get("price", variant["price"])),
                             "compare_at_price": row.get("compareAtPrice"), "barcode": row.get("barcode"),
                             "title": " / ".join(v for v in values if v) or "Default Title", "updated_at": self._now()})
@@ -1240,9 +1397,11 @@ class ShopifySimulator(SimulatorServer):
             return {"job": None, "orderCancelUserErrors": [_user_error(["reason"], "Invalid reason", "INVALID")]}
         if "refundMethod" not in f.args and "refund" not in f.args:
             raise GraphQLFailure("Field 'orderCancel' is missing required arguments: refundMethod", "missingRequiredArguments")
+        if self.async_cancel and not order.get("cancelled_at"):
+            return self._cancel_later(f)
         with self.lock:
             if order.get("cancelled_at"):
-                return {"job": None, "orderCancelUserErrors": [_user_error(["orderId"], "Order has already been cancelled", "ORDER_ALREADY_CANCELLED")]}
+                return {"job": None, "orderCancelUserErrors": [_user_error(["orderId"], "Order has already been cancelled", "INVALID")]}
             refund = bool((f.args.get("refundMethod") or {}).get("originalPaymentMethodsRefund", f.args.get("refund")))
             changed = self._cancel(order, f.args["reason"], refund=refund, restock=bool(f.args.get("restock")))
         for key in changed:
@@ -1251,11 +1410,44 @@ class ShopifySimulator(SimulatorServer):
         self._emit("orders/updated", order)
         return {"job": {"id": _gid("Job", self._next_id()), "done": True}, "orderCancelUserErrors": []}
 
+    def _cancel_later(self, f: Field) -> dict:
+        """``orderCancel`` as an unfinished job: the order is cancelled when the job is next polled."""
+        job_id = self._next_id()
+        with self.lock:
+            self.jobs[job_id] = {"done": False, "then": (_num(f.args["orderId"]), f.args["reason"],
+                                                         bool((f.args.get("refundMethod") or {}).get("originalPaymentMethodsRefund")),
+                                                         bool(f.args.get("restock")))}
+        return {"job": {"id": _gid("Job", job_id), "done": False}, "orderCancelUserErrors": []}
+
+    def _query_job(self, f: Field, version: str) -> dict | None:
+        job_id = _num(f.args.get("id", 0))
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                return {"id": _gid("Job", job_id), "done": True}  # finished jobs are forgotten
+            pending = None if job["done"] else job["then"]
+            job["done"] = True
+        if pending is not None:
+            order_id, reason, refund, restock = pending
+            order = self.orders[order_id]
+            with self.lock:
+                changed = self._cancel(order, reason, refund=refund, restock=restock)
+            for key in changed:
+                self._emit_level(*key)
+            self._emit("orders/cancelled", order)
+            self._emit("orders/updated", order)
+        return {"id": _gid("Job", job_id), "done": True}
+
     def _mutation_refundCreate(self, f: Field, version: str) -> dict:  # noqa: N802
         data = f.args.get("input") or {}
         order = self.orders.get(_num(data.get("orderId", 0)))
         if order is None:
             return {"refund": None, "userErrors": [_user_error(["input", "orderId"], "Order does not exist", "NOT_FOUND")]}
+        prate = _d(order.get("presentment_rate") or "1")
+        if order["presentment_currency"] != order["currency"] and data.get("currency") != order["presentment_currency"]:
+            # RefundInput.currency: "required for orders where the currency and presentment currency differ"
+            return {"refund": None, "userErrors": [_user_error(["input", "currency"],
+                    f"Currency must be the presentment currency {order['presentment_currency']}", "INVALID")]}  # noqa: E128
         with self.lock:
             lines = {li["id"]: li for li in order["line_items"]}
             refunded_qty = {}
@@ -1274,20 +1466,24 @@ class ShopifySimulator(SimulatorServer):
                     return {"refund": None, "userErrors": [_user_error(["input", "refundLineItems", str(index), "restockType"],
                                                                        "LEGACY_RESTOCK is not accepted", "INVALID")]}
                 if kind in ("RETURN", "CANCEL"):
-                    restock[li["id"]] = qty
+                    restock[li["id"]] = restock.get(li["id"], 0) + qty
                 subtotal = _d(li["price"]) * qty
                 rows.append({"line_item_id": li["id"], "quantity": qty, "restock_type": kind.lower(),
                              "line_item": {"id": li["id"], "sku": li.get("sku")},
-                             "subtotal_set": _money_set(subtotal, order["currency"])})
-            amount = sum((_d(t.get("amount")) for t in data.get("transactions") or []), Decimal(0))
+                             "subtotal_set": _money_set(subtotal, order["currency"], prate, order["presentment_currency"])})
+            amount = sum((_d(t.get("amount")) for t in data.get("transactions") or []), Decimal(0)) / prate  # shop money
             rid = self._next_id()
             refund = {"id": rid, "order_id": order["id"], "created_at": self._now(), "note": data.get("note"),
                       "refund_line_items": rows,
                       "transactions": [{"id": self._next_id(), "kind": "refund", "status": "success",
-                                        "amount": f"{_c(amount)}", "gateway": t.get("gateway")} for t in data.get("transactions") or []],
-                      "total_refunded_set": _money_set(amount, order["currency"])}
+                                        "amount": f"{_c(_d(t.get('amount')))}", "currency": order["presentment_currency"],
+                                        "gateway": t.get("gateway")} for t in data.get("transactions") or []],
+                      "total_refunded_set": _money_set(amount, order["currency"], prate, order["presentment_currency"])}
             order["refunds"].append(refund)
-            refunded = sum((_d(t["amount"]) for r in order["refunds"] for t in r["transactions"]), Decimal(0))
+            for row in rows:  # currentQuantity excludes refunded units
+                line = lines[row["line_item_id"]]
+                line["current_quantity"] = line.get("current_quantity", line["quantity"]) - row["quantity"]
+            refunded = sum((_d(r["total_refunded_set"]["shop_money"]["amount"]) for r in order["refunds"]), Decimal(0))
             if amount:
                 order["financial_status"] = "refunded" if refunded >= _d(order["total_price"]) else "partially_refunded"
             changed = self._commit_stock(order, +1, restock) if restock else []
@@ -1310,6 +1506,8 @@ class ShopifySimulator(SimulatorServer):
                     return {"customer": None, "userErrors": [_user_error(["identifier", "id"], "Resource matching the identifier was not found.", "NOT_FOUND")]}
             elif identifier.get("email"):
                 customer = next((c for c in self.customers.values() if c.get("email") == identifier["email"]), None)
+            elif identifier.get("phone"):
+                customer = next((c for c in self.customers.values() if c.get("phone") == identifier["phone"]), None)
             email = data.get("email")
             if email is not None and "@" not in str(email):
                 return {"customer": None, "userErrors": [_user_error(["input", "email"], "Email is invalid", "INVALID")]}
@@ -1323,6 +1521,9 @@ class ShopifySimulator(SimulatorServer):
             for src, dst in (("email", "email"), ("firstName", "first_name"), ("lastName", "last_name"), ("phone", "phone")):
                 if src in data:
                     customer[dst] = data[src]
+            if "tags" in data:
+                customer["tags_list"] = list(data["tags"])
+                customer["tags"] = ", ".join(data["tags"])
             if "addresses" in data:
                 customer["addresses"] = [_rest_address(a) for a in data["addresses"]]
                 customer["default_address"] = customer["addresses"][0] if customer["addresses"] else None
@@ -1350,7 +1551,11 @@ class ShopifySimulator(SimulatorServer):
         if first_tax:
             rate = _d(first_tax.get("rate"))
         shipping = next((((s.get("priceSet") or {}).get("shopMoney") or {}).get("amount") for s in data.get("shippingLines") or []), "0")
-        discount = ((((data.get("discountCode") or {}).get("orderFixedDiscountCode") or {}).get("amountSet") or {}).get("shopMoney") or {}).get("amount", "0")
+        code = data.get("discountCode") or {}
+        discount = (((code.get("itemFixedDiscountCode") or {}).get("amountSet") or {}).get("shopMoney") or {}).get("amount", "0")
+        if code.get("itemPercentageDiscountCode"):
+            gross = sum((_d(li["price"]) * int(li["quantity"]) for li in lines), Decimal(0))
+            discount = _c(gross * _d(code["itemPercentageDiscountCode"].get("percentage") or 0) / 100)
         order = self._build_order(
             lines, data.get("email"), taxes_included=bool(data.get("taxesIncluded", self.taxes_included)),
             tax_rate=rate, tax_title=(first_tax or {}).get("title", "Tax"), shipping=shipping, discount=discount,
@@ -1385,6 +1590,9 @@ class ShopifySimulator(SimulatorServer):
         return {"deletedWebhookSubscriptionId": _gid("WebhookSubscription", removed["id"]), "userErrors": []}
 
     def _mutation_bulkOperationRunQuery(self, f: Field, version: str) -> dict:  # noqa: N802
+        refused = contract.request_errors(f.args.get("query") or "", {}, contract.schema_version_for(version))
+        if refused:  # Shopify validates the inner query and answers a userError
+            return {"bulkOperation": None, "userErrors": [_user_error(["query"], "; ".join(refused), "INVALID")]}
         inner = parse(f.args.get("query") or "")
         root = inner.fields[0] if inner.fields else None
         if root is None or root.name != "products":
@@ -1479,7 +1687,7 @@ def _rest_address(a: dict) -> dict:
 def _validate_product_input(data: dict) -> list[dict]:
     errors = []
     if not data.get("title") and "title" in data:
-        errors.append(_user_error(["input", "title"], "Title can't be blank", "BLANK"))
+        errors.append(_user_error(["input", "title"], "Title can't be blank", "INVALID_INPUT"))
     variants = data.get("variants")
     if variants is not None:
         if len(variants) > 2048:
@@ -1492,13 +1700,13 @@ def _validate_product_input(data: dict) -> list[dict]:
                 if options and value not in options.get(name, set()):
                     errors.append(_user_error(["input", "variants", str(index)], f"Option value {value!r} is not in productOptions", "INVALID_VARIANT"))
             if chosen in seen:
-                errors.append(_user_error(["input", "variants", str(index)], "Duplicate variant option values", "DUPLICATE_VARIANT"))
+                errors.append(_user_error(["input", "variants", str(index)], "Duplicate variant option values", "INVALID_VARIANT"))
             seen.add(chosen)
             try:
                 if Decimal(str(row.get("price", "0"))) < 0:
                     raise ValueError
             except (ArithmeticError, ValueError):
-                errors.append(_user_error(["input", "variants", str(index), "price"], "Price is invalid", "INVALID"))
+                errors.append(_user_error(["input", "variants", str(index), "price"], "Price is invalid", "INVALID_INPUT"))
     return errors
 
 
@@ -1514,8 +1722,12 @@ def _check_limits(f: Field) -> None:
     size = connection_size(f)
     if size is not None and size > MAX_PAGE:
         raise GraphQLFailure(f"The maximum page size is {MAX_PAGE}; {f.name} asked for {size}", "BAD_REQUEST")
-    if _largest_array(f.args) > MAX_INPUT_ARRAY:
-        raise GraphQLFailure(f"The input array size of {_largest_array(f.args)} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.", "MAX_INPUT_SIZE_EXCEEDED")
+    args = f.args
+    if f.name == "productSet":  # ProductSetInput.variants: up to 2,048 variants per product (checked with the input)
+        data = f.args.get("input") or {}
+        args = {**f.args, "input": {k: v for k, v in data.items() if k not in ("variants", "productOptions")}}
+    if _largest_array(args) > MAX_INPUT_ARRAY:
+        raise GraphQLFailure(f"The input array size of {_largest_array(args)} is greater than the maximum allowed of {MAX_INPUT_ARRAY}.", "MAX_INPUT_SIZE_EXCEEDED")
     for child in f.children:
         _check_limits(child)
 
