@@ -17,8 +17,8 @@ from wix_commerce_sync.sync import queue as q
 from wix_commerce_sync.tests import fixtures as fx
 
 
-@pytest.fixture(scope="module")
-def store():
+@pytest.fixture
+def store(frappe_site):  # function scope: the autouse site connection runs first (a module fixture runs before it)
     basics = fx.ensure_basics()
     name, _ = fx.make_store(basics, f"Aggregates Shop {fx.run_tag()}")
     jobs = FrappeJobStore(commit_claims=False)
