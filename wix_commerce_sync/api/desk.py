@@ -106,30 +106,29 @@ def _days(days: int) -> list[str]:
     return [(today - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
 
 
+def _daily_counts(doctype: str, by: str, store: str | None, days: int) -> tuple[list[str], dict[str, dict[str, int]]]:
+    """Day labels (oldest first) and ``{value of by: {day: rows created}}`` for ``doctype`` over ``days``."""
+    labels = _days(days)
+    rows = frappe.db.sql(f"select `{by}` as k, date(creation) as day, count(*) as n from `tab{doctype}` "  # noqa: S608 - names are constants
+                         "where creation >= %(since)s and (%(store)s is null or store = %(store)s) "
+                         f"group by `{by}`, date(creation)", {"since": labels[0] + " 00:00:00", "store": store},
+                         as_dict=True)  # fmt: skip
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        counts[r.k][str(r.day)[:10]] = int(r.n)
+    return labels, counts
+
+
 def orders_per_day(store: str | None = None, days: int = 7) -> dict:
     """Orders synced (Commerce Order Mapping rows created) per day, one dataset per store."""
-    labels = _days(days)
-    rows = frappe.db.sql("select store, date(creation) as day, count(*) as n from `tabCommerce Order Mapping` "
-                         "where creation >= %(since)s and (%(store)s is null or store = %(store)s) "
-                         "group by store, date(creation)", {"since": labels[0] + " 00:00:00", "store": store},
-                         as_dict=True)  # fmt: skip
-    by_store: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in rows:
-        by_store[r.store][str(r.day)[:10]] = int(r.n)
+    labels, by_store = _daily_counts("Commerce Order Mapping", "store", store, days)
     stores = sorted(by_store) or ([store] if store else [])
     return {"labels": labels, "datasets": [{"name": s, "values": [by_store[s].get(d, 0) for d in labels]} for s in stores]}
 
 
 def operations_by_status(store: str | None = None, days: int = 7) -> dict:
     """Sync Log rows per day and status (the Sync Log is the record of every operation)."""
-    labels = _days(days)
-    rows = frappe.db.sql("select status, date(creation) as day, count(*) as n from `tabCommerce Sync Log` "
-                         "where creation >= %(since)s and (%(store)s is null or store = %(store)s) "
-                         "group by status, date(creation)", {"since": labels[0] + " 00:00:00", "store": store},
-                         as_dict=True)  # fmt: skip
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in rows:
-        counts[r.status][str(r.day)[:10]] = int(r.n)
+    labels, counts = _daily_counts("Commerce Sync Log", "status", store, days)
     statuses = [s for s in LOG_STATUSES if s in counts] or ["Success"]
     return {"labels": labels, "datasets": [{"name": s, "values": [counts[s].get(d, 0) for d in labels]} for s in statuses]}
 
