@@ -72,6 +72,7 @@ sqlite3.register_adapter(decimal.Decimal, float)
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
 _FOR_UPDATE = re.compile(r"\s+for\s+update(\s+(skip\s+locked|nowait))?\s*$", re.I)
 _DDL = re.compile(r"^\s*(create|alter|drop|truncate|rename)\b", re.I)
+_INDEX_HINT = re.compile(r"\s+(force|use|ignore)\s+index\s*\(\s*`?\w+`?\s*\)", re.I)  # MariaDB only
 _WRITE = re.compile(r"^\s*(insert|update|delete|replace)\b", re.I)
 _TXN = re.compile(r"^\s*(commit|rollback|begin|start|savepoint|release)\b", re.I)
 
@@ -97,7 +98,12 @@ class CallbackManager:
 
 
 class Database:
+    """The embedded backend (SQLite). ``frappe.connect`` picks ``MariaDBDatabase`` when the site's
+    ``db_type`` is ``mariadb``; both expose the same ``frappe.db`` API and the same schema helpers."""
+
     db_type = "mariadb"  # app code targets MariaDB; the stand-in translates the portable subset
+    backend = "sqlite"
+    IntegrityError = sqlite3.IntegrityError
     VARCHAR_LEN = 140
     MAX_COLUMN_LENGTH = 64
     REGEX_CHARACTER = "regexp"
@@ -126,6 +132,7 @@ class Database:
         self.after_rollback = CallbackManager()
         self.last_query = None
         self._cursor = None
+        self.statement_count = 0  # every statement sent to the database (tests and benchmarks count them)
 
     # -- connection ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -175,12 +182,13 @@ class Database:
         is_ddl = bool(_DDL.match(query))
         if is_ddl and self.transaction_writes:
             raise ImplicitCommitError("This statement can cause implicit commit")
-        sql_query, params = translate_query(query, values)
+        sql_query, params = translate_query(_INDEX_HINT.sub("", query), values)
         if for_update or _WRITE.match(query) or is_ddl:
             self._ensure_write()
         self.last_query = sql_query
         if debug:
             print(sql_query, params)
+        self.statement_count += 1
         try:
             cursor = self._conn.execute(sql_query, params)
         except sqlite3.IntegrityError:
@@ -349,7 +357,7 @@ class Database:
         return DatabaseQuery(doctype).execute(
             fields=fields, filters=filters, order_by=order_by, limit_page_length=limit or 0, as_list=not as_dict,
             ignore_permissions=True, for_update=for_update, distinct=distinct, debug=debug,
-            pluck=fields[0] if pluck else None, run=run,
+            pluck=fields[0] if pluck else None, run=run, skip_locked=skip_locked, wait=wait,
         )
 
     def _single_values(self, doctype, fieldname, as_dict):
@@ -532,6 +540,76 @@ class Database:
     def get_db_table_columns(self, table):
         return [r[1] for r in self._conn.execute(f'pragma table_info("{table}")')]
 
+    def new_connection(self) -> Database:
+        """Another connection to the same site (a second session, like a second worker)."""
+        return type(self)(self.path, site=self.site, busy_timeout=self.busy_timeout)
+
+    def unique_violation_field(self, exc: Exception) -> str:
+        return str(exc).rsplit(".", 1)[-1]
+
+    # -- schema (the stand-in's migrate) --------------------------------------------------------------
+    def create_system_tables(self) -> None:
+        self._conn.executescript(
+            """
+            create table if not exists `tabSingles` (`doctype` text collate nocase, `field` text, `value` text);
+            create index if not exists `singles_doctype_field` on `tabSingles` (`doctype`, `field`);
+            create table if not exists `tabSeries` (`name` text primary key collate nocase,
+                `current` integer not null default 0);
+            create table if not exists `tabDefaultValue` (`name` text primary key, `parent` text collate nocase,
+                `parenttype` text, `defkey` text collate nocase, `defvalue` text, `creation` FDATETIME);
+            create table if not exists `__Auth` (`doctype` text collate nocase not null,
+                `name` text collate nocase not null, `fieldname` text not null, `password` text not null,
+                `encrypted` integer not null default 0, primary key (`doctype`, `name`, `fieldname`));
+            """
+        )
+
+    def sync_table(self, meta, data_fields) -> None:
+        """CREATE TABLE (or ADD the missing columns) for a DocType; unique fields get a UNIQUE index."""
+        table = f"tab{meta.name}"
+        if not self.table_exists(meta.name):
+            columns = [
+                "`name` TEXT NOT NULL PRIMARY KEY COLLATE NOCASE",
+                "`creation` FDATETIME", "`modified` FDATETIME", "`modified_by` TEXT COLLATE NOCASE",
+                "`owner` TEXT COLLATE NOCASE", "`docstatus` INTEGER NOT NULL DEFAULT 0",
+                "`idx` INTEGER NOT NULL DEFAULT 0",
+            ]
+            if meta.istable:
+                columns += ["`parent` TEXT COLLATE NOCASE", "`parentfield` TEXT COLLATE NOCASE",
+                            "`parenttype` TEXT COLLATE NOCASE"]  # fmt: skip
+            else:
+                columns += ["`_user_tags` TEXT", "`_comments` TEXT", "`_assign` TEXT", "`_liked_by` TEXT", "`_seen` TEXT"]
+            columns += [_sqlite_column(df) for df in data_fields]
+            self._conn.execute(f"create table `{table}` ({', '.join(columns)})")
+            self._conn.execute(f"create index if not exists `{table}_modified` on `{table}` (`modified`)")
+            if meta.istable:
+                self._conn.execute(f"create index if not exists `{table}_parent` on `{table}` (`parent`)")
+        else:
+            existing = set(self.get_table_columns(meta.name))
+            for df in data_fields:
+                if df.fieldname not in existing:
+                    self._conn.execute(f"alter table `{table}` add column {_sqlite_column(df)}")
+        for df in data_fields:
+            if df.unique:
+                self._conn.execute(
+                    f"create unique index if not exists `unique_{table}_{df.fieldname}` on `{table}` (`{df.fieldname}`)"
+                )
+            elif df.search_index:
+                self._conn.execute(
+                    f"create index if not exists `{table}_{df.fieldname}` on `{table}` (`{df.fieldname}`)"
+                )
+
+    def register_doctype_row(self, values: dict) -> None:
+        columns = ", ".join(f"`{k}`" for k in values)
+        self._conn.execute(
+            f"insert or replace into `tabDocType` ({columns}) values ({', '.join('?' * len(values))})",
+            tuple(values.values()),
+        )
+
+    def upsert_password_sql(self) -> str:
+        return ("insert into `__Auth` (`doctype`, `name`, `fieldname`, `password`, `encrypted`) "
+                "values (%s, %s, %s, %s, 1) on conflict(`doctype`, `name`, `fieldname`) "
+                "do update set `password`=excluded.`password`, `encrypted`=1")  # fmt: skip
+
     def add_index(self, doctype, fields, index_name=None):
         name = index_name or f"idx_{frappe.scrub(doctype)}_{'_'.join(fields)}"
         cols = ", ".join(f'"{f}"' for f in fields)
@@ -545,6 +623,18 @@ class Database:
         cols = ", ".join(f'"{f}"' for f in fields)
         self.commit()
         self._conn.execute(f'create unique index if not exists "{name}" on "tab{doctype}" ({cols})')
+
+
+_SQLITE_TYPES = {
+    "Int": "INTEGER NOT NULL DEFAULT 0", "Check": "INTEGER NOT NULL DEFAULT 0", "Long Int": "INTEGER NOT NULL DEFAULT 0",
+    "Float": "REAL NOT NULL DEFAULT 0", "Currency": "REAL NOT NULL DEFAULT 0", "Percent": "REAL NOT NULL DEFAULT 0",
+    "Duration": "REAL", "Rating": "REAL NOT NULL DEFAULT 0",
+    "Date": "FDATE", "Datetime": "FDATETIME", "Time": "FTIME",
+}
+
+
+def _sqlite_column(df) -> str:
+    return f"`{df.fieldname}` " + _SQLITE_TYPES.get(df.fieldtype, "TEXT COLLATE NOCASE")
 
 
 def single_value_to_text(value):
