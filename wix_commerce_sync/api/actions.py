@@ -12,6 +12,7 @@ from urllib.parse import quote
 import frappe
 from frappe import _
 
+from wix_commerce_sync.shell import last_webhook_at
 from wix_commerce_sync.sync.models import Entity, Platform
 
 ROLES = {"System Manager", "Commerce Sync Manager"}
@@ -100,7 +101,7 @@ def webhook_status(store: str) -> dict:
     hooks = _engine(store).connector.list_webhooks()
     return _safe(store, {
         "address": address,
-        "last_webhook_at": str(frappe.db.get_value(STORE, store, "last_webhook_at") or ""),
+        "last_webhook_at": str(last_webhook_at(store) or ""),
         "webhooks": [{"id": w.external_id, "topic": w.topic, "active": w.active, "ours": w.address == address} for w in hooks],
     })  # fmt: skip
 
@@ -200,7 +201,7 @@ def sync_status(store: str) -> dict:
     entities["customers"]["mapped"] = frappe.db.count("Commerce Customer Mapping", {"store": store})
     entities["orders"]["mapped"] = frappe.db.count("Commerce Order Mapping", {"store": store})
     return {"store": store, "enabled": bool(doc.enabled), "entities": entities,
-            "last_webhook_at": str(doc.last_webhook_at or "")}  # fmt: skip
+            "last_webhook_at": str(last_webhook_at(doc.name, doc.last_webhook_at) or "")}  # fmt: skip
 
 
 @frappe.whitelist(methods=["POST"])
@@ -348,7 +349,7 @@ def dashboard_summary(store: str | None = None, hours: int = 24) -> dict:
         "performance": {"avg_duration_ms": round(sum(durations) / len(durations), 1) if durations else None,
                         "queue_length": pending},  # fmt: skip
         "webhooks": [{"store": s.name, "platform": s.platform, "enabled": bool(s.enabled),
-                      "registered_at": str(s.webhooks_registered_at or ""), "last_triggered": str(s.last_webhook_at or "")}
+                      "registered_at": str(s.webhooks_registered_at or ""), "last_triggered": str(last_webhook_at(s.name, s.last_webhook_at) or "")}
                      for s in stores],  # fmt: skip
         "activity": [{**a, "creation": str(a.creation)} for a in activity],
     }

@@ -1,7 +1,7 @@
 """``queue.JobStore`` on the Commerce Sync Job DocType (same contract as ``SqliteJobStore``).
 
 - dedupe: ``dedupe_key`` is a unique column; a second insert raises a unique/duplicate error, which is
-  caught inside a savepoint (the surrounding transaction stays usable on every database);
+  caught inside a savepoint (the surrounding transaction stays usable on every database); no read first;
 - supersede: an older Queued job of the same ``record_key`` becomes Superseded, or the new one does
   when a newer change is already waiting;
 - claim, without locking reads over ranges (under InnoDB REPEATABLE READ a range read ``FOR UPDATE`` locks every
@@ -57,26 +57,26 @@ class FrappeJobStore:
             "topic": (job.topic or "")[:140] or None, "reference_doctype": job.reference_doctype,
             "reference_name": job.reference_name, "status": q.QUEUED, "attempts": 0, "next_attempt_at": to_db(now),
         })  # fmt: skip
-        if frappe.db.exists(JOB, {"dedupe_key": job.dedupe_key}):
-            return None
+        doc.flags.ignore_links = True  # the store was just resolved by the caller; saves a read per job
+        doc.flags.ignore_version = True  # a queue row needs no Version history of its insert
         frappe.db.savepoint("commerce_job_enqueue")
         try:
-            doc.insert(ignore_permissions=True)
+            doc.insert(ignore_permissions=True)  # dedupe_key is unique: a redelivery fails here
         except DUPLICATE_ERRORS:
             frappe.db.rollback(save_point="commerce_job_enqueue")
             return None
         full = _job(frappe._dict({f: doc.get(f) for f in _FIELDS}))
         full.created_at = now
-        if job.ordering_key and frappe.db.exists(JOB, {"record_key": job.record_key, "status": q.QUEUED,
-                                                      "name": ["!=", doc.name], "ordering_key": [">", job.ordering_key]}):  # fmt: skip
-            frappe.db.set_value(JOB, doc.name, "status", q.SUPERSEDED, update_modified=False)
+        waiting = frappe.get_all(JOB, filters={"record_key": job.record_key, "status": q.QUEUED, "name": ["!=", doc.name]},
+                                 fields=["name", "ordering_key"], order_by=None)  # fmt: skip
+        if job.ordering_key and any(r.ordering_key and r.ordering_key > job.ordering_key for r in waiting):
+            frappe.db.set_value(JOB, doc.name, "status", q.SUPERSEDED, update_modified=False)  # a newer one waits
             full.status = q.SUPERSEDED
             return full
-        older = frappe.get_all(JOB, filters={"record_key": job.record_key, "status": q.QUEUED, "name": ["!=", doc.name]},
-                               fields=["name", "ordering_key"])  # fmt: skip
-        for row in older:
-            if not row.ordering_key or not job.ordering_key or row.ordering_key <= job.ordering_key:
-                frappe.db.set_value(JOB, row.name, "status", q.SUPERSEDED, update_modified=False)
+        older = [r.name for r in waiting
+                 if not r.ordering_key or not job.ordering_key or r.ordering_key <= job.ordering_key]  # fmt: skip
+        if older:
+            frappe.db.set_value(JOB, {"name": ["in", older]}, "status", q.SUPERSEDED, update_modified=False)
         return full
 
     def claim(self, worker, now, limit=50, *, store=None, entity=None, direction=None) -> list[q.Job]:

@@ -133,6 +133,7 @@ class Database:
         self.last_query = None
         self._cursor = None
         self.statement_count = 0  # every statement sent to the database (tests and benchmarks count them)
+        self.statement_log: list[str] | None = None  # a list: every statement is appended (tests)
 
     # -- connection ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -189,6 +190,8 @@ class Database:
         if debug:
             print(sql_query, params)
         self.statement_count += 1
+        if self.statement_log is not None:
+            self.statement_log.append(sql_query)
         try:
             cursor = self._conn.execute(sql_query, params)
         except sqlite3.IntegrityError:
@@ -249,8 +252,15 @@ class Database:
         return f"'{text}'"
 
     # -- transactions ----------------------------------------------------------------------------
+    def _count(self, statement: str) -> None:
+        """Transaction statements count like on MariaDB (BEGIN is not one: MariaDB begins implicitly)."""
+        self.statement_count += 1
+        if self.statement_log is not None:
+            self.statement_log.append(statement)
+
     def _commit_raw(self) -> None:
         if self._in_write_txn:
+            self._count("commit")
             self._conn.execute("commit")
             self._in_write_txn = False
         self.transaction_writes = 0
@@ -266,6 +276,7 @@ class Database:
     def rollback(self, *, save_point: str | None = None, chain: bool = False) -> None:
         if save_point:
             if self._in_write_txn:
+                self._count(f"rollback to savepoint {save_point}")
                 self._conn.execute(f'rollback to savepoint "{save_point}"')
             return
         self.before_commit.reset()
@@ -280,10 +291,12 @@ class Database:
 
     def savepoint(self, save_point: str) -> None:
         self._ensure_write()
+        self._count(f"savepoint {save_point}")
         self._conn.execute(f'savepoint "{save_point}"')
 
     def release_savepoint(self, save_point: str) -> None:
         if self._in_write_txn:
+            self._count(f"release savepoint {save_point}")
             self._conn.execute(f'release savepoint "{save_point}"')
 
     # -- schema helpers --------------------------------------------------------------------------
@@ -463,6 +476,8 @@ class Database:
             )
         frappe.clear_document_cache(doctype, doctype)
         self.value_cache.pop(doctype, None)
+        if doctype == "System Settings" and "time_zone" in to_update:
+            frappe.cache().delete_value("time_zone")
 
     def a_row_exists(self, doctype):
         """frappe/database/database.py: any row in the table (ERPNext's before_tests asks it of Company)."""

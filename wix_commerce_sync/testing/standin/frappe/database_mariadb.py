@@ -118,6 +118,7 @@ class MariaDBDatabase(Database):
         self.last_query = None
         self._cursor = None
         self.statement_count = 0  # every statement sent to the server (tests and benchmarks count them)
+        self.statement_log: list[str] | None = None  # a list: every statement is appended (tests)
 
     @classmethod
     def from_conf(cls, conf: dict, site: str, busy_timeout: float = 20.0) -> MariaDBDatabase:
@@ -144,6 +145,8 @@ class MariaDBDatabase(Database):
 
     def _raw(self, query: str, values=None):
         self.statement_count += 1
+        if self.statement_log is not None:
+            self.statement_log.append(query)
         cursor = self._conn.cursor()
         cursor.execute(query, values)
         return cursor
@@ -212,6 +215,8 @@ class MariaDBDatabase(Database):
     # -- transactions ----------------------------------------------------------------------------
     def _commit_raw(self) -> None:
         self.statement_count += 1
+        if self.statement_log is not None:
+            self.statement_log.append("commit")
         self._conn.commit()
         self._in_write_txn = False
         self.transaction_writes = 0

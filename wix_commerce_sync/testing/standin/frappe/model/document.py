@@ -1122,6 +1122,8 @@ class Document(BaseDocument):
                 (self.doctype, field, single_value_to_text(value)),
             )
         frappe.db.value_cache.pop(self.doctype, None)
+        if self.doctype == "System Settings":  # frappe: SystemSettings.on_update clears the cached time zone
+            frappe.cache().delete_value("time_zone")
 
     def update_children(self):
         for df in self.meta.get_table_fields():
