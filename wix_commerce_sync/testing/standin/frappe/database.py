@@ -287,6 +287,7 @@ class Database:
             self._in_write_txn = False
         self.transaction_writes = 0
         self.value_cache.clear()
+        frappe.cache().delete_value("defaults")  # a rolled-back default must not stay cached
         self.after_rollback.run()
 
     def savepoint(self, save_point: str) -> None:
@@ -330,10 +331,19 @@ class Database:
         order_by=DefaultOrderBy, cache=False, for_update=False, *, run=True, pluck=False, distinct=False,
         skip_locked=False, wait=True,
     ):
+        key = ("get_value", doctype, filters, fieldname if isinstance(fieldname, str) else tuple(fieldname), as_dict)
+        cacheable = cache and run and isinstance(filters, str) and not for_update
+        if cacheable and key in self.value_cache:  # frappe: per-connection, until commit/rollback
+            return self.value_cache[key]
         rows = self.get_values(
             doctype, filters, fieldname, ignore, as_dict, debug, order_by, cache=cache, for_update=for_update,
             run=run, pluck=pluck, distinct=distinct, limit=1, skip_locked=skip_locked, wait=wait,
         )
+        if cacheable:
+            value = None if not rows else rows[0] if (pluck or as_dict or len(rows[0]) > 1) else rows[0][0]
+            if value is not None:  # a miss is not kept: the record may be made later in the transaction
+                self.value_cache[key] = value
+            return value
         if not run:
             return rows
         if not rows:
@@ -424,7 +434,13 @@ class Database:
             frappe.clear_document_cache(dt, dn)
         else:
             frappe.clear_document_cache(dt)
-        self.value_cache.pop(dt, None)
+        self.forget_values(dt)
+
+    def forget_values(self, doctype: str) -> None:
+        """Drop what ``get_value(..., cache=True)`` and ``get_single_value`` kept of a DocType."""
+        self.value_cache.pop(doctype, None)
+        for key in [k for k in self.value_cache if isinstance(k, tuple) and k[1] == doctype]:
+            del self.value_cache[key]
 
     def get_single_value(self, doctype, fieldname, cache=True):
         from frappe.model.meta import get_meta
@@ -511,29 +527,40 @@ class Database:
         table = doctype if doctype.startswith("__") else f"tab{doctype}"
         self.sql(f"delete from `{table}`{where}", params, debug=debug)
         frappe.clear_document_cache(doctype)
+        self.forget_values(doctype)
 
     def truncate(self, doctype: str):
         self.commit()
         self._conn.execute(f'delete from "tab{doctype}"')
 
     # -- defaults (tabDefaultValue) ------------------------------------------------------------------
+    def _defaults_for(self, parent: str) -> dict:
+        """frappe.defaults.get_defaults_for: all of a parent's defaults, cached in the redis hash ``defaults``
+        (dropped when one is set, and here also on rollback), so reading a default costs no query."""
+        cache = frappe.cache()
+        defaults = cache.hget("defaults", parent)
+        if defaults is None:
+            rows = self.sql(
+                "select `defkey`, `defvalue` from `tabDefaultValue` where `parent`=%s order by `creation`", (parent,)
+            )
+            grouped: dict = {}
+            for key, value in rows:
+                grouped.setdefault(key, []).append(value)
+            defaults = {k: v[0] if len(v) == 1 else v for k, v in grouped.items()}
+            cache.hset("defaults", parent, defaults)
+        return defaults
+
     def get_default(self, key, parent="__default"):
-        rows = self.sql(
-            "select `defvalue` from `tabDefaultValue` where `parent`=%s and `defkey`=%s order by `creation`",
-            (parent, key),
-        )
-        if not rows:
-            return None
-        values = [r[0] for r in rows]
-        return values[0] if len(values) == 1 else values
+        defaults = self._defaults_for(parent)
+        return defaults[key] if key in defaults else defaults.get(frappe.scrub(key))
 
     def get_defaults(self, key=None, parent="__default"):
         if key:
             return self.get_default(key, parent)
-        rows = self.sql("select `defkey`, `defvalue` from `tabDefaultValue` where `parent`=%s", (parent,))
-        return frappe._dict(rows)
+        return frappe._dict(self._defaults_for(parent))
 
     def set_default(self, key, val, parent="__default", parenttype=None):
+        frappe.cache().hdel("defaults", parent)
         self.sql("delete from `tabDefaultValue` where `parent`=%s and `defkey`=%s", (parent, key))
         if val is not None:
             self.sql(

@@ -233,6 +233,7 @@ class MariaDBDatabase(Database):
         self._in_write_txn = False
         self.transaction_writes = 0
         self.value_cache.clear()
+        frappe.cache().delete_value("defaults")  # a rolled-back default must not stay cached
         self.after_rollback.run()
 
     def savepoint(self, save_point: str) -> None:

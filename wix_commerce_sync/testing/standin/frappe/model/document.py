@@ -662,8 +662,8 @@ class BaseDocument:
             ]
             if meta.issingle:
                 values = _dict(name=doctype if docname == doctype else None)
-            elif not fields_to_fetch:
-                values = _dict(name=frappe.db.get_value(doctype, docname, "name", order_by=None))
+            elif not fields_to_fetch:  # frappe caches a bare name check for the rest of the transaction
+                values = _dict(name=frappe.db.get_value(doctype, docname, "name", order_by=None, cache=True))
             else:
                 sources = []
                 for _df in fields_to_fetch:
