@@ -67,7 +67,7 @@ start() {
     --default-storage-engine=InnoDB --transaction-isolation=REPEATABLE-READ \
     --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --sync-binlog=0 --skip-log-bin \
     --innodb-buffer-pool-size=256M --innodb-log-file-size=128M --max-connections=300 \
-    --skip-name-resolve --innodb-lock-wait-timeout=20 >/dev/null 2>&1 &
+    --skip-name-resolve --innodb-lock-wait-timeout=20 </dev/null >/dev/null 2>&1 &
   for _ in $(seq 1 120); do
     if running; then break; fi
     sleep 0.5
