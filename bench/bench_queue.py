@@ -85,20 +85,27 @@ def _worker(site: str, sites_path: str, name: str, now: datetime, barrier, out) 
     frappe.connect()
     jobs = FrappeJobStore()
     claims: list[float] = []
-    done = 0
+    done, errors = 0, 0
     barrier.wait(timeout=300)
     started = time.perf_counter()
     while True:
         t0 = time.perf_counter()
-        batch = jobs.claim(name, now, limit=BATCH, store=STORE)
-        claims.append(time.perf_counter() - t0)
-        if not batch:
-            break
-        for job in batch:
-            jobs.complete(job, now)
-        frappe.db.commit()
+        try:
+            batch = jobs.claim(name, now, limit=BATCH, store=STORE)
+            claims.append(time.perf_counter() - t0)
+            if not batch:
+                break
+            for job in batch:
+                jobs.complete(job, now)
+            frappe.db.commit()
+        except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):  # counted; a worker would retry the job later
+            frappe.db.rollback()
+            errors += 1
+            if errors > 50:
+                break
+            continue
         done += len(batch)
-    out.put((name, claims, done, time.perf_counter() - started))
+    out.put((name, claims, done, time.perf_counter() - started, errors))
     frappe.destroy()
 
 
@@ -109,13 +116,14 @@ def _drain(site, workers: int, now: datetime) -> dict[str, object]:
              for i in range(workers)]  # fmt: skip
     for proc in procs:
         proc.start()
-    results = [out.get(timeout=900) for _ in procs]
+    results = [out.get(timeout=1800) for _ in procs]
     for proc in procs:
         proc.join(timeout=60)
     claims = [c for r in results for c in r[1]]
     done = sum(r[2] for r in results)
     wall = max(r[3] for r in results)
     return {
+        f"w{workers}_lock_errors": sum(r[4] for r in results),
         f"w{workers}_claim_p50_ms": round(percentile(claims, 50) * 1000, 2),
         f"w{workers}_claim_p99_ms": round(percentile(claims, 99) * 1000, 2),
         f"w{workers}_jobs_per_s": round(done / wall, 1),
