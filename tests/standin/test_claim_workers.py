@@ -121,3 +121,21 @@ def test_a_claim_in_progress_leaves_the_rest_of_the_queue_to_other_workers(frapp
     assert len(second) == LIMIT, "B found nothing while A's claim was open: A's locking read locked the queue"
     assert {j.name for j in first}.isdisjoint(j.name for j in second)
     assert waited < 2, f"B waited {waited:.1f}s for A's locks"
+
+
+def test_the_claim_index_is_added_to_a_site_that_lacks_it(frappe_site):
+    """The post-model-sync patch adds the index the claim forces (FORCE INDEX fails without it)."""
+    if frappe.db.backend != "mariadb":
+        pytest.skip("index names: run with WCS_DB=mariadb")
+    from wix_commerce_sync.patches import add_job_claim_index
+
+    frappe.db.commit()
+    frappe.db.sql(f"alter table `tab{JOB}` drop index `claim_index`")
+    try:
+        assert not frappe.db.has_index(f"tab{JOB}", "claim_index")
+        add_job_claim_index.execute()
+        add_job_claim_index.execute()  # idempotent
+    finally:
+        if not frappe.db.has_index(f"tab{JOB}", "claim_index"):  # leave the site as it was for the other tests
+            frappe.db.add_index(JOB, ["status", "store", "next_attempt_at", "creation"], index_name="claim_index")
+    assert frappe.db.has_index(f"tab{JOB}", "claim_index")
