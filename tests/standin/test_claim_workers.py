@@ -1,8 +1,9 @@
 """Worker PROCESSES drain one store's Commerce Sync Job queue at once (run with WCS_DB=mariadb for InnoDB locks).
 
-Each worker is a separate process with its own connection, like RQ workers on a bench. A worker stops at its first
-empty claim, as a draining worker does, so a claim that comes back empty while jobs are waiting (the old claim's
-full-scan lock on MariaDB) shows up as a worker that took no part, or stopped with the queue still full.
+Each worker is a separate process with its own connection, like RQ workers on a bench. All make their first claim
+at once (and none works before all have), then each stops at its first empty claim, as a draining worker does: a
+claim that comes back empty while jobs are waiting (the old claim's full-scan lock on MariaDB) shows up as a
+worker that took no part, or stopped with the queue still full.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ JOBS = 200
 LIMIT = 4
 
 
-def _worker(site: str, sites_path: str, store: str, name: str, now: datetime, barrier, out) -> None:
+def _worker(site: str, sites_path: str, store: str, name: str, now: datetime, barrier, first_claims, out) -> None:
     from wix_commerce_sync.testing import activate_standin
 
     activate_standin()
@@ -33,16 +34,20 @@ def _worker(site: str, sites_path: str, store: str, name: str, now: datetime, ba
         own = FrappeJobStore()
         mine: list[str] = []
         barrier.wait(timeout=120)
-        while batch := own.claim(name, now + timedelta(seconds=1), limit=LIMIT, store=store):
+        batch = own.claim(name, now + timedelta(seconds=1), limit=LIMIT, store=store)  # all workers at once
+        first_claims.wait(timeout=120)  # nobody drains the queue before every worker has made its first claim
+        while batch:
             mine += [job.name for job in batch]
             for job in batch:
                 time.sleep(0.002)  # the work itself
                 own.complete(job, now)
             frappe.db.commit()
+            batch = own.claim(name, now + timedelta(seconds=1), limit=LIMIT, store=store)
         frappe.db.rollback()  # a fresh read: what was still waiting when this worker found nothing
         waiting = frappe.db.count(JOB, {"store": store, "status": "Queued"})
         out.put((name, mine, waiting, None))
     except BaseException as exc:  # report, never hang the parent
+        first_claims.abort()
         out.put((name, [], -1, repr(exc)))
     finally:
         frappe.destroy()
@@ -70,9 +75,9 @@ def test_worker_processes_share_the_queue(frappe_site, workers):
     _enqueue_jobs(store, now)
 
     ctx = multiprocessing.get_context("spawn")
-    barrier, out = ctx.Barrier(workers), ctx.Queue()
+    barrier, first_claims, out = ctx.Barrier(workers), ctx.Barrier(workers), ctx.Queue()
     names = [f"worker-{i}" for i in range(workers)]
-    procs = [ctx.Process(target=_worker, args=(frappe_site.name, frappe_site.sites_path, store, n, now, barrier, out))
+    procs = [ctx.Process(target=_worker, args=(frappe_site.name, frappe_site.sites_path, store, n, now, barrier, first_claims, out))
              for n in names]  # fmt: skip
     for proc in procs:
         proc.start()
