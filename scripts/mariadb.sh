@@ -52,9 +52,15 @@ client() { "$(find_bin mariadb mysql)" --no-defaults --socket="$SOCK" -uroot "$@
 
 running() { [ -S "$SOCK" ] && client -e "select 1" >/dev/null 2>&1; }
 
+# another checkout's server (same port, same test user) serves as well: every test site makes its own database
+shared_server() {
+  "$(find_bin mariadb mysql)" --no-defaults --protocol=tcp --host=127.0.0.1 --port="$PORT" -u"$USER_NAME" \
+    -p"$PASSWORD" -e "select 1" >/dev/null 2>&1
+}
+
 start() {
   ensure_installed
-  if running; then print_env; return 0; fi
+  if running || shared_server; then print_env; return 0; fi
   mkdir -p "$DIR"
   if [ ! -d "$DIR/data/mysql" ]; then
     "$(find_bin mariadb-install-db mysql_install_db)" --no-defaults --datadir="$DIR/data" --user="$(id -un)" \
