@@ -26,7 +26,7 @@ WCS_DB ?= mariadb
 
 test: lint
 	@if [ "$(WCS_DB)" = sqlite ]; then WCS_DB=sqlite $(PY) -m pytest; \
-	else eval "$$(scripts/mariadb.sh start)" && $(PY) -m pytest; fi
+	else settings="$$(scripts/mariadb.sh start)" && eval "$$settings" && $(PY) -m pytest; fi
 
 sandbox: $(STAMP)
 	$(VENV)/bin/wix-commerce-sync sandbox $(ARGS)
