@@ -1,5 +1,7 @@
 # Two commands do all the set-up on a fresh machine (each makes its own virtualenv):
-#   make test      lint + the whole test suite
+#   make test      lint + the whole test suite on MariaDB, like a real bench (scripts/mariadb.sh installs it where
+#                  missing and allowed, and starts a private server on 127.0.0.1:3307 with its data in .mariadb/);
+#                  WCS_DB=sqlite make test runs it on the embedded SQLite stand-in instead
 #   make sandbox   simulated stores + stand-in ERPNext, full sync, dashboard
 # Extras: make bench (benchmarks, prints figures), make shell-tests (the Frappe shell tests the way
 # `bench run-tests` runs them, v15 and v16 runners, twice on one site each), make clean.
@@ -23,8 +25,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+WCS_DB ?= mariadb
+
 test: lint
-	$(PY) -m pytest
+	@if [ "$(WCS_DB)" = sqlite ]; then WCS_DB=sqlite $(PY) -m pytest; \
+	else settings="$$(scripts/mariadb.sh start)" && eval "$$settings" && $(PY) -m pytest; fi
 	$(MAKE) --no-print-directory shell-tests
 
 # The shell tests under each Frappe version's `bench run-tests` semantics (unittest, the version's test classes and
@@ -51,4 +56,5 @@ contracts-shopify: $(STAMP)
 	$(PY) scripts/refresh_shopify_schema.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info sandbox-data
+	-scripts/mariadb.sh stop
+	rm -rf $(VENV) build dist *.egg-info sandbox-data .mariadb

@@ -1,12 +1,14 @@
 """Root pytest configuration: the strict Frappe stand-in, activated and given a site only when needed.
 
-A temp site (SQLite) is created once per session, in the main thread, only if a collected test needs it:
+A temp site is created once per session, in the main thread, only if a collected test needs it:
 tests under ``wix_commerce_sync/`` (FrappeTestCase-style app tests), FrappeTestCase subclasses anywhere, or tests
 using the ``frappe_site`` / ``standin`` fixtures. Pure-core tests in ``tests/`` never touch frappe.
+The site's database is SQLite, or MariaDB with ``WCS_DB=mariadb`` (``make test`` starts one: scripts/mariadb.sh).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -53,7 +55,7 @@ def _create_site():
     from frappe import standin
 
     tmpdir = tempfile.mkdtemp(prefix="wcs-standin-")
-    site = standin.new_site(Path(tmpdir) / "test.localhost")
+    site = standin.new_site(Path(tmpdir) / "test.localhost", db_type=os.environ.get("WCS_DB") or "sqlite")
     site.connect("Administrator")
     frappe.flags.in_test = True
     _STATE["site"], _STATE["tmpdir"] = site, tmpdir
@@ -75,9 +77,11 @@ def pytest_collection_modifyitems(session, config, items):
 def pytest_unconfigure(config):
     if _STATE["site"] is not None:
         import frappe
+        from frappe import standin
 
         try:
             frappe.destroy()
+            standin.drop_site(_STATE["site"])
         finally:
             shutil.rmtree(_STATE["tmpdir"], ignore_errors=True)
             _STATE["site"] = None

@@ -21,6 +21,12 @@ before_tests = "wix_commerce_sync.install.before_tests"
 _STOCK_TRANSACTION = "wix_commerce_sync.tasks.events.on_stock_transaction"
 _ORDER_DOCUMENT = "wix_commerce_sync.tasks.events.on_order_document"
 doc_events = {
+    # the per-store config cache (shell.store_entry) is rebuilt after a change
+    "Commerce Store": {
+        "on_update": "wix_commerce_sync.shell.invalidate_store_cache",
+        "on_trash": "wix_commerce_sync.shell.invalidate_store_cache",
+    },
+    "Commerce Sync Settings": {"on_update": "wix_commerce_sync.shell.invalidate_store_cache"},
     "Item": {"on_update": "wix_commerce_sync.tasks.events.on_item_change"},
     "Item Price": {
         "on_update": "wix_commerce_sync.tasks.events.on_item_change",

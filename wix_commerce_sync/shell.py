@@ -1,11 +1,17 @@
 """Glue between the Commerce Store record and the pure core: config, settings, engine.
 
 Secrets are read with ``doc.get_password`` only here, are handed to the connector, and are never logged.
+
+Per-store cache: a store's config (decrypted secrets included) and settings are built once per process and kept in
+this process's memory only (secrets never go to Redis). Redis holds a version token per store; saving or deleting
+the store (doc_events, after the commit) or the Commerce Sync Settings drops the token, and every process rebuilds
+on its next use. So a webhook costs no store read, no password decryption, no settings read.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import frappe
 
@@ -25,6 +31,92 @@ PLAIN_CREDENTIALS = ("client_id", "app_id", "instance_id")
 
 # Tests and the sandbox inject connectors here, keyed by Commerce Store name.
 CONNECTOR_OVERRIDES: dict[str, Connector] = {}
+
+CONFIG_VERSIONS = "wix_commerce_sync:store_config_version"  # redis hash: store -> version token
+LAST_WEBHOOK = "wix_commerce_sync:last_webhook_at"  # redis hash: store -> time of the last accepted delivery
+
+
+@dataclass(frozen=True)
+class StoreEntry:
+    """What the accept path and the engine need of a store, built from one read of the document."""
+
+    name: str
+    platform: str
+    enabled: bool
+    config: StoreConfig
+    settings: StoreSettings
+    debug_logging: bool
+    version: str
+
+
+_ENTRIES: dict[tuple[str, str], StoreEntry] = {}  # (site, store) -> entry; this process only
+
+
+def store_entry(store_name: str) -> StoreEntry | None:
+    """The store's cached config and settings (None when there is no such store)."""
+    key = (frappe.local.site, store_name)
+    cache = frappe.cache()
+    version = cache.hget(CONFIG_VERSIONS, store_name)
+    entry = _ENTRIES.get(key)
+    if entry is not None and version is not None and entry.version == version:
+        return entry
+    if version is None:  # a token first, then the read: a save committed after this read drops the token
+        version = frappe.generate_hash(length=12)
+        cache.hset(CONFIG_VERSIONS, store_name, version)
+    if not frappe.db.exists(STORE, store_name):
+        _ENTRIES.pop(key, None)
+        return None
+    doc = frappe.get_doc(STORE, store_name)
+    entry = StoreEntry(name=doc.name, platform=doc.platform, enabled=bool(doc.enabled), config=store_config(doc),
+                       settings=store_settings(doc), version=version,
+                       debug_logging=bool(frappe.db.get_single_value("Commerce Sync Settings", "debug_logging")))  # fmt: skip
+    _ENTRIES[key] = entry
+    return entry
+
+
+def invalidate_store_cache(doc, method=None) -> None:
+    """doc_events of Commerce Store (on_update, on_trash) and Commerce Sync Settings (on_update)."""
+    site = frappe.local.site
+    store = doc.name if doc.doctype == STORE else None
+
+    def drop() -> None:
+        for key in [k for k in _ENTRIES if k[0] == site and (store is None or k[1] == store)]:
+            _ENTRIES.pop(key, None)
+        if store is None:
+            frappe.cache().delete_value(CONFIG_VERSIONS)
+        else:
+            frappe.cache().hdel(CONFIG_VERSIONS, store)
+
+    drop()  # this process sees its own uncommitted change at once
+    frappe.db.after_commit.add(drop)  # every process, once the change is visible to them
+    frappe.db.after_rollback.add(drop)  # an entry built from the rolled-back change is gone too
+
+
+def note_webhook(store_name: str) -> None:
+    """Remember the last accepted delivery in the cache: no write to the store's row, which every
+    concurrent delivery to that store would otherwise queue on."""
+    frappe.cache().hset(LAST_WEBHOOK, store_name, frappe.utils.now_datetime())
+
+
+def last_webhook_at(store_name: str, stored: datetime | None = None) -> datetime | None:
+    """The last accepted delivery (the cache), else what the store row kept from before (``stored``: the row's
+    ``last_webhook_at`` when the caller already has it)."""
+    cached = frappe.cache().hget(LAST_WEBHOOK, store_name)
+    if cached:
+        return cached
+    return stored if stored is not None else frappe.db.get_value(STORE, store_name, "last_webhook_at")
+
+
+def persist_last_webhook_times() -> int:
+    """Copy each store's last-delivery time from the cache to its row (hourly: the accept path never writes the
+    shared store row, so deliveries do not queue on its lock); the row survives a cache flush. Returns rows updated."""
+    updated = 0
+    for row in frappe.get_all(STORE, fields=["name", "last_webhook_at"]):
+        cached = frappe.cache().hget(LAST_WEBHOOK, row.name)
+        if cached and (not row.last_webhook_at or frappe.utils.get_datetime(cached) > frappe.utils.get_datetime(row.last_webhook_at)):
+            frappe.db.set_value(STORE, row.name, "last_webhook_at", cached, update_modified=False)
+            updated += 1
+    return updated
 
 
 def _password(doc, field: str) -> str | None:
@@ -86,16 +178,19 @@ def get_connector(store_doc) -> Connector:
 
 
 def get_engine(store_name: str, *, adapter: ErpNextAdapter | None = None) -> SyncEngine:
-    store_doc = frappe.get_doc(STORE, store_name)
-    connector = get_connector(store_doc)
-    secrets = connector.config.secret_values() + store_config(store_doc).secret_values()
+    entry = store_entry(store_name)
+    if entry is None:
+        raise frappe.DoesNotExistError(f"{STORE} {store_name} not found")
+    connector = CONNECTOR_OVERRIDES.get(store_name) or make_connector(entry.config)
+    secrets = connector.config.secret_values() + entry.config.secret_values()
     return SyncEngine(
-        store_settings(store_doc), connector, adapter or ErpNextAdapter(), FrappeJobStore(),
-        FrappeStateStore(), FrappeSyncLogger(secrets),
+        entry.settings, connector, adapter or ErpNextAdapter(), FrappeJobStore(),
+        FrappeStateStore(), FrappeSyncLogger(secrets, debug=entry.debug_logging),
         worker=f"{frappe.local.site or 'site'}:{frappe.generate_hash(length=8)}",
     )  # fmt: skip
 
 
 def store_secrets(store_name: str) -> list[str]:
     """Every secret value of a store (for redaction only)."""
-    return store_config(frappe.get_doc(STORE, store_name)).secret_values()
+    entry = store_entry(store_name)
+    return entry.config.secret_values() if entry else []

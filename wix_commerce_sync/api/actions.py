@@ -24,6 +24,7 @@ from wix_commerce_sync.api.answers import (
     when,
 )
 from wix_commerce_sync.persistence.aggregates import log_totals_by_status, status_counts
+from wix_commerce_sync.shell import last_webhook_at
 from wix_commerce_sync.sync.errors import SyncError
 from wix_commerce_sync.sync.models import Entity, Platform
 
@@ -140,7 +141,7 @@ def webhook_status(store: str) -> dict:
     address = webhook_address(store)
     with explained(_("Webhook Status"), store):
         hooks = _engine(store).connector.list_webhooks()
-    last = frappe.db.get_value(STORE, store, "last_webhook_at")
+    last = last_webhook_at(store)
     ours = [w for w in hooks if w.address == address]
     inactive = [w for w in ours if not w.active]
     if not ours:
@@ -345,7 +346,7 @@ def sync_status(store: str) -> dict:
     entities["customers"]["mapped"] = frappe.db.count("Commerce Customer Mapping", {"store": store})
     entities["orders"]["mapped"] = frappe.db.count("Commerce Order Mapping", {"store": store})
     return {"store": store, "enabled": bool(doc.enabled), "entities": entities,
-            "last_webhook_at": str(doc.last_webhook_at or "")}  # fmt: skip
+            "last_webhook_at": str(last_webhook_at(doc.name, doc.last_webhook_at) or "")}  # fmt: skip
 
 
 @frappe.whitelist()
@@ -636,7 +637,7 @@ def dashboard_summary(store: str | None = None, hours: int = 24) -> dict:
         "performance": {"avg_duration_ms": round(sum(durations) / len(durations), 1) if durations else None,
                         "queue_length": pending},  # fmt: skip
         "webhooks": [{"store": s.name, "platform": s.platform, "enabled": bool(s.enabled),
-                      "registered_at": str(s.webhooks_registered_at or ""), "last_triggered": str(s.last_webhook_at or "")}
+                      "registered_at": str(s.webhooks_registered_at or ""), "last_triggered": str(last_webhook_at(s.name, s.last_webhook_at) or "")}
                      for s in stores],  # fmt: skip
         "activity": [{**a, "creation": str(a.creation)} for a in activity],
     }

@@ -14,6 +14,7 @@ from frappe import _
 
 from wix_commerce_sync.api.actions import JOB, STORE, check_permission
 from wix_commerce_sync.api.answers import link, when
+from wix_commerce_sync.shell import last_webhook_at
 from wix_commerce_sync.tasks.scheduler import DRIFT_OPERATION
 
 LOG = "Commerce Sync Log"
@@ -38,7 +39,7 @@ def webhook_health(row, now: datetime | None = None) -> tuple[str, str]:
     now = now or _now()
     if not row.webhooks_registered_at:
         return "orange", _("not registered")
-    last = row.last_webhook_at
+    last = last_webhook_at(row.name, row.last_webhook_at)  # the cache holds the newest; the row is persisted hourly
     if last and now - frappe.utils.get_datetime(last) <= STALE_AFTER:
         return "green", _("healthy")
     if not last and now - frappe.utils.get_datetime(row.webhooks_registered_at) <= STALE_AFTER:
@@ -80,8 +81,8 @@ def store_cards(store: str | None = None) -> list[dict]:
         cards.append({
             "store": r.name, "platform": r.platform, "enabled": bool(r.enabled), "url": r.store_url or "",
             "indicator": indicator, "webhooks": words, "webhooks_indicator": colour,
-            "last_success": when(success[0]) if success else "", "last_webhook": when(r.last_webhook_at),
-            "last_webhook_age": _age(r.last_webhook_at, now), "failures_24h": failures, "failed_jobs": stuck,
+            "last_success": when(success[0]) if success else "", "last_webhook": when(last_webhook_at(r.name, r.last_webhook_at)),
+            "last_webhook_age": _age(last_webhook_at(r.name, r.last_webhook_at), now), "failures_24h": failures, "failed_jobs": stuck,
             "drift": int(drift[0].records or 0) if drift else None, "drift_checked": when(drift[0].creation) if drift else "",
             "first_import": bool(r.last_product_run or frappe.db.exists("Commerce Item Mapping", {"store": r.name})),
         })  # fmt: skip

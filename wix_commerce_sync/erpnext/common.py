@@ -66,6 +66,8 @@ class AdapterBase:
     def __init__(self) -> None:
         self._stores: dict[str, object] = {}
         self._defaults: dict[str, d.ErpDefaults] = {}
+        self._countries: dict[str, str] = {}  # a name or ISO code -> Country record (fixtures: never change)
+        self._absent_order: str | None = None  # an order key find_order just missed (spares create_order a re-read)
 
     # ================================================================ configuration
 

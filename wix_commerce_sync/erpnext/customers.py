@@ -35,11 +35,13 @@ class CustomersMixin(AdapterBase):
                 return customer
         return None
 
-    def find_customer(self, store: str, customer: Customer) -> str | None:
+    def find_customer(self, store: str, customer: Customer, key_row=None) -> str | None:
+        """``key_row``: the mapping row of the customer's id when the caller already read it (or False: none)."""
         if customer.external_id:
-            name = frappe.db.get_value(CUSTOMER_MAP, {"customer_key": record_key(store, customer.external_id)}, "customer")
-            if name:
-                return name
+            if key_row is None:
+                key_row = self._customer_mapping_row(store, customer.external_id)
+            if key_row and key_row.customer:
+                return key_row.customer
         if customer.email:
             name = frappe.db.get_value(CUSTOMER_MAP, {"store": store, "email": customer.email.lower()}, "customer")
             return name or self.customer_by_email(customer.email)
@@ -48,15 +50,22 @@ class CustomersMixin(AdapterBase):
     def upsert_customer(self, store: str, customer: Customer) -> ApplyResult:
         defaults = self.defaults(store)
         with inbound_sync(), atomic("commerce_customer"):
-            existing = self.find_customer(store, customer)
+            key_row = self._customer_mapping_row(store, customer.external_id) if customer.external_id else False
+            existing = self.find_customer(store, customer, key_row=key_row)
             if existing:
                 changed = self._update_customer(existing, customer, defaults)
                 result = ApplyResult("Customer", existing, changed=changed)
             else:
                 result = ApplyResult("Customer", self._create_customer(customer, defaults), created=True)
             if customer.external_id:
-                self._upsert_customer_mapping(store, result.name, customer)
+                self._upsert_customer_mapping(store, result.name, customer, mapping=key_row.name if key_row else "")
         return result
+
+    @staticmethod
+    def _customer_mapping_row(store: str, external_id: str):
+        row = frappe.db.get_value(CUSTOMER_MAP, {"customer_key": record_key(store, external_id)}, ["name", "customer"],
+                                  as_dict=True)  # fmt: skip
+        return row or False
 
     def _create_customer(self, customer: Customer, defaults: d.ErpDefaults) -> str:
         docs = d.customer_documents(customer, defaults)
@@ -113,15 +122,21 @@ class CustomersMixin(AdapterBase):
                 changed = True
         return changed
 
-    def _find_address(self, customer: str, address) -> str | None:
-        names = frappe.get_all("Dynamic Link", filters={"parenttype": "Address", "link_doctype": "Customer",
-                                                        "link_name": customer}, pluck="parent")  # fmt: skip
-        for name in names:
-            row = frappe.db.get_value("Address", name, ["address_line1", "pincode", "address_type"], as_dict=True)
-            if row and row.address_line1 == (address.line1 or "-") and (row.pincode or None) == (address.postcode or None) \
+    def _find_address(self, customer: str, address, known: list | None = None) -> str | None:
+        """The customer's Address equal to ``address`` (line 1, postcode, type). ``known``: the customer's addresses
+        already read by ``customer_addresses`` (an order matches billing and shipping with one read)."""
+        for row in known if known is not None else self.customer_addresses(customer):
+            if row.address_line1 == (address.line1 or "-") and (row.pincode or None) == (address.postcode or None) \
                     and row.address_type == (address.kind or "Billing"):  # fmt: skip
-                return name
+                return row.name
         return None
+
+    @staticmethod
+    def customer_addresses(customer: str) -> list:
+        """Every Address linked to the customer, in one query (the Dynamic Link child table as a filter)."""
+        return frappe.get_all("Address", filters=[["Dynamic Link", "link_doctype", "=", "Customer"],
+                                                  ["Dynamic Link", "link_name", "=", customer]],
+                              fields=["name", "address_line1", "pincode", "address_type"], order_by="creation desc")  # fmt: skip
 
     def _insert_address(self, customer: str, address) -> str:
         doc = d.address_document(address, customer)
@@ -129,7 +144,16 @@ class CustomersMixin(AdapterBase):
         return frappe.get_doc(doc).insert(ignore_permissions=True).name
 
     def _country(self, value: str | None) -> str:
-        """A Country record name from a name or an ISO code (Country.code is lower-case alpha-2)."""
+        """A Country record name from a name or an ISO code (Country.code is lower-case alpha-2); remembered for
+        this adapter's life (one worker job), as every address of an order names the same few countries."""
+        if value and value in self._countries:
+            return self._countries[value]
+        found = self._lookup_country(value)
+        if value:
+            self._countries[value] = found
+        return found
+
+    def _lookup_country(self, value: str | None) -> str:
         if value and frappe.db.exists("Country", value):
             return value
         if value and len(value) == 2:
@@ -145,9 +169,11 @@ class CustomersMixin(AdapterBase):
     def _any_company() -> str | None:
         return frappe.db.get_single_value("Global Defaults", "default_company") or frappe.db.get_value("Company", {}, "name")
 
-    def _upsert_customer_mapping(self, store: str, customer_name: str, customer: Customer) -> None:
+    def _upsert_customer_mapping(self, store: str, customer_name: str, customer: Customer,
+                                 mapping: str | None = None) -> None:  # fmt: skip
+        """``mapping``: the mapping's name when the caller just read it ("" when it read that there is none)."""
         key = record_key(store, customer.external_id)
-        name = frappe.db.get_value(CUSTOMER_MAP, {"customer_key": key}, "name")
+        name = mapping if mapping is not None else frappe.db.get_value(CUSTOMER_MAP, {"customer_key": key}, "name")
         mapping = frappe.get_doc(CUSTOMER_MAP, name) if name else frappe.new_doc(CUSTOMER_MAP)
         mapping.update({"store": store, "customer": customer_name, "external_customer_id": customer.external_id,
                         "email": (customer.email or "").lower() or None, "remote_updated_at": to_db(customer.updated_at),

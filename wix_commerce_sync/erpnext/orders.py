@@ -30,7 +30,10 @@ from wix_commerce_sync.sync.ports import ApplyResult
 
 class OrdersMixin(AdapterBase):
     def find_order(self, store: str, external_order_id: str) -> str | None:
-        return frappe.db.get_value(ORDER_MAP, {"order_key": record_key(store, external_order_id)}, "sales_order")
+        key = record_key(store, external_order_id)
+        found = frappe.db.get_value(ORDER_MAP, {"order_key": key}, "sales_order")
+        self._absent_order = None if found else key
+        return found
 
     def _mapping(self, store: str, external_order_id: str):
         name = frappe.db.get_value(ORDER_MAP, {"order_key": record_key(store, external_order_id)}, "name")
@@ -56,14 +59,20 @@ class OrdersMixin(AdapterBase):
             raise MappingError(f"order {order.number}: it has taxes but the store's tax account is not set")
         customer = self.customer_for_order(store, order)
         billing = shipping = None
+        wanted = [a for a in (order.billing_address, order.shipping_address) if a and not a.is_empty()]
+        known = self.customer_addresses(customer) if wanted else []  # one read for billing and shipping
         if order.billing_address and not order.billing_address.is_empty():
-            billing = self._find_address(customer, order.billing_address)
+            billing = self._find_address(customer, order.billing_address, known)
         if order.shipping_address and not order.shipping_address.is_empty():
-            shipping = self._find_address(customer, order.shipping_address)
+            shipping = self._find_address(customer, order.shipping_address, known)
         return d.sales_order_document(order, defaults, codes, customer, billing_address=billing, shipping_address=shipping)
 
     def create_order(self, store: str, order: Order) -> ApplyResult:
-        existing = self.find_order(store, order.external_id)
+        # the engine's find_order just missed this order: no second read (a racing worker's mapping insert
+        # makes ours fail on the unique order key, handled below as "already synced")
+        just_missed = self._absent_order == record_key(store, order.external_id)
+        self._absent_order = None
+        existing = None if just_missed else self.find_order(store, order.external_id)
         if existing:
             return ApplyResult("Sales Order", existing, changed=False, message="already synced")
         store_doc = self.store_doc(store)

@@ -1,12 +1,18 @@
 """``queue.JobStore`` on the Commerce Sync Job DocType (same contract as ``SqliteJobStore``).
 
 - dedupe: ``dedupe_key`` is a unique column; a second insert raises a unique/duplicate error, which is
-  caught inside a savepoint (the surrounding transaction stays usable on every database);
+  caught inside a savepoint (the surrounding transaction stays usable on every database); no read first;
 - supersede: an older Queued job of the same ``record_key`` becomes Superseded, or the new one does
   when a newer change is already waiting;
-- claim: each due row is read with ``for_update=True, skip_locked=True`` and flipped to Processing,
-  then the claim is committed, so two workers never run the same job.
+- claim, without locking reads over ranges (under InnoDB REPEATABLE READ a range read ``FOR UPDATE`` locks every
+  row and gap it scans, so one worker's claim hid the whole queue from the others): a plain read through the
+  claim index (``on_doctype_update``) picks the next due names; a locking read of exactly those primary keys with
+  ``SKIP LOCKED`` re-checks their status and takes the ones no other worker holds (record locks only); one
+  UPDATE flips them to Processing and the claim is committed at once. Rows another worker holds are skipped,
+  never waited for; when every candidate was taken, the next ones are read (a few rounds at most).
 """
+
+# ruff: noqa: S608 - the claim's SQL: table and column names are constants, every value is bound
 
 from __future__ import annotations
 
@@ -17,8 +23,10 @@ import frappe
 
 from wix_commerce_sync.persistence.times import from_db, to_db
 from wix_commerce_sync.sync import queue as q
+from wix_commerce_sync.wix_commerce_sync.doctype.commerce_sync_job.commerce_sync_job import CLAIM_INDEX
 
 JOB = "Commerce Sync Job"
+CLAIM_ROUNDS = 8  # candidate reads per status when other workers took the ones read before
 DUPLICATE_ERRORS = (frappe.DuplicateEntryError, frappe.UniqueValidationError)
 _FIELDS = ["name", "store", "entity", "direction", "action", "dedupe_key", "record_key", "payload", "external_id",
            "ordering_key", "topic", "reference_doctype", "reference_name", "status", "attempts", "next_attempt_at",
@@ -49,50 +57,83 @@ class FrappeJobStore:
             "topic": (job.topic or "")[:140] or None, "reference_doctype": job.reference_doctype,
             "reference_name": job.reference_name, "status": q.QUEUED, "attempts": 0, "next_attempt_at": to_db(now),
         })  # fmt: skip
-        if frappe.db.exists(JOB, {"dedupe_key": job.dedupe_key}):
-            return None
+        doc.flags.ignore_links = True  # the store was just resolved by the caller; saves a read per job
+        doc.flags.ignore_version = True  # a queue row needs no Version history of its insert
         frappe.db.savepoint("commerce_job_enqueue")
         try:
-            doc.insert(ignore_permissions=True)
+            doc.insert(ignore_permissions=True)  # dedupe_key is unique: a redelivery fails here
         except DUPLICATE_ERRORS:
             frappe.db.rollback(save_point="commerce_job_enqueue")
             return None
         full = _job(frappe._dict({f: doc.get(f) for f in _FIELDS}))
         full.created_at = now
-        if job.ordering_key and frappe.db.exists(JOB, {"record_key": job.record_key, "status": q.QUEUED,
-                                                      "name": ["!=", doc.name], "ordering_key": [">", job.ordering_key]}):  # fmt: skip
-            frappe.db.set_value(JOB, doc.name, "status", q.SUPERSEDED, update_modified=False)
+        waiting = frappe.get_all(JOB, filters={"record_key": job.record_key, "status": q.QUEUED, "name": ["!=", doc.name]},
+                                 fields=["name", "ordering_key"], order_by=None)  # fmt: skip
+        if job.ordering_key and any(r.ordering_key and r.ordering_key > job.ordering_key for r in waiting):
+            frappe.db.set_value(JOB, doc.name, "status", q.SUPERSEDED, update_modified=False)  # a newer one waits
             full.status = q.SUPERSEDED
             return full
-        older = frappe.get_all(JOB, filters={"record_key": job.record_key, "status": q.QUEUED, "name": ["!=", doc.name]},
-                               fields=["name", "ordering_key"])  # fmt: skip
-        for row in older:
-            if not row.ordering_key or not job.ordering_key or row.ordering_key <= job.ordering_key:
-                frappe.db.set_value(JOB, row.name, "status", q.SUPERSEDED, update_modified=False)
+        older = [r.name for r in waiting
+                 if not r.ordering_key or not job.ordering_key or r.ordering_key <= job.ordering_key]  # fmt: skip
+        if older:
+            frappe.db.set_value(JOB, {"name": ["in", older]}, "status", q.SUPERSEDED, update_modified=False)
         return full
 
     def claim(self, worker, now, limit=50, *, store=None, entity=None, direction=None) -> list[q.Job]:
-        base: dict = {"next_attempt_at": ["<=", to_db(now)]}
-        for field, value in (("store", store), ("entity", entity), ("direction", direction)):
-            if value is not None:
-                base[field] = value
-        claimed: list[q.Job] = []
-        orphaned = {k: v for k, v in base.items() if k != "next_attempt_at"}
-        orphaned["claimed_at"] = ["<=", to_db(now - q.CLAIM_LEASE)]  # its worker was killed mid-job
-        for status, filters in ((q.QUEUED, base), (q.FAILED, base), (q.PROCESSING, orphaned)):
-            while len(claimed) < limit:
-                name = frappe.db.get_value(JOB, {**filters, "status": status}, "name",
-                                           order_by="next_attempt_at asc, creation asc",
-                                           for_update=True, skip_locked=True)  # fmt: skip
-                if not name:
+        extra = {f: v for f, v in (("store", store), ("entity", entity), ("direction", direction)) if v is not None}
+        if self.commit_claims:
+            frappe.db.commit()  # a fresh snapshot: the candidate reads must see the other workers' last claims
+        rows: list = []
+        for status in (q.QUEUED, q.FAILED, q.PROCESSING):
+            if status == q.PROCESSING:  # its worker was killed mid-job: claimable again after the lease
+                due = ("claimed_at", to_db(now - q.CLAIM_LEASE))
+            else:
+                due = ("next_attempt_at", to_db(now))
+            tried: list[str] = []
+            for _round in range(CLAIM_ROUNDS):
+                want = limit - len(rows)
+                if want <= 0:
                     break
-                frappe.db.set_value(JOB, name, {"status": q.PROCESSING, "claimed_by": worker[:140],
-                                                "claimed_at": to_db(now)}, update_modified=False)  # fmt: skip
-                claimed.append(self.get(name))
-        if claimed and self.commit_claims:
-            frappe.db.commit()  # the claim must be visible to every other worker now
+                names = self._candidates(status, due, extra, want, tried)
+                if not names:
+                    break
+                tried += names
+                rows += self._lock_free(names, status, due)
+        if not rows:
+            return []
+        frappe.db.sql(f"update `tab{JOB}` set `status`=%s, `claimed_by`=%s, `claimed_at`=%s where `name` in %s",
+                      (q.PROCESSING, worker[:140], to_db(now), [r.name for r in rows]))  # fmt: skip
+        if self.commit_claims:
+            frappe.db.commit()  # the claim must be visible to every other worker now, and its locks released
+        claimed = []
+        for row in rows:
+            row.update({"status": q.PROCESSING, "claimed_by": worker[:140]})
+            claimed.append(_job(row))
         claimed.sort(key=lambda j: (j.next_attempt_at or now, j.created_at or now))
         return claimed
+
+    @staticmethod
+    def _candidates(status: str, due: tuple[str, datetime], extra: dict, limit: int, tried: list[str]) -> list[str]:
+        """The next due names in claim order: a plain read (no locks) through the claim index."""
+        conditions = ["`status`=%(status)s", f"`{due[0]}`<=%(due)s"]
+        conditions += [f"`{field}`=%({field})s" for field in extra]
+        if tried:
+            conditions.append("`name` not in %(tried)s")
+        index = f" force index (`{CLAIM_INDEX}`)" if "store" in extra else ""
+        return frappe.db.sql(
+            f"select `name` from `tab{JOB}`{index} where {' and '.join(conditions)} "
+            f"order by `next_attempt_at`, `creation` limit {int(limit)}",
+            {"status": status, "due": due[1], "tried": tried, **extra}, pluck=True,
+        )
+
+    @staticmethod
+    def _lock_free(names: list[str], status: str, due: tuple[str, datetime]) -> list:
+        """Lock those of ``names`` no other worker holds and that are still due (the latest committed state)."""
+        return frappe.db.sql(
+            f"select {', '.join(f'`{f}`' for f in _FIELDS)} from `tab{JOB}` where `name` in %(names)s "
+            f"and `status`=%(status)s and `{due[0]}`<=%(due)s for update skip locked",
+            {"names": names, "status": status, "due": due[1]}, as_dict=True,
+        )
 
     def complete(self, job: q.Job, now: datetime) -> None:
         frappe.db.set_value(JOB, job.name, {"status": q.DONE, "last_error": None, "finished_at": to_db(now)},

@@ -67,7 +67,7 @@ class FrappeSyncLogger:
         (echoes, stale, unchanged, duplicates) and the redacted request/response excerpts."""
         if entry.status == "Skipped" and not self.debug:
             return
-        frappe.get_doc({
+        row = frappe.get_doc({
             "doctype": LOG, "store": entry.store, "entity": entry.entity, "direction": entry.direction,
             "operation": (entry.operation or "")[:140], "status": entry.status, "records": entry.records,
             "failed_records": entry.failed_records, "duration_ms": entry.duration_ms, "job": entry.job,
@@ -76,7 +76,9 @@ class FrappeSyncLogger:
             "message": excerpt(entry.message, self.secrets),
             "request_excerpt": excerpt(entry.request_excerpt, self.secrets) if self.debug else None,
             "response_excerpt": excerpt(entry.response_excerpt, self.secrets) if self.debug else None,
-        }).insert(ignore_permissions=True)  # fmt: skip
+        })  # fmt: skip
+        row.flags.ignore_links = True  # its store, job and reference were just read or written by the caller
+        row.insert(ignore_permissions=True)
 
     def alert(self, store: str, job_name: str, message: str) -> None:
         text = redact(message, self.secrets)

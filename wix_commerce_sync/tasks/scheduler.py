@@ -82,12 +82,13 @@ def run_store_work(store: str, entities: list[str] | None = None) -> None:
 
 def commerce_sync_hourly_reconcile() -> None:
     """Full stock comparison, an order poll and a webhook health check per store (catches missed webhooks)."""
-    from wix_commerce_sync.shell import get_engine
+    from wix_commerce_sync.shell import get_engine, persist_last_webhook_times
     from wix_commerce_sync.sync.models import Entity
 
     try:
         if not _enabled():
             return
+        persist_last_webhook_times()
         for store in frappe.get_all("Commerce Store", filters={"enabled": 1}, pluck="name"):
             try:
                 engine = get_engine(store)

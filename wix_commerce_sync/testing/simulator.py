@@ -198,6 +198,10 @@ class SimulatorServer:
         raise NotImplementedError
 
 
+class _LoopbackServer(ThreadingHTTPServer):
+    request_queue_size = 256  # listen backlog: a burst of deliveries waits, as on gunicorn, instead of being reset
+
+
 def start_loopback_server(serve: Callable[[BaseHTTPRequestHandler], None], *, port: int = 0,
                           name: str = "loopback-server") -> ThreadingHTTPServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 handing every request to ``serve(handler)``."""
@@ -213,7 +217,7 @@ def start_loopback_server(serve: Callable[[BaseHTTPRequestHandler], None], *, po
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815 - http.server API
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = _LoopbackServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     # a short poll interval: stop returns at once instead of after the default 0.5 s
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True).start()

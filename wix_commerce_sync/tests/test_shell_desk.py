@@ -14,6 +14,7 @@ from unittest import mock
 
 import frappe
 
+from wix_commerce_sync import shell
 from wix_commerce_sync.connectors.base import stock_key
 from wix_commerce_sync.sync.errors import AuthError
 from wix_commerce_sync.sync.models import Customer, Product, StockLevel, Variant
@@ -455,3 +456,17 @@ class TestDashboardData(DeskCase):
         frappe.db.set_value("Commerce Store", store, {"webhooks_registered_at": old, "last_webhook_at": old})
         self.assertEqual(desk.stale_webhook_count()["value"], before + 1)
         self.assertIn(store, desk.stale_webhook_stores())
+
+    def test_a_delivery_noted_in_the_cache_makes_the_store_healthy_and_reaches_the_row_hourly(self):
+        from wix_commerce_sync.api import desk
+
+        store, _fake = fx.make_store(self.basics, f"Commerce Fresh Shop {frappe.generate_hash(length=6)}")
+        old = frappe.utils.add_to_date(frappe.utils.now_datetime(), days=-3)
+        frappe.db.set_value("Commerce Store", store, {"webhooks_registered_at": old, "last_webhook_at": old})
+        self.assertIn(store, desk.stale_webhook_stores())
+        shell.note_webhook(store)  # what the accept path does: the cache only, never the store's row
+        self.assertNotIn(store, desk.stale_webhook_stores())
+        self.assertEqual(desk.store_cards(store)[0]["webhooks_indicator"], "green")
+        self.assertEqual(frappe.db.get_value("Commerce Store", store, "last_webhook_at"), old)
+        self.assertGreaterEqual(shell.persist_last_webhook_times(), 1)
+        self.assertGreater(frappe.db.get_value("Commerce Store", store, "last_webhook_at"), old)

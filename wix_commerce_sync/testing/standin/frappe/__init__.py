@@ -186,8 +186,14 @@ def connect(site: str | None = None, db_name: str | None = None, set_admin_as_us
         init(site)
     if not getattr(local, "site", None):
         raise SiteNotSpecifiedError  # noqa: F405
-    db_path = os.path.join(local.site_path, local.conf.get("db_file") or "site.sqlite3")
-    local.db = Database(db_path, site=local.site, busy_timeout=float(local.conf.get("busy_timeout", 20)))
+    busy_timeout = float(local.conf.get("busy_timeout", 20))
+    if local.conf.get("db_type") == "mariadb":
+        from frappe.database_mariadb import MariaDBDatabase
+
+        local.db = MariaDBDatabase.from_conf(local.conf, site=local.site, busy_timeout=busy_timeout)
+    else:
+        db_path = os.path.join(local.site_path, local.conf.get("db_file") or "site.sqlite3")
+        local.db = Database(db_path, site=local.site, busy_timeout=busy_timeout)
     if set_admin_as_user:
         set_user("Administrator")
 

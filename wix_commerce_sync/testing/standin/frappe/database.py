@@ -72,6 +72,7 @@ sqlite3.register_adapter(decimal.Decimal, float)
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
 _FOR_UPDATE = re.compile(r"\s+for\s+update(\s+(skip\s+locked|nowait))?\s*$", re.I)
 _DDL = re.compile(r"^\s*(create|alter|drop|truncate|rename)\b", re.I)
+_INDEX_HINT = re.compile(r"\s+(force|use|ignore)\s+index\s*\(\s*`?\w+`?\s*\)", re.I)  # MariaDB only
 _WRITE = re.compile(r"^\s*(insert|update|delete|replace)\b", re.I)
 _TXN = re.compile(r"^\s*(commit|rollback|begin|start|savepoint|release)\b", re.I)
 
@@ -97,7 +98,12 @@ class CallbackManager:
 
 
 class Database:
+    """The embedded backend (SQLite). ``frappe.connect`` picks ``MariaDBDatabase`` when the site's
+    ``db_type`` is ``mariadb``; both expose the same ``frappe.db`` API and the same schema helpers."""
+
     db_type = "mariadb"  # app code targets MariaDB; the stand-in translates the portable subset
+    backend = "sqlite"
+    IntegrityError = sqlite3.IntegrityError
     VARCHAR_LEN = 140
     MAX_COLUMN_LENGTH = 64
     REGEX_CHARACTER = "regexp"
@@ -126,6 +132,8 @@ class Database:
         self.after_rollback = CallbackManager()
         self.last_query = None
         self._cursor = None
+        self.statement_count = 0  # every statement sent to the database (tests and benchmarks count them)
+        self.statement_log: list[str] | None = None  # a list: every statement is appended (tests)
 
     # -- connection ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -175,12 +183,15 @@ class Database:
         is_ddl = bool(_DDL.match(query))
         if is_ddl and self.transaction_writes:
             raise ImplicitCommitError("This statement can cause implicit commit")
-        sql_query, params = translate_query(query, values)
+        sql_query, params = translate_query(_INDEX_HINT.sub("", query), values)
         if for_update or _WRITE.match(query) or is_ddl:
             self._ensure_write()
         self.last_query = sql_query
         if debug:
             print(sql_query, params)
+        self.statement_count += 1
+        if self.statement_log is not None:
+            self.statement_log.append(sql_query)
         try:
             cursor = self._conn.execute(sql_query, params)
         except sqlite3.IntegrityError:
@@ -241,8 +252,15 @@ class Database:
         return f"'{text}'"
 
     # -- transactions ----------------------------------------------------------------------------
+    def _count(self, statement: str) -> None:
+        """Transaction statements count like on MariaDB (BEGIN is not one: MariaDB begins implicitly)."""
+        self.statement_count += 1
+        if self.statement_log is not None:
+            self.statement_log.append(statement)
+
     def _commit_raw(self) -> None:
         if self._in_write_txn:
+            self._count("commit")
             self._conn.execute("commit")
             self._in_write_txn = False
         self.transaction_writes = 0
@@ -258,6 +276,7 @@ class Database:
     def rollback(self, *, save_point: str | None = None, chain: bool = False) -> None:
         if save_point:
             if self._in_write_txn:
+                self._count(f"rollback to savepoint {save_point}")
                 self._conn.execute(f'rollback to savepoint "{save_point}"')
             return
         self.before_commit.reset()
@@ -268,14 +287,17 @@ class Database:
             self._in_write_txn = False
         self.transaction_writes = 0
         self.value_cache.clear()
+        frappe.cache().delete_value("defaults")  # a rolled-back default must not stay cached
         self.after_rollback.run()
 
     def savepoint(self, save_point: str) -> None:
         self._ensure_write()
+        self._count(f"savepoint {save_point}")
         self._conn.execute(f'savepoint "{save_point}"')
 
     def release_savepoint(self, save_point: str) -> None:
         if self._in_write_txn:
+            self._count(f"release savepoint {save_point}")
             self._conn.execute(f'release savepoint "{save_point}"')
 
     # -- schema helpers --------------------------------------------------------------------------
@@ -309,10 +331,19 @@ class Database:
         order_by=DefaultOrderBy, cache=False, for_update=False, *, run=True, pluck=False, distinct=False,
         skip_locked=False, wait=True,
     ):
+        key = ("get_value", doctype, filters, fieldname if isinstance(fieldname, str) else tuple(fieldname), as_dict)
+        cacheable = cache and run and isinstance(filters, str) and not for_update
+        if cacheable and key in self.value_cache:  # frappe: per-connection, until commit/rollback
+            return self.value_cache[key]
         rows = self.get_values(
             doctype, filters, fieldname, ignore, as_dict, debug, order_by, cache=cache, for_update=for_update,
             run=run, pluck=pluck, distinct=distinct, limit=1, skip_locked=skip_locked, wait=wait,
         )
+        if cacheable:
+            value = None if not rows else rows[0] if (pluck or as_dict or len(rows[0]) > 1) else rows[0][0]
+            if value is not None:  # a miss is not kept: the record may be made later in the transaction
+                self.value_cache[key] = value
+            return value
         if not run:
             return rows
         if not rows:
@@ -349,7 +380,7 @@ class Database:
         return DatabaseQuery(doctype).execute(
             fields=fields, filters=filters, order_by=order_by, limit_page_length=limit or 0, as_list=not as_dict,
             ignore_permissions=True, for_update=for_update, distinct=distinct, debug=debug,
-            pluck=fields[0] if pluck else None, run=run,
+            pluck=fields[0] if pluck else None, run=run, skip_locked=skip_locked, wait=wait,
         )
 
     def _single_values(self, doctype, fieldname, as_dict):
@@ -403,7 +434,13 @@ class Database:
             frappe.clear_document_cache(dt, dn)
         else:
             frappe.clear_document_cache(dt)
-        self.value_cache.pop(dt, None)
+        self.forget_values(dt)
+
+    def forget_values(self, doctype: str) -> None:
+        """Drop what ``get_value(..., cache=True)`` and ``get_single_value`` kept of a DocType."""
+        self.value_cache.pop(doctype, None)
+        for key in [k for k in self.value_cache if isinstance(k, tuple) and k[1] == doctype]:
+            del self.value_cache[key]
 
     def get_single_value(self, doctype, fieldname, cache=True):
         from frappe.model.meta import get_meta
@@ -455,6 +492,8 @@ class Database:
             )
         frappe.clear_document_cache(doctype, doctype)
         self.value_cache.pop(doctype, None)
+        if doctype == "System Settings" and "time_zone" in to_update:
+            frappe.cache().delete_value("time_zone")
 
     def a_row_exists(self, doctype):
         """frappe/database/database.py: any row in the table (ERPNext's before_tests asks it of Company)."""
@@ -488,29 +527,40 @@ class Database:
         table = doctype if doctype.startswith("__") else f"tab{doctype}"
         self.sql(f"delete from `{table}`{where}", params, debug=debug)
         frappe.clear_document_cache(doctype)
+        self.forget_values(doctype)
 
     def truncate(self, doctype: str):
         self.commit()
         self._conn.execute(f'delete from "tab{doctype}"')
 
     # -- defaults (tabDefaultValue) ------------------------------------------------------------------
+    def _defaults_for(self, parent: str) -> dict:
+        """frappe.defaults.get_defaults_for: all of a parent's defaults, cached in the redis hash ``defaults``
+        (dropped when one is set, and here also on rollback), so reading a default costs no query."""
+        cache = frappe.cache()
+        defaults = cache.hget("defaults", parent)
+        if defaults is None:
+            rows = self.sql(
+                "select `defkey`, `defvalue` from `tabDefaultValue` where `parent`=%s order by `creation`", (parent,)
+            )
+            grouped: dict = {}
+            for key, value in rows:
+                grouped.setdefault(key, []).append(value)
+            defaults = {k: v[0] if len(v) == 1 else v for k, v in grouped.items()}
+            cache.hset("defaults", parent, defaults)
+        return defaults
+
     def get_default(self, key, parent="__default"):
-        rows = self.sql(
-            "select `defvalue` from `tabDefaultValue` where `parent`=%s and `defkey`=%s order by `creation`",
-            (parent, key),
-        )
-        if not rows:
-            return None
-        values = [r[0] for r in rows]
-        return values[0] if len(values) == 1 else values
+        defaults = self._defaults_for(parent)
+        return defaults[key] if key in defaults else defaults.get(frappe.scrub(key))
 
     def get_defaults(self, key=None, parent="__default"):
         if key:
             return self.get_default(key, parent)
-        rows = self.sql("select `defkey`, `defvalue` from `tabDefaultValue` where `parent`=%s", (parent,))
-        return frappe._dict(rows)
+        return frappe._dict(self._defaults_for(parent))
 
     def set_default(self, key, val, parent="__default", parenttype=None):
+        frappe.cache().hdel("defaults", parent)
         self.sql("delete from `tabDefaultValue` where `parent`=%s and `defkey`=%s", (parent, key))
         if val is not None:
             self.sql(
@@ -532,6 +582,76 @@ class Database:
     def get_db_table_columns(self, table):
         return [r[1] for r in self._conn.execute(f'pragma table_info("{table}")')]
 
+    def new_connection(self) -> Database:
+        """Another connection to the same site (a second session, like a second worker)."""
+        return type(self)(self.path, site=self.site, busy_timeout=self.busy_timeout)
+
+    def unique_violation_field(self, exc: Exception) -> str:
+        return str(exc).rsplit(".", 1)[-1]
+
+    # -- schema (the stand-in's migrate) --------------------------------------------------------------
+    def create_system_tables(self) -> None:
+        self._conn.executescript(
+            """
+            create table if not exists `tabSingles` (`doctype` text collate nocase, `field` text, `value` text);
+            create index if not exists `singles_doctype_field` on `tabSingles` (`doctype`, `field`);
+            create table if not exists `tabSeries` (`name` text primary key collate nocase,
+                `current` integer not null default 0);
+            create table if not exists `tabDefaultValue` (`name` text primary key, `parent` text collate nocase,
+                `parenttype` text, `defkey` text collate nocase, `defvalue` text, `creation` FDATETIME);
+            create table if not exists `__Auth` (`doctype` text collate nocase not null,
+                `name` text collate nocase not null, `fieldname` text not null, `password` text not null,
+                `encrypted` integer not null default 0, primary key (`doctype`, `name`, `fieldname`));
+            """
+        )
+
+    def sync_table(self, meta, data_fields) -> None:
+        """CREATE TABLE (or ADD the missing columns) for a DocType; unique fields get a UNIQUE index."""
+        table = f"tab{meta.name}"
+        if not self.table_exists(meta.name):
+            columns = [
+                "`name` TEXT NOT NULL PRIMARY KEY COLLATE NOCASE",
+                "`creation` FDATETIME", "`modified` FDATETIME", "`modified_by` TEXT COLLATE NOCASE",
+                "`owner` TEXT COLLATE NOCASE", "`docstatus` INTEGER NOT NULL DEFAULT 0",
+                "`idx` INTEGER NOT NULL DEFAULT 0",
+            ]
+            if meta.istable:
+                columns += ["`parent` TEXT COLLATE NOCASE", "`parentfield` TEXT COLLATE NOCASE",
+                            "`parenttype` TEXT COLLATE NOCASE"]  # fmt: skip
+            else:
+                columns += ["`_user_tags` TEXT", "`_comments` TEXT", "`_assign` TEXT", "`_liked_by` TEXT", "`_seen` TEXT"]
+            columns += [_sqlite_column(df) for df in data_fields]
+            self._conn.execute(f"create table `{table}` ({', '.join(columns)})")
+            self._conn.execute(f"create index if not exists `{table}_modified` on `{table}` (`modified`)")
+            if meta.istable:
+                self._conn.execute(f"create index if not exists `{table}_parent` on `{table}` (`parent`)")
+        else:
+            existing = set(self.get_table_columns(meta.name))
+            for df in data_fields:
+                if df.fieldname not in existing:
+                    self._conn.execute(f"alter table `{table}` add column {_sqlite_column(df)}")
+        for df in data_fields:
+            if df.unique:
+                self._conn.execute(
+                    f"create unique index if not exists `unique_{table}_{df.fieldname}` on `{table}` (`{df.fieldname}`)"
+                )
+            elif df.search_index:
+                self._conn.execute(
+                    f"create index if not exists `{table}_{df.fieldname}` on `{table}` (`{df.fieldname}`)"
+                )
+
+    def register_doctype_row(self, values: dict) -> None:
+        columns = ", ".join(f"`{k}`" for k in values)
+        self._conn.execute(
+            f"insert or replace into `tabDocType` ({columns}) values ({', '.join('?' * len(values))})",
+            tuple(values.values()),
+        )
+
+    def upsert_password_sql(self) -> str:
+        return ("insert into `__Auth` (`doctype`, `name`, `fieldname`, `password`, `encrypted`) "
+                "values (%s, %s, %s, %s, 1) on conflict(`doctype`, `name`, `fieldname`) "
+                "do update set `password`=excluded.`password`, `encrypted`=1")  # fmt: skip
+
     def add_index(self, doctype, fields, index_name=None):
         name = index_name or f"idx_{frappe.scrub(doctype)}_{'_'.join(fields)}"
         cols = ", ".join(f'"{f}"' for f in fields)
@@ -545,6 +665,18 @@ class Database:
         cols = ", ".join(f'"{f}"' for f in fields)
         self.commit()
         self._conn.execute(f'create unique index if not exists "{name}" on "tab{doctype}" ({cols})')
+
+
+_SQLITE_TYPES = {
+    "Int": "INTEGER NOT NULL DEFAULT 0", "Check": "INTEGER NOT NULL DEFAULT 0", "Long Int": "INTEGER NOT NULL DEFAULT 0",
+    "Float": "REAL NOT NULL DEFAULT 0", "Currency": "REAL NOT NULL DEFAULT 0", "Percent": "REAL NOT NULL DEFAULT 0",
+    "Duration": "REAL", "Rating": "REAL NOT NULL DEFAULT 0",
+    "Date": "FDATE", "Datetime": "FDATETIME", "Time": "FTIME",
+}
+
+
+def _sqlite_column(df) -> str:
+    return f"`{df.fieldname}` " + _SQLITE_TYPES.get(df.fieldtype, "TEXT COLLATE NOCASE")
 
 
 def single_value_to_text(value):

@@ -359,6 +359,15 @@ class Site:
         return json.loads(Path(self.site_path, "site_config.json").read_text())
 
 
+def drop_site(site: Site) -> None:
+    """Remove a site's MariaDB database (a SQLite site lives in its folder: delete the folder)."""
+    conf = site.conf
+    if conf.get("db_type") == "mariadb":
+        from frappe.database_mariadb import drop_database, server_settings
+
+        drop_database(server_settings(conf), conf["db_name"])
+
+
 def connect(site: Site, user: str = "Administrator") -> Site:
     return site.connect(user)
 
@@ -373,13 +382,18 @@ def connection(site: Site, user: str = "Administrator"):
         frappe.destroy()
 
 
-def new_site(path, *, apps: list[str] | None = None, busy_timeout: float = 20.0, setup_wizard: bool = True) -> Site:
-    """Create a site folder ``path`` (its name is the site name) with a SQLite DB for every known DocType,
+def new_site(
+    path, *, apps: list[str] | None = None, busy_timeout: float = 20.0, setup_wizard: bool = True,
+    db_type: str | None = None,
+) -> Site:
+    """Create a site folder ``path`` (its name is the site name) with a database table for every known DocType,
     install the app (Module Def, DocType rows, after_install hook) and the fixtures a fresh ERPNext site has.
 
     ``setup_wizard=False``: a site as ``bench new-site`` + ``install-app`` leave it for ``bench run-tests``:
     ERPNext's setup wizard has not run (no Warehouse Type "Transit", no root groups, ...) until a
-    ``before_tests`` hook runs ``erpnext.setup.utils.before_tests``."""
+    ``before_tests`` hook runs ``erpnext.setup.utils.before_tests``.
+    ``db_type``: "sqlite" (embedded, one file in the site folder; the default) or "mariadb" (a new database
+    on the server ``WCS_DB_HOST``/``WCS_DB_PORT``, see scripts/mariadb.sh; ``drop_site`` removes it)."""
     from cryptography.fernet import Fernet
 
     path = Path(path)
@@ -390,6 +404,16 @@ def new_site(path, *, apps: list[str] | None = None, busy_timeout: float = 20.0,
         "allow_tests": True, "busy_timeout": busy_timeout, "host_name": f"http://{path.name}",
         "admin_password": "admin",
     }
+    if (db_type or "sqlite") == "mariadb":
+        from frappe.database_mariadb import create_database, server_settings
+
+        settings = server_settings()
+        config.update({"db_type": "mariadb", "db_name": f"wcs_{frappe.generate_hash(length=12)}",
+                       "db_host": settings["host"], "db_port": settings["port"], "db_user": settings["user"],
+                       "db_password": settings["password"]})  # fmt: skip
+        create_database(settings, config["db_name"])
+    elif db_type not in (None, "sqlite"):
+        raise StandinStrictError(f"unknown db_type {db_type!r}: use 'sqlite' or 'mariadb'")
     (path / "site_config.json").write_text(json.dumps(config, indent=1))
 
     previous_state = _save_thread_state()
@@ -505,93 +529,53 @@ def _as_list(value) -> list:
 # --------------------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------------------
-_COLUMN_TYPES = {
-    "Int": "INTEGER NOT NULL DEFAULT 0", "Check": "INTEGER NOT NULL DEFAULT 0", "Long Int": "INTEGER NOT NULL DEFAULT 0",
-    "Float": "REAL NOT NULL DEFAULT 0", "Currency": "REAL NOT NULL DEFAULT 0", "Percent": "REAL NOT NULL DEFAULT 0",
-    "Duration": "REAL", "Rating": "REAL NOT NULL DEFAULT 0",
-    "Date": "FDATE", "Datetime": "FDATETIME", "Time": "FTIME",
-}
-
-
-def _column_sql(df) -> str:
-    return f"`{df.fieldname}` " + _COLUMN_TYPES.get(df.fieldtype, "TEXT COLLATE NOCASE")
-
-
 def create_tables() -> None:
     from frappe.model.meta import registry
 
-    db = frappe.db
-    db._conn.executescript(
-        """
-        create table if not exists `tabSingles` (`doctype` text collate nocase, `field` text, `value` text);
-        create index if not exists `singles_doctype_field` on `tabSingles` (`doctype`, `field`);
-        create table if not exists `tabSeries` (`name` text primary key collate nocase, `current` integer not null default 0);
-        create table if not exists `tabDefaultValue` (`name` text primary key, `parent` text collate nocase,
-            `parenttype` text, `defkey` text collate nocase, `defvalue` text, `creation` FDATETIME);
-        create table if not exists `__Auth` (`doctype` text collate nocase not null, `name` text collate nocase not null,
-            `fieldname` text not null, `password` text not null, `encrypted` integer not null default 0,
-            primary key (`doctype`, `name`, `fieldname`));
-        """
-    )
+    frappe.db.create_system_tables()
     sync_doctype("DocType")
     for doctype in registry.names():
         sync_doctype(doctype)
 
 
 def sync_doctype(doctype: str) -> None:
-    """CREATE TABLE (or ADD the missing columns) for a DocType; unique fields get a UNIQUE index."""
+    """CREATE TABLE (or ADD the missing columns) for a DocType, with its unique and search indexes."""
     from frappe.model.meta import get_meta
 
     meta = get_meta(doctype, cached=False)
-    if meta.issingle:
-        _register_doctype_row(meta)
-        return
-    db = frappe.db
-    table = f"tab{doctype}"
-    data_fields = [df for df in meta.fields if df.fieldname in meta.get_valid_columns()]
-    if not db.table_exists(doctype):
-        columns = [
-            "`name` TEXT NOT NULL PRIMARY KEY COLLATE NOCASE",
-            "`creation` FDATETIME", "`modified` FDATETIME", "`modified_by` TEXT COLLATE NOCASE",
-            "`owner` TEXT COLLATE NOCASE", "`docstatus` INTEGER NOT NULL DEFAULT 0", "`idx` INTEGER NOT NULL DEFAULT 0",
-        ]
-        if meta.istable:
-            columns += ["`parent` TEXT COLLATE NOCASE", "`parentfield` TEXT COLLATE NOCASE", "`parenttype` TEXT COLLATE NOCASE"]
-        else:
-            columns += ["`_user_tags` TEXT", "`_comments` TEXT", "`_assign` TEXT", "`_liked_by` TEXT", "`_seen` TEXT"]
-        columns += [_column_sql(df) for df in data_fields]
-        db._conn.execute(f"create table `{table}` ({', '.join(columns)})")
-        db._conn.execute(f"create index if not exists `{table}_modified` on `{table}` (`modified`)")
-        if meta.istable:
-            db._conn.execute(f"create index if not exists `{table}_parent` on `{table}` (`parent`)")
-    else:
-        existing = set(db.get_table_columns(doctype))
-        for df in data_fields:
-            if df.fieldname not in existing:
-                db._conn.execute(f"alter table `{table}` add column {_column_sql(df)}")
-    for df in data_fields:
-        if df.unique:
-            db._conn.execute(
-                f"create unique index if not exists `unique_{table}_{df.fieldname}` on `{table}` (`{df.fieldname}`)"
-            )
-        elif df.search_index:
-            db._conn.execute(f"create index if not exists `{table}_{df.fieldname}` on `{table}` (`{df.fieldname}`)")
+    if not meta.issingle:
+        data_fields = [df for df in meta.fields if df.fieldname in meta.get_valid_columns()]
+        frappe.db.sync_table(meta, data_fields)
     _register_doctype_row(meta)
+    if not meta.issingle:
+        _run_on_doctype_update(meta)
+
+
+def _run_on_doctype_update(meta) -> None:
+    """frappe DocType.on_update -> run_module_method("on_doctype_update"): the controller module's index hook."""
+    if meta.app in (None, "erpnext", "handwritten", "frappe"):
+        return
+    module_name = f"{meta.app}.{frappe.scrub(meta.module)}.doctype.{frappe.scrub(meta.name)}.{frappe.scrub(meta.name)}"
+    try:
+        module = frappe.get_module(module_name)
+    except ImportError:
+        return
+    hook = getattr(module, "on_doctype_update", None)
+    if hook is not None:
+        hook()
 
 
 def _register_doctype_row(meta) -> None:
     db = frappe.db
     if not db.table_exists("DocType"):
         return
-    db._conn.execute(
-        "insert or replace into `tabDocType` (`name`, `module`, `istable`, `issingle`, `is_submittable`, `is_tree`, "
-        "`custom`, `autoname`, `docstatus`, `idx`, `creation`, `modified`, `owner`, `modified_by`) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, 'Administrator', 'Administrator')",
-        (
-            meta.name, meta.module or "Core", meta.istable, meta.issingle, meta.is_submittable, meta.is_tree,
-            meta.custom, meta.autoname, frappe.utils.now(), frappe.utils.now(),
-        ),
-    )
+    now = frappe.utils.now()
+    db.register_doctype_row({
+        "name": meta.name, "module": meta.module or "Core", "istable": meta.istable, "issingle": meta.issingle,
+        "is_submittable": meta.is_submittable, "is_tree": meta.is_tree, "custom": meta.custom,
+        "autoname": meta.autoname, "docstatus": 0, "idx": 0, "creation": now, "modified": now,
+        "owner": "Administrator", "modified_by": "Administrator",
+    })  # fmt: skip
 
 
 def sync_custom_field_columns(doctype: str) -> None:
@@ -736,12 +720,21 @@ def _user_from_api_credentials(scheme: str, token: str):
     return user
 
 
+@frappe.whitelist(allow_guest=True)
+def ping() -> str:
+    """frappe/handler.py: ``/api/method/ping``, the cheapest whitelisted method (a baseline for load tests)."""
+    return "pong"
+
+
+_HANDLER_METHODS = {"ping": ping}  # frappe.handler.get_attr: a name without a dot is one of the handler's own
+
+
 def _execute_cmd(cmd: str):
     for hook in reversed(frappe.get_hooks("override_whitelisted_methods", {}).get(cmd, [])):
         cmd = hook
         break
     try:
-        method = frappe.get_attr(cmd)
+        method = _HANDLER_METHODS[cmd] if "." not in cmd and cmd in _HANDLER_METHODS else frappe.get_attr(cmd)
     except Exception as exc:
         frappe.throw(frappe._("Failed to get method for command {0} with {1}").format(cmd, exc))
     frappe.is_whitelisted(method)

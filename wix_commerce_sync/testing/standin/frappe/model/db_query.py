@@ -287,7 +287,7 @@ class DatabaseQuery:
         start=None, page_length=None, limit=None, ignore_ifnull=False, save_user_settings=False,
         save_user_settings_fields=False, update=None, user_settings=None, reference_doctype=None, run=True,
         strict=True, pluck=None, ignore_ddl=False, *, parent_doctype=None, for_update=False,
-        keep_default_order=False,
+        keep_default_order=False, skip_locked=False, wait=True,
     ):
         if isinstance(fields, dict) or (fields and isinstance(fields, list) and isinstance(fields[0], list)):
             filters, fields = fields, filters
@@ -318,9 +318,10 @@ class DatabaseQuery:
             if limit_start:
                 query += f" offset {int(limit_start)}"
         elif limit_start:
-            query += f" limit -1 offset {int(limit_start)}"
+            unlimited = "18446744073709551615" if frappe.db.backend == "mariadb" else "-1"
+            query += f" limit {unlimited} offset {int(limit_start)}"
         if for_update:
-            query += " for update"
+            query += " for update" + (" skip locked" if skip_locked else "" if wait else " nowait")
         if not run:
             return query
         if pluck:

@@ -42,6 +42,7 @@ def delete_doc(
                 f"delete from `tab{df.options}` where `parenttype`=%s and `parent`=%s", (doctype, docname)
             )
         frappe.db.sql(f"delete from `tab{doctype}` where `name`=%s", (docname,))
+        frappe.db.forget_values(doctype)
         from frappe.utils.password import delete_all_passwords_for
 
         delete_all_passwords_for(doctype, docname)

@@ -15,7 +15,6 @@ import decimal
 import json
 import math
 import re
-import sqlite3
 import weakref
 from functools import cached_property
 
@@ -531,7 +530,7 @@ class BaseDocument:
                 ),
                 list(d.values()),
             )
-        except sqlite3.IntegrityError as e:
+        except frappe.db.IntegrityError as e:
             # MariaDB reports the PRIMARY key first; SQLite may name another unique index first.
             name_taken = frappe.db.is_primary_key_violation(e) or (
                 frappe.db.is_unique_key_violation(e)
@@ -569,7 +568,7 @@ class BaseDocument:
                 "update `tab{}` set {} where `name`=%s".format(self.doctype, ", ".join(f"`{c}`=%s" for c in columns)),
                 [*d.values(), name],
             )
-        except sqlite3.IntegrityError as e:
+        except frappe.db.IntegrityError as e:
             if frappe.db.is_unique_key_violation(e):
                 self.show_unique_validation_message(e)
             raise
@@ -581,7 +580,7 @@ class BaseDocument:
                 doc.db_update()
 
     def show_unique_validation_message(self, e):
-        fieldname = str(e).rsplit(".", 1)[-1]
+        fieldname = frappe.db.unique_violation_field(e)
         label = self.meta.get_label(fieldname)
         frappe.msgprint(_("{0} must be unique").format(label or fieldname))
         raise frappe.UniqueValidationError(self.doctype, self.name, e)
@@ -663,8 +662,8 @@ class BaseDocument:
             ]
             if meta.issingle:
                 values = _dict(name=doctype if docname == doctype else None)
-            elif not fields_to_fetch:
-                values = _dict(name=frappe.db.get_value(doctype, docname, "name", order_by=None))
+            elif not fields_to_fetch:  # frappe caches a bare name check for the rest of the transaction
+                values = _dict(name=frappe.db.get_value(doctype, docname, "name", order_by=None, cache=True))
             else:
                 sources = []
                 for _df in fields_to_fetch:
@@ -1123,6 +1122,8 @@ class Document(BaseDocument):
                 (self.doctype, field, single_value_to_text(value)),
             )
         frappe.db.value_cache.pop(self.doctype, None)
+        if self.doctype == "System Settings":  # frappe: SystemSettings.on_update clears the cached time zone
+            frappe.cache().delete_value("time_zone")
 
     def update_children(self):
         for df in self.meta.get_table_fields():

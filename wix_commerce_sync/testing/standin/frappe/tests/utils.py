@@ -121,12 +121,10 @@ class FrappeTestCase(unittest.TestCase):
 
     @contextmanager
     def secondary_connection(self):
-        from frappe.database import Database
-
         current = frappe.local.db
         if self._secondary_connection is None:
             primary = self._primary_connection
-            type(self)._secondary_connection = Database(primary.path, site=primary.site, busy_timeout=primary.busy_timeout)
+            type(self)._secondary_connection = primary.new_connection()
             self.addCleanup(self._rollback_connections)
         try:
             frappe.local.db = self._secondary_connection

@@ -19,7 +19,7 @@ TIME_FORMAT = "%H:%M:%S.%f"
 DATETIME_FORMAT = f"{DATE_FORMAT} {TIME_FORMAT}"
 
 
-def get_system_timezone() -> str:
+def _get_system_timezone() -> str:
     import frappe
 
     tz = None
@@ -29,6 +29,16 @@ def get_system_timezone() -> str:
     except Exception:  # noqa: S110 - no System Settings yet: same fallback as frappe
         tz = None
     return tz or "Asia/Kolkata"
+
+
+def get_system_timezone() -> str:
+    """frappe: read from the database in tests, else from the cache key ``time_zone`` (dropped when System
+    Settings is saved), so a request or job does not query it."""
+    import frappe
+
+    if frappe.local.flags.in_test or not getattr(frappe.local, "db", None):
+        return _get_system_timezone()
+    return frappe.cache().get_value("time_zone", _get_system_timezone)
 
 
 def convert_utc_to_system_timezone(utc_timestamp: datetime.datetime) -> datetime.datetime:

@@ -31,11 +31,7 @@ def decrypt(txt: str, encryption_key: str | None = None, key: str | None = None)
 
 def set_encrypted_password(doctype: str, name: str, pwd: str, fieldname: str = "password") -> None:
     encrypted = encrypt(pwd)
-    frappe.db.sql(
-        "insert into `__Auth` (`doctype`, `name`, `fieldname`, `password`, `encrypted`) values (%s, %s, %s, %s, 1) "
-        "on conflict(`doctype`, `name`, `fieldname`) do update set `password`=excluded.`password`, `encrypted`=1",
-        (doctype, name, fieldname, encrypted),
-    )
+    frappe.db.sql(frappe.db.upsert_password_sql(), (doctype, name, fieldname, encrypted))
 
 
 def get_decrypted_password(doctype: str, name: str, fieldname: str = "password", raise_exception: bool = True):
