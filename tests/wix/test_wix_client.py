@@ -81,8 +81,9 @@ def test_paging_returns_every_product_with_variants(sim: WixSimulator, connect) 
     assert all(len(p.variants) == 2 and p.option_names == ["Size"] for p in products)
     stamps = [p.updated_at for p in products]
     assert stamps == sorted(stamps)
-    # V3: 3 product pages + one variants query per page; V1: 3 pages (variants included)
-    assert sim.call_count() == (6 if is_v3(sim) else 3)
+    # V3: 3 product pages + one variants query per page; V1: 3 pages (variants included). A read the loaded
+    # machine answered after the test's 0.5 s timeout is retried: count what the client asked for, not its retries.
+    assert sim.call_count() - connector.http.stats.retries == (6 if is_v3(sim) else 3)
 
 
 def test_incremental_products(sim: WixSimulator, connect) -> None:
