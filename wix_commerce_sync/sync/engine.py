@@ -421,6 +421,10 @@ class SyncEngine:
             queued += self.queue_outbound(change) is not None
         return queued
 
+    def outbound_due(self) -> bool:
+        """Any outbound job a flush would push now (fresh, a failed one whose retry time has come, or orphaned)."""
+        return self.jobs.due_count(self.store, q.OUTBOUND, self.clock()) > 0
+
     def flush_due(self, entity: Entity) -> bool:
         """A part batch waits for more rows until its oldest row is ``flush_max_age`` old."""
         oldest = self.jobs.oldest_queued_at(self.store, entity.value, q.OUTBOUND)

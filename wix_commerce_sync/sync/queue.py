@@ -115,6 +115,9 @@ class JobStore(Protocol):
 
     def oldest_queued_at(self, store: str, entity: str, direction: str) -> datetime | None: ...
 
+    def due_count(self, store: str, direction: str, now: datetime) -> int:
+        """Jobs ``claim`` would hand out now (any entity): Queued or Failed and due, or Processing past the lease."""
+
     def queued_count(self, store: str, entity: str, direction: str) -> int: ...
 
 
@@ -240,6 +243,14 @@ class SqliteJobStore:
             return conn.execute(
                 "SELECT COUNT(*) FROM jobs WHERE store=? AND entity=? AND direction=? AND status=?",
                 (store, entity, direction, QUEUED),
+            ).fetchone()[0]
+
+    def due_count(self, store: str, direction: str, now: datetime) -> int:
+        with self._conn() as conn:
+            return conn.execute(
+                "SELECT COUNT(*) FROM jobs WHERE store=? AND direction=? AND ((status=? OR status=?) AND next_attempt_at<=? "
+                "OR status=? AND claimed_at<=?)",
+                (store, direction, QUEUED, FAILED, _to_db(now), PROCESSING, _to_db(now - CLAIM_LEASE)),
             ).fetchone()[0]
 
     def oldest_queued_at(self, store: str, entity: str, direction: str) -> datetime | None:
