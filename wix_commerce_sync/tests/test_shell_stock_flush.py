@@ -19,7 +19,7 @@ from wix_commerce_sync.shell import get_engine
 from wix_commerce_sync.sync.errors import TransientError
 from wix_commerce_sync.sync.models import OrderStatus, OrderStatusUpdate, StockLevel
 from wix_commerce_sync.sync.ports import OutboundChange
-from wix_commerce_sync.tasks import jobs
+from wix_commerce_sync.tasks import events, jobs
 from wix_commerce_sync.tasks.scheduler import run_store_work
 from wix_commerce_sync.tests import fixtures as fx
 
@@ -167,3 +167,19 @@ class TestSafetyStock(StockFlushCase):
         self.erp_stock_changes_to(code, 5)
         jobs.flush_store(self.store)
         self.assertEqual(self.store_quantity(key), Decimal(5))
+
+
+class TestChangeJobs(StockFlushCase):
+    def test_a_second_save_gets_its_own_job_while_the_first_one_may_be_running(self):
+        """RQ drops a deduplicated enqueue whose job_id is queued or running: one id per record would lose the
+        second save when the first save's job has already read the item."""
+        code, _ = self.mapped_item()
+        item = frappe.get_doc("Item", code)
+        self.enqueue.reset_mock()
+        for name in ("Mug, blue", "Mug, bright blue"):
+            item.item_name = name
+            item.modified = frappe.utils.add_to_date(item.modified, seconds=1)  # two saves, two versions
+            events.on_item_change(item, "on_update")
+        ids = [c.kwargs["job_id"] for c in self.enqueue.call_args_list if c.args[0].endswith("queue_item_change")]
+        self.assertEqual(len(ids), 2)
+        self.assertEqual(len(set(ids)), 2, "the second save would be dropped while the first one's job runs")
