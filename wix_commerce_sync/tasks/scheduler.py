@@ -87,6 +87,7 @@ def commerce_sync_hourly_reconcile() -> None:
     """Full stock comparison, an order poll and a webhook health check per store (catches missed webhooks)."""
     from wix_commerce_sync.shell import get_engine
     from wix_commerce_sync.sync.models import Entity
+    from wix_commerce_sync.tasks.jobs import request_flush
 
     try:
         if not _enabled():
@@ -94,7 +95,8 @@ def commerce_sync_hourly_reconcile() -> None:
         for store in frappe.get_all("Commerce Store", filters={"enabled": 1}, pluck="name"):
             try:
                 engine = get_engine(store)
-                engine.plan_stock_push()
+                if engine.plan_stock_push():
+                    request_flush(store)  # differences found by the comparison go out now, not at the next tick
                 engine.poll(Entity.ORDERS)
                 check_webhooks = getattr(engine.connector, "check_webhooks", None)
                 if check_webhooks is not None and frappe.db.get_value("Commerce Store", store, "webhooks_registered_at"):
