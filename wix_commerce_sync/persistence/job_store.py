@@ -133,6 +133,9 @@ class FrappeJobStore:
     def queued_count(self, store: str, entity: str, direction: str) -> int:
         return frappe.db.count(JOB, {"store": store, "entity": entity, "direction": direction, "status": q.QUEUED})
 
+    def queued_payload(self, record_key: str) -> str | None:
+        return frappe.db.get_value(JOB, {"record_key": record_key, "status": q.QUEUED}, "payload", order_by="creation desc")
+
     def due_count(self, store: str, direction: str, now: datetime) -> int:
         """Jobs ``claim`` would hand out now: Queued or Failed and due, or Processing past the claim lease."""
         base = {"store": store, "direction": direction}
