@@ -102,9 +102,11 @@ class SharedJobQueue:
         return None
 
     def finish(self, job) -> None:
+        status = job.status if job.status in ("finished", "failed") else "finished"
+        job.exception = None  # not always picklable; exc_info keeps the traceback text
         with self._conn() as conn:
-            conn.execute("UPDATE rq_jobs SET status=?, ended_at=? WHERE id=? AND status='started'",
-                         (job.status if job.status in ("finished", "failed") else "finished", time.time(), job.id))  # fmt: skip
+            conn.execute("UPDATE rq_jobs SET status=?, ended_at=?, job=? WHERE id=? AND status='started'",
+                         (status, time.time(), pickle.dumps(job), job.id))  # fmt: skip
 
     def counts(self) -> dict[str, int]:
         with self._conn() as conn:
@@ -113,8 +115,8 @@ class SharedJobQueue:
     def failures(self) -> list[str]:
         with self._conn() as conn:
             rows = conn.execute("SELECT job FROM rq_jobs WHERE status='failed'").fetchall()
-        return [f"{job.method_name}: {(job.exc_info or '').strip().splitlines()[-1:]}" for job in
-                (pickle.loads(r[0]) for r in rows)]  # noqa: S301 - our own table  # fmt: skip
+        jobs = [pickle.loads(r[0]) for r in rows]  # noqa: S301 - our own table
+        return [f"{job.method_name}: {' | '.join((job.exc_info or '').strip().splitlines()[-1:])}" for job in jobs]
 
 
 class _Immediate:

@@ -183,3 +183,14 @@ class TestChangeJobs(StockFlushCase):
         ids = [c.kwargs["job_id"] for c in self.enqueue.call_args_list if c.args[0].endswith("queue_item_change")]
         self.assertEqual(len(ids), 2)
         self.assertEqual(len(set(ids)), 2, "the second save would be dropped while the first one's job runs")
+
+
+class TestLastPushedStock(StockFlushCase):
+    def test_each_push_updates_the_mapping_row_of_its_location(self):
+        code, key = self.mapped_item()
+        for qty in (4, 9):
+            self.erp_stock_changes_to(code, qty)
+            jobs.flush_store(self.store)
+        mapping = frappe.get_doc("Commerce Item Mapping", {"store": self.store, "item_code": code})
+        self.assertEqual([(r.location_id, r.last_pushed_qty) for r in mapping.location_stock], [(LOCATION, 9)])
+        self.assertEqual(self.store_quantity(key), Decimal(9))
