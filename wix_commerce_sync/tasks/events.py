@@ -40,7 +40,7 @@ def on_item_change(doc, method=None) -> None:
 def on_stock_transaction(doc, method=None) -> None:
     if _skip() or not _any_store():
         return
-    if doc.doctype == "Sales Invoice" and not doc.get("update_stock"):
+    if doc.doctype in ("Sales Invoice", "Purchase Invoice") and not doc.get("update_stock"):
         return
     codes = sorted({row.item_code for row in doc.get("items") or [] if row.get("item_code")})
     if codes:

@@ -194,3 +194,19 @@ class TestLastPushedStock(StockFlushCase):
         mapping = frappe.get_doc("Commerce Item Mapping", {"store": self.store, "item_code": code})
         self.assertEqual([(r.location_id, r.last_pushed_qty) for r in mapping.location_stock], [(LOCATION, 9)])
         self.assertEqual(self.store_quantity(key), Decimal(9))
+
+
+class TestStockDocEvents(StockFlushCase):
+    def test_a_purchase_invoice_that_updates_stock_queues_a_stock_change(self):
+        from frappe import get_hooks
+
+        code, _ = self.mapped_item()
+        handlers = get_hooks("doc_events").get("Purchase Invoice", {}).get("on_submit") or []
+        self.assertIn("wix_commerce_sync.tasks.events.on_stock_transaction", handlers)
+        for update_stock, expected in ((0, []), (1, [[code]])):
+            self.enqueue.reset_mock()
+            doc = frappe._dict(doctype="Purchase Invoice", name=f"PINV-{self.tag}-{update_stock}", update_stock=update_stock,
+                               items=[frappe._dict(item_code=code)])  # fmt: skip
+            events.on_stock_transaction(doc, "on_submit")
+            queued = [c.kwargs["item_codes"] for c in self.enqueue.call_args_list if c.args[0].endswith("queue_stock_change")]
+            self.assertEqual(queued, expected)
