@@ -462,13 +462,16 @@ class SyncEngine:
             if digest in (current.pushed_hash, current.pulled_hash):
                 return None  # already there, or it just came from there (echo)
         now = self.clock()
+        payload, queued_key = dumps(change.payload), record_key(self.store, entity.value, change.key, change.action)
+        if self.jobs.queued_payload(queued_key) == payload:
+            return None  # the very same change already waits for the next flush (a periodic re-plan finds it again)
         return self.jobs.enqueue(
             q.NewJob(
                 store=self.store, entity=entity.value, direction=q.OUTBOUND, action=change.action,
                 dedupe_key=record_key(self.store, "out", entity.value, change.key, change.action, digest,
                                       now.strftime(ORDERING_FORMAT)),
-                record_key=record_key(self.store, entity.value, change.key, change.action),
-                payload=dumps(change.payload), external_id=change.key, ordering_key=now.strftime(ORDERING_FORMAT),
+                record_key=queued_key,
+                payload=payload, external_id=change.key, ordering_key=now.strftime(ORDERING_FORMAT),
                 reference_doctype=change.reference_doctype, reference_name=change.reference_name,
             ),
             now,
@@ -483,6 +486,10 @@ class SyncEngine:
             change = OutboundChange(Entity.STOCK.value, stock_key(level), level)
             queued += self.queue_outbound(change) is not None
         return queued
+
+    def outbound_due(self) -> bool:
+        """Any outbound job a flush would push now (fresh, a failed one whose retry time has come, or orphaned)."""
+        return self.jobs.due_count(self.store, q.OUTBOUND, self.clock()) > 0
 
     def flush_due(self, entity: Entity) -> bool:
         """A part batch waits for more rows until its oldest row is ``flush_max_age`` old."""
