@@ -203,6 +203,10 @@ class SyncEngine:
             return self._skip(entity, "direction", f"{entity.value} sync from the store is disabled", job)
         if action == "deleted" or isinstance(record, DeletedRecord):
             return self._in_deleted(entity, self._deleted_record(entity, record, external_id), ordering_key, job)
+        if entity is Entity.ORDERS and isinstance(record, Refund):
+            # a refund delivery is applied as its order's current state, read here in the worker (never while the
+            # platform waits for the webhook's answer)
+            record = self.connector.get_order(record.order_id)
         handler = {
             Entity.ITEMS: self._in_product,
             Entity.STOCK: self._in_stock,

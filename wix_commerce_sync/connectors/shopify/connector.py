@@ -1035,12 +1035,11 @@ class ShopifyConnector(Connector):
         return entity, "deleted", DeletedRecord(entity, ident), ident, None
 
     def _refund_event(self, payload: dict[str, Any]) -> tuple[Entity, str, Any, str | None, datetime | None]:
-        """A Refund is not an Order: the order is re-read (its refunds in shop money, the same figures as
-        the poll) and queued as an order update under a key of its own, so it cannot supersede a queued
-        ``orders/updated`` of the same order (nor be superseded by it)."""
+        """A Refund is not an Order: it is queued under a key of its own, so it cannot supersede a queued
+        ``orders/updated`` of the same order (nor be superseded by it); the worker applies it by re-reading the
+        order (its refunds in shop money, the same figures as the poll), never the webhook request."""
         refund = m.refund_from_rest(payload)
-        order = self.get_order(refund.order_id)
-        return Entity.ORDERS, "refunded", order, f"{refund.order_id}/refund/{refund.external_id}", order.updated_at
+        return Entity.ORDERS, "refunded", refund, f"{refund.order_id}/refund/{refund.external_id}", refund.created_at
 
     @staticmethod
     def topic_enum(topic: str) -> str:
