@@ -11,7 +11,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from wix_commerce_sync.erpnext.adapter import ErpNextAdapter
 from wix_commerce_sync.persistence.times import to_db
@@ -27,7 +26,7 @@ LOCATION = "loc-1"
 FLUSH = "wix_commerce_sync.tasks.jobs.flush_store"
 
 
-class StockFlushCase(FrappeTestCase):
+class StockFlushCase(fx.ShellTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
