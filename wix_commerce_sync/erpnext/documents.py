@@ -42,6 +42,7 @@ from wix_commerce_sync.sync.models import (
     Order,
     OrderLine,
     Product,
+    Refund,
     Variant,
 )
 
@@ -555,3 +556,163 @@ def stock_reconciliation_document(rows: Sequence[StockRow], defaults: ErpDefault
     if defaults.cost_center:
         doc["cost_center"] = defaults.cost_center
     return doc
+
+
+# ================================================================ refunds
+#
+# A store refund -> a Credit Note (return Sales Invoice against the order's invoice), equal to the refund
+# to the cent. The rule (README "Refunds"):
+#   goods     each refunded line's share of the line's net amount (after its discount, before tax), at the
+#             invoice's rate for its quantity; the rounding excess goes into ``discount_amount`` as on orders;
+#   shipping  ``Refund.shipping`` (before tax): the shipping item at that rate, else an Actual row on the
+#             shipping account;
+#   tax       ``Refund.tax`` when the store gives it, else the order's taxes in proportion of the refunded
+#             net to the order's net (a full refund gets every tax exactly); shared over the invoice's tax
+#             rows in proportion to their amounts, the last row taking the remainder;
+#   goodwill  what is left of the amount (an amount with no lines, or a restocking fee kept back) is one
+#             Actual row "Store refund adjustment" on the fee account (else the shipping account).
+# A credit note with no goods keeps one row at quantity 0: ERPNext's validate_returned_items accepts a row
+# with an item name and no quantity, and the Actual rows carry the value.
+
+
+@dataclass
+class RefundSplit:
+    goods: list[tuple[str, Decimal, Decimal]]  # (item code, qty, net amount)
+    shipping: Decimal
+    tax: Decimal
+    adjustment: Decimal
+    amount: Decimal
+
+    @property
+    def goods_net(self) -> Decimal:
+        return sum((net for _, _, net in self.goods), ZERO)
+
+
+def _line_net(line: OrderLine, share: Decimal, taxes_included: bool) -> Decimal:
+    gross = line.unit_price * line.quantity - line.discount
+    return gross - (line.tax_total + share if taxes_included else ZERO)
+
+
+def _order_net(order: Order) -> Decimal:
+    shares = _included_tax_shares(order)
+    goods = sum((_line_net(ln, s, order.taxes_included) for ln, s in zip(order.lines, shares)), ZERO)
+    goods -= sum((dc.amount for dc in order.discounts), ZERO)
+    return goods + sum((_charge_net(c, order.taxes_included) for c in order.shipping_lines), ZERO)
+
+
+def refund_split(order: Order, refund: Refund, item_codes: Mapping[str, str]) -> RefundSplit:
+    """What a store refund gives back, split into goods per item, shipping, tax and a goodwill remainder."""
+    shares = _included_tax_shares(order)
+    goods: list[tuple[str, Decimal, Decimal]] = []
+    for ref, qty in refund.lines:
+        found = next(((ln, s) for ln, s in zip(order.lines, shares) if ref in (ln.external_id, ln.sku)), None)
+        if found is None:
+            raise MappingError(f"order {order.number or order.external_id}: refund {refund.external_id} names line "
+                               f"{ref!r}, which is not on the order")  # fmt: skip
+        line, share = found
+        if qty <= 0 or qty > line.quantity:
+            raise MappingError(f"order {order.number or order.external_id}: refund {refund.external_id} takes back "
+                               f"{qty} of {line.title!r}, the order has {line.quantity}")  # fmt: skip
+        net = (_line_net(line, share, order.taxes_included) * qty / line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+        goods.append((item_code_for_line(line, item_codes, order), qty, net))
+    goods_net = sum((net for _, _, net in goods), ZERO)
+    if refund.tax is not None:
+        tax = refund.tax
+    else:
+        order_tax = sum((t.amount for t in order.all_tax_lines()), ZERO)
+        base = _order_net(order)
+        refunded = goods_net + refund.shipping
+        tax = order_tax if refunded >= base else ((order_tax * refunded / base).quantize(CENT) if base else ZERO)
+    adjustment = refund.amount - goods_net - refund.shipping - tax
+    return RefundSplit(goods, refund.shipping, tax, adjustment, refund.amount)
+
+
+def _share_out(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """``total`` shared in proportion to ``weights`` (equally when they are all zero), the last taking the rest."""
+    base = sum(weights, ZERO)
+    out, given = [], ZERO
+    for i, w in enumerate(weights):
+        part = total - given if i == len(weights) - 1 else (
+            (total * w / base).quantize(CENT) if base else (total / len(weights)).quantize(CENT))
+        given += part
+        out.append(part)
+    return out
+
+
+def credit_note_document(return_doc: Mapping[str, Any], split: RefundSplit, defaults: ErpDefaults) -> dict:
+    """Shape a full return of the invoice (ERPNext's ``make_sales_return`` as a dict) into the refund's credit note.
+
+    Its grand total is ``-split.amount`` to the cent (checked with ``expected_grand_total``)."""
+    doc = {k: v for k, v in return_doc.items() if k not in ("items", "taxes")}
+    items, shipping_left = [], split.shipping
+    wanted: dict[str, Decimal] = {}
+    for code, qty, _ in split.goods:
+        wanted[code] = wanted.get(code, ZERO) + qty
+    for row in return_doc.get("items") or []:
+        row = dict(row)
+        code = row.get("item_code")
+        if defaults.shipping_item and code == defaults.shipping_item and shipping_left > 0:
+            row.update(qty=-1.0, stock_qty=-1.0, rate=_f(shipping_left), price_list_rate=_f(shipping_left))
+            shipping_left = ZERO
+            items.append(row)
+            continue
+        take = min(wanted.get(code, ZERO), abs(_d(row.get("qty"))))
+        if take > 0:
+            wanted[code] -= take
+            row.update(qty=_f(-take), stock_qty=_f(-take * _d(row.get("conversion_factor") or 1)))
+            items.append(row)
+    missing = {code: qty for code, qty in wanted.items() if qty > 0}
+    if missing:
+        raise MappingError(f"the invoice has no (or not enough) {', '.join(missing)} left to credit")
+    if not items:  # value-only credit note: one row, no quantity (see the rule above)
+        first = dict((return_doc.get("items") or [{}])[0])
+        first.update(qty=0.0, stock_qty=0.0)
+        items.append(first)
+    total = sum(((_d(r.get("rate")) * _d(r.get("qty"))).quantize(CENT, rounding=ROUND_HALF_UP) for r in items), ZERO)
+    shipping_in_items = split.shipping - shipping_left
+    credited_net = split.goods_net + shipping_in_items
+    doc["discount_amount"] = _f(total + credited_net) if total else 0.0  # total is negative: -(excess)
+    doc["additional_discount_percentage"] = 0
+    doc["apply_discount_on"] = "Net Total"
+    doc["items"] = items
+    doc["taxes"] = _credit_taxes(return_doc.get("taxes") or [], split, shipping_left, defaults)
+    expected = expected_grand_total(doc)
+    if expected != -split.amount:
+        raise MappingError(f"credit note would total {expected}, the store refunded {split.amount}")
+    return doc
+
+
+def _credit_taxes(rows: Sequence[Mapping[str, Any]], split: RefundSplit, shipping: Decimal,
+                  defaults: ErpDefaults) -> list[dict]:  # fmt: skip
+    """The invoice's Actual rows (negated by make_sales_return) re-valued for the refund; zero rows dropped."""
+    shipping_accounts = {defaults.shipping_account} - {None}
+    fee_accounts = {defaults.fee_account, defaults.shipping_account} - {None}
+    tax_rows = [dict(r) for r in rows if not _is_charge_row(r, shipping_accounts, fee_accounts)]
+    ship_rows = [dict(r) for r in rows if r.get("account_head") in shipping_accounts
+                 and str(r.get("description") or "").startswith("Shipping")]  # fmt: skip
+    out: list[dict] = []
+    if split.tax:
+        if not tax_rows:
+            tax_rows = [_actual_row(defaults.tax_account, "Tax", ZERO, defaults)]
+        for row, part in zip(tax_rows, _share_out(split.tax, [abs(_d(r.get("tax_amount"))) for r in tax_rows])):
+            out.append(row | {"tax_amount": _f(-part)})
+    if shipping:
+        if ship_rows:
+            out.append(ship_rows[0] | {"tax_amount": _f(-shipping)})
+        elif defaults.shipping_account:
+            out.append(_actual_row(defaults.shipping_account, "Shipping", -shipping, defaults))
+        else:
+            raise MappingError("the refund gives back shipping but neither a shipping item nor a shipping account is set")
+    if split.adjustment:
+        account = defaults.fee_account or defaults.shipping_account
+        if not account:
+            raise MappingError(f"the refund holds {split.adjustment} beyond its lines, shipping and tax (goodwill); "
+                               "set a fee or shipping account for it")  # fmt: skip
+        out.append(_actual_row(account, "Store refund adjustment", -split.adjustment, defaults))
+    return [r for r in out if _d(r.get("tax_amount"))]
+
+
+def _is_charge_row(row: Mapping[str, Any], shipping_accounts: set, fee_accounts: set) -> bool:
+    text = str(row.get("description") or "")
+    return (row.get("account_head") in shipping_accounts and text.startswith("Shipping")) or \
+        (row.get("account_head") in fee_accounts and text.startswith("Fee"))
