@@ -400,6 +400,30 @@ class TestErpToStore(LifecycleCase):
         refunds = [r for r in self.pushed("record_refunds") if r.order_id == order.external_id]
         self.assertEqual(len(refunds), 1)
         self.assertEqual((refunds[0].amount, refunds[0].external_id), (order.total, credit.name))
+        self.assertEqual(refunds[0].lines, [(so.items[0].item_code, D(2))])  # the credited lines go with it
+
+    def test_a_return_delivery_note_is_a_return_on_the_store_not_a_shipment(self):
+        from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
+        from erpnext.stock.doctype.delivery_note.delivery_note import make_sales_return
+
+        order, so = self.paid_synced_order("RDN", stock=5)
+        dn = make_delivery_note(so.name)
+        dn.insert(ignore_permissions=True)
+        dn.submit()
+        frappe.db.commit()
+        flush_outbound(self.store, force=True)
+        with mock.patch("frappe.enqueue") as enqueue:
+            back = make_sales_return(dn.name)
+            back.items[0].qty = back.items[0].stock_qty = -1
+            back.insert(ignore_permissions=True)
+            back.submit()
+            frappe.db.commit()
+        self.run_captured(enqueue, "queue_order_change")
+        flush_outbound(self.store, force=True)
+        self.assertEqual([f for f in self.pushed("create_fulfilments") if f.external_id == back.name], [])
+        returns = [r for r in self.pushed("record_refunds") if r.external_id == back.name]
+        self.assertEqual([(r.order_id, r.amount, r.lines, r.restock) for r in returns],
+                         [(order.external_id, D("0.00"), [(so.items[0].item_code, D(1))], True)])  # fmt: skip
 
     def test_a_sales_order_marked_for_the_store_is_created_there_on_submit(self):
         sku = self.new_sku("NEW")
