@@ -603,28 +603,44 @@ def _order_net(order: Order) -> Decimal:
 def refund_split(order: Order, refund: Refund, item_codes: Mapping[str, str]) -> RefundSplit:
     """What a store refund gives back, split into goods per item, shipping, tax and a goodwill remainder."""
     shares = _included_tax_shares(order)
+    nets = [_line_net(ln, s, order.taxes_included) for ln, s in zip(order.lines, shares)]
+    if order.discounts and nets:  # an order-level discount, shared over the lines by their net
+        order_discount = sum((dc.amount for dc in order.discounts), ZERO)
+        nets = [n - part for n, part in zip(nets, _share_out(order_discount, nets))]
     goods: list[tuple[str, Decimal, Decimal]] = []
+    line_taxes: list[Decimal] = []
     for ref, qty in refund.lines:
-        found = next(((ln, s) for ln, s in zip(order.lines, shares) if ref in (ln.external_id, ln.sku)), None)
+        found = next(((ln, n) for ln, n in zip(order.lines, nets) if ref in (ln.external_id, ln.sku)), None)
         if found is None:
             raise MappingError(f"order {order.number or order.external_id}: refund {refund.external_id} names line "
                                f"{ref!r}, which is not on the order")  # fmt: skip
-        line, share = found
+        line, line_net = found
         if qty <= 0 or qty > line.quantity:
             raise MappingError(f"order {order.number or order.external_id}: refund {refund.external_id} takes back "
                                f"{qty} of {line.title!r}, the order has {line.quantity}")  # fmt: skip
-        net = (_line_net(line, share, order.taxes_included) * qty / line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+        net = (line_net * qty / line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
         goods.append((item_code_for_line(line, item_codes, order), qty, net))
+        line_taxes.append((line.tax_total * qty / line.quantity).quantize(CENT, rounding=ROUND_HALF_UP))
     goods_net = sum((net for _, _, net in goods), ZERO)
-    if refund.tax is not None:
-        tax = refund.tax
-    else:
-        order_tax = sum((t.amount for t in order.all_tax_lines()), ZERO)
-        base = _order_net(order)
-        refunded = goods_net + refund.shipping
-        tax = order_tax if refunded >= base else ((order_tax * refunded / base).quantize(CENT) if base else ZERO)
+    tax = refund.tax if refund.tax is not None else _estimated_tax(order, refund, goods_net, line_taxes)
     adjustment = refund.amount - goods_net - refund.shipping - tax
     return RefundSplit(goods, refund.shipping, tax, adjustment, refund.amount)
+
+
+def _estimated_tax(order: Order, refund: Refund, goods_net: Decimal, line_taxes: list[Decimal]) -> Decimal:
+    """The tax a refund gives back when the store does not say: each line's own tax for its units, the
+    shipping's tax for the part of the shipping refunded, order-level taxes in proportion of the net."""
+    ship_net = sum((_charge_net(c, order.taxes_included) for c in order.shipping_lines), ZERO)
+    ship_tax = sum((c.tax_total for c in order.shipping_lines), ZERO)
+    tax = sum(line_taxes, ZERO)
+    if ship_net and refund.shipping:
+        tax += ship_tax if refund.shipping >= ship_net else (ship_tax * refund.shipping / ship_net).quantize(CENT)
+    order_tax = sum((t.amount for t in order.order_taxes), ZERO)
+    base = _order_net(order)
+    refunded = goods_net + refund.shipping
+    if order_tax and base:
+        tax += order_tax if refunded >= base else (order_tax * refunded / base).quantize(CENT)
+    return tax
 
 
 def _share_out(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:

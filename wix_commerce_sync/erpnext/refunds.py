@@ -46,6 +46,11 @@ class RefundsMixin(AdapterBase):
         existing = frappe.db.get_value("Sales Invoice", {"commerce_refund_id": ident, "docstatus": ["<", 2]}, "name")
         if existing:
             return ApplyResult("Sales Invoice", existing, changed=False, message="already applied")
+        if not refund.amount:  # goods back with no money (a restock-only refund): only the return delivery
+            with inbound_sync(), atomic("commerce_refund"):
+                returned = self._return_delivery(store, order, refund, ident) if refund.restock else None
+            return ApplyResult("Delivery Note", returned or "", created=bool(returned),
+                               message=f"return delivery {returned}" if returned else "nothing to credit")
         invoice = mapping.sales_invoice or self._invoice_of(mapping.sales_order)
         if not invoice or frappe.db.get_value("Sales Invoice", invoice, "docstatus") != 1:
             raise ValidationError(
