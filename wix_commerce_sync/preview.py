@@ -22,7 +22,8 @@ class CliError(Exception):
     """A user-facing, one-line error (the CLI prints it and exits non-zero)."""
 
 
-ENTITY_OF = {"order": Entity.ORDERS, "product": Entity.ITEMS, "customer": Entity.CUSTOMERS, "stock": Entity.STOCK}
+ENTITY_OF = {"order": Entity.ORDERS, "product": Entity.ITEMS, "customer": Entity.CUSTOMERS, "stock": Entity.STOCK,
+             "refund": Entity.ORDERS}  # a refund is read with its order (the credit note needs the order's lines)
 NOISE = {"owner", "creation", "modified", "modified_by", "idx", "docstatus", "parent", "parentfield", "parenttype",
          "doctype_meta"}  # fmt: skip
 
@@ -81,11 +82,38 @@ def build_documents(records: list[Any], defaults) -> tuple[list[dict], list[str]
     return out, warnings
 
 
-def _order_documents(order: Order, defaults, warnings: list[str]) -> list[dict]:
+def build_refund_documents(records: list[Any], defaults) -> tuple[list[dict], list[str]]:
+    """An order payload with its refunds -> the order's documents, then per refund its Credit Note (against the
+    order's invoice, which mirrors the Sales Order) and its return Delivery Note, amounts to the cent."""
+    from wix_commerce_sync.erpnext import documents as docs
+    from wix_commerce_sync.sync.errors import MappingError
+
+    out: list[dict] = []
+    warnings: list[str] = []
+    for order in [r for r in records if isinstance(r, Order)]:
+        codes: dict[str, str] = {}
+        order_docs = _order_documents(order, defaults, warnings, codes)
+        out += order_docs
+        if not order.refunds:
+            warnings.append(f"order {order.number}: the payload carries no refund")
+        invoice = next(doc for doc in order_docs if doc["doctype"] == "Sales Order")
+        for refund in order.refunds:
+            try:
+                out += docs.refund_documents(order, refund, defaults, codes, invoice)
+            except MappingError as exc:
+                warnings.append(f"order {order.number}: refund {refund.external_id}: {exc}")
+                continue
+            if refund.tax is None:
+                warnings.append(f"refund {refund.external_id}: the store gives no tax for it; the order's taxes are "
+                                "shared out in proportion")  # fmt: skip
+    return out, warnings
+
+
+def _order_documents(order: Order, defaults, warnings: list[str], codes: dict[str, str] | None = None) -> list[dict]:
     from wix_commerce_sync.erpnext import documents as docs
 
     out: list[dict] = []
-    codes: dict[str, str] = {}
+    codes = {} if codes is None else codes
     for line in order.lines:  # every line's item is previewed as a new Item (no mapping knows it yet)
         product = Product(None, line.title, variants=[Variant(line.variant_id, line.sku, price=line.unit_price)])
         code = next(d["item_code"] for d in docs.item_documents(product, defaults) if d["doctype"] == "Item")
@@ -157,7 +185,11 @@ def preview_file(platform: str, entity: str, path: str) -> dict[str, Any]:
         defaults,
         _,
     ):
-        documents, warnings = build_documents(records, defaults)
+        if entity == "refund":
+            defaults.fee_account = defaults.fee_account or defaults.shipping_account
+            documents, warnings = build_refund_documents(records, defaults)
+        else:
+            documents, warnings = build_documents(records, defaults)
         checked, problems = validate_documents(frappe, documents)
     return {"documents": checked, "warnings": warnings + problems}
 

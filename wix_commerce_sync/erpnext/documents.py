@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -732,3 +732,34 @@ def _is_charge_row(row: Mapping[str, Any], shipping_accounts: set, fee_accounts:
     text = str(row.get("description") or "")
     return (row.get("account_head") in shipping_accounts and text.startswith("Shipping")) or \
         (row.get("account_head") in fee_accounts and text.startswith("Fee"))
+
+
+def full_return_of(invoice: Mapping[str, Any]) -> dict:
+    """A fresh invoice's full return as ERPNext's make_return_doc makes it: every row's quantity, the Actual
+    rows and the additional discount negated, ``is_return`` set (used by the preview and the pure tests)."""
+    order_only = {"order_type", "transaction_date", "delivery_date"}  # a Sales Order's fields, not an invoice's
+    ret = {k: v for k, v in invoice.items() if k not in order_only}
+    ret.update(doctype="Sales Invoice", is_return=1, discount_amount=_f(-_d(invoice.get("discount_amount"))))
+    ret["items"] = [{**{k: v for k, v in row.items() if k not in order_only}, "qty": -row["qty"], "stock_qty": -row["qty"]}
+                    for row in invoice.get("items") or []]  # fmt: skip
+    ret["taxes"] = [{**row, "tax_amount": -row["tax_amount"]} for row in invoice.get("taxes") or []]
+    return ret
+
+
+def refund_documents(order: Order, refund: Refund, defaults: ErpDefaults, item_codes: Mapping[str, str],
+                     invoice: Mapping[str, Any]) -> list[dict]:  # fmt: skip
+    """The documents a store refund makes against ``invoice`` (the order's, as a dict): its Credit Note with its
+    ``grand_total``, and a return Delivery Note when restocked units come back (shipped ones, on a site)."""
+    out: list[dict] = []
+    if refund.amount:
+        split = refund_split(order, refund, item_codes)
+        credit = credit_note_document(full_return_of(invoice), split, defaults)
+        credit.update(doctype="Sales Invoice", is_return=1, grand_total=_f(expected_grand_total(credit)),
+                      commerce_refund_id=refund.external_id)  # fmt: skip
+        out.append(credit)
+    if refund.restock and refund.lines:
+        rows = [{"item_code": code, "qty": _f(-qty), "rate": _f((net / qty).quantize(CENT)), "warehouse": defaults.default_warehouse}
+                for code, qty, net in refund_split(order, replace(refund, amount=ZERO), item_codes).goods]  # fmt: skip
+        out.append({"doctype": "Delivery Note", "is_return": 1, "customer": invoice.get("customer"),
+                    "company": defaults.company, "commerce_refund_id": refund.external_id, "items": rows})  # fmt: skip
+    return out
