@@ -763,3 +763,37 @@ def refund_documents(order: Order, refund: Refund, defaults: ErpDefaults, item_c
         out.append({"doctype": "Delivery Note", "is_return": 1, "customer": invoice.get("customer"),
                     "company": defaults.company, "commerce_refund_id": refund.external_id, "items": rows})  # fmt: skip
     return out
+
+
+# ================================================================ order edits
+
+
+def order_edit_items(current: Sequence[Mapping[str, Any]], wanted: Sequence[Mapping[str, Any]]) -> list[dict] | None:
+    """``trans_items`` for ERPNext's update_child_qty_rate turning the Sales Order's rows ``current`` into the
+    edited order's ``wanted`` rows (``sales_order_document`` items), or None when they already agree.
+
+    A wanted row takes the first unused current row of its item (``docname``), else it is added; a current row
+    no wanted row takes is left out, which removes it."""
+    def key(row: Mapping[str, Any]) -> tuple[str, Decimal, Decimal]:
+        return str(row.get("item_code")), _d(row.get("qty")), _d(row.get("rate"))
+
+    if sorted(map(key, current)) == sorted(map(key, wanted)):
+        return None
+    free = list(current)
+    out: list[dict] = []
+    for row in wanted:
+        match = next((c for c in free if c.get("item_code") == row.get("item_code")), None)
+        if match is not None:
+            free.remove(match)
+        item = {"item_code": row["item_code"], "qty": row["qty"], "rate": row["rate"], "conversion_factor": 1,
+                "uom": row.get("uom"), "delivery_date": row.get("delivery_date")}  # fmt: skip
+        if match is not None:
+            item["docname"] = match.get("name")
+            item["delivery_date"] = str(match.get("delivery_date") or row.get("delivery_date") or "") or None
+        out.append({k: v for k, v in item.items() if v is not None})
+    return out
+
+
+def describe_rows(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Order rows as a reader sees them: ``2 x LAMP-1 at 12.50; 1 x VASE at 7.00``."""
+    return "; ".join(f"{_d(r.get('qty')).normalize():f} x {r.get('item_code')} at {_d(r.get('rate')):.2f}" for r in rows) or "no lines"

@@ -332,6 +332,9 @@ class SyncEngine:
         else:
             result = self.erp.update_order(self.store, order)
             operation = "update order"
+        if result.conflict:  # the store's version could not be applied: shown to a person, not remembered as pulled
+            self._log(Entity.ORDERS, q.INBOUND, operation, CONFLICT, job=job, reference=result, message=result.conflict)
+            return CONFLICT
         if not (order.status is OrderStatus.CANCELLED or order.cancelled_at):
             for fulfilment in order.fulfilments:
                 self.erp.record_fulfilment(self.store, order, fulfilment)

@@ -347,6 +347,57 @@ class TestFulfilmentCancelRefund(LifecycleCase):
         self.assertEqual(after - before, 1)
 
 
+class TestOrderEdits(LifecycleCase):
+    """An order edited on the store updates its Sales Order through update_child_qty_rate, or is a Conflict."""
+
+    store_name = "Commerce Edits Shop"
+    store_settings = {"create_delivery_note_on_fulfilment": 1}
+
+    def edited(self, order: Order, vase: str) -> Order:
+        lamp = order.lines[0]
+        lines = [OrderLine(lamp.external_id, lamp.sku, "Lamp", D(1), D("12.50"), taxes=[TaxLine("State Tax", D("1.00"))]),
+                 OrderLine(f"vase-{order.external_id}", vase, "Vase", D(3), D("7.00"), taxes=[TaxLine("State Tax", D("1.68"))])]  # fmt: skip
+        changed = later(order, 2, lines=lines, note="edited")
+        changed.total = changed.computed_total()
+        return changed
+
+    def test_lines_added_and_cut_update_the_sales_order_to_the_cent(self):
+        order = store_order(f"EDT{frappe.generate_hash(length=6)}", self.new_sku("EDT", stock=10), paid=False)
+        self.assertEqual(self.sync(order)["failed"], 0)
+        so_name = self.mapping(order).sales_order
+        edited = self.edited(order, self.new_sku("VAS", stock=10))
+        result = self.sync(edited, "orders/updated")
+        self.assertEqual(result["failed"], 0, result)
+        so = frappe.get_doc("Sales Order", so_name)
+        self.assertEqual((so.docstatus, so.name), (1, so_name))  # the same order, still submitted
+        self.assertEqual([(r.item_code, r.qty, r.rate) for r in so.items],
+                         [(order.lines[0].sku, 1, 12.5), (edited.lines[1].sku, 3, 7.0)])  # fmt: skip
+        self.assertAlmostEqual(so.grand_total, float(edited.total), places=2)
+        self.assertEqual({t.description: t.tax_amount for t in so.taxes}, {"State Tax": 2.68, "Shipping: Courier": 5.0})
+        vase_bin = frappe.db.get_value("Bin", {"item_code": edited.lines[1].sku}, "reserved_qty")
+        self.assertEqual(vase_bin, 3)  # the new line reserves its stock like any order line
+
+    def test_an_edit_after_delivery_is_a_conflict_showing_both_versions(self):
+        order = store_order(f"EDC{frappe.generate_hash(length=6)}", self.new_sku("EDC", stock=10), paid=False)
+        self.sync(order)
+        so_name = self.mapping(order).sales_order
+        shipped = later(order, fulfilments=[Fulfilment(order.external_id, external_id=f"ful-{order.external_id}")])
+        self.assertEqual(self.sync(shipped, "orders/updated")["failed"], 0)
+        edited = self.edited(shipped, self.new_sku("VAC", stock=10))
+        result = self.sync(edited, "orders/updated")
+        self.assertEqual(result["failed"], 0, result)
+        so = frappe.get_doc("Sales Order", so_name)
+        self.assertEqual([(r.item_code, r.qty) for r in so.items], [(order.lines[0].sku, 2)])  # untouched
+        rows = frappe.get_all("Commerce Sync Log", filters={"store": self.store, "status": "Conflict", "reference_name": so_name},
+                              fields=["message", "job"])  # fmt: skip
+        self.assertEqual(len(rows), 1, rows)
+        message = rows[0].message
+        self.assertIn(f"ERPNext: 2 x {order.lines[0].sku} at 12.50", message)
+        self.assertIn(f"Store: 1 x {order.lines[0].sku} at 12.50; 3 x {edited.lines[1].sku} at 7.00", message)
+        self.assertTrue(rows[0].job)
+        self.assertNotIn("{", message)  # readable text, no JSON
+
+
 class TestErpToStore(LifecycleCase):
     store_name = "Commerce Outbound Shop"
 
