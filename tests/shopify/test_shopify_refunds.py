@@ -65,3 +65,22 @@ def test_without_the_store_setting_no_money_moves(sim: ShopifySimulator) -> None
     assert result.ok
     (made,) = sim.orders[placed["id"]]["refunds"]
     assert made["transactions"] == [] and [r["quantity"] for r in made["refund_line_items"]] == [1]
+
+
+def test_an_order_edit_on_shopify_becomes_update_items_rows_for_the_sales_order(conn: ShopifyConnector,
+                                                                              sim: ShopifySimulator) -> None:
+    sim.seed_catalog(2)
+    placed = sim.create_order([{"sku": "SKU-000000", "quantity": 3, "price": "10.00"},
+                               {"sku": "SKU-000001", "quantity": 1, "price": "4.00"}])  # fmt: skip
+    codes = {"SKU-000000": "ITEM-A", "SKU-000001": "ITEM-B"}
+    defaults = d.ErpDefaults.sandbox()
+    before = d.sales_order_document(conn.get_order(str(placed["id"])), defaults, codes, "Ann")
+    rows = [{**row, "name": f"row-{i}"} for i, row in enumerate(before["items"])]  # the Sales Order's rows
+    assert d.order_edit_items(rows, before["items"]) is None  # an unedited order is no edit
+    sim.remove_units(placed["id"], "SKU-000000", 2)
+    sim.remove_units(placed["id"], "SKU-000001", 1)
+    edited = conn.get_order(str(placed["id"]))
+    after = d.sales_order_document(edited, defaults, codes, "Ann")
+    trans = d.order_edit_items(rows, after["items"])
+    assert [(t.get("docname"), t["item_code"], t["qty"]) for t in trans] == [("row-0", "ITEM-A", 1.0)]  # B's row goes
+    assert d.expected_grand_total(after) == edited.total == D("10.00")
