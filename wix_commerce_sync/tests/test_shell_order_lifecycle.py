@@ -452,6 +452,13 @@ class TestErpToStore(LifecycleCase):
         self.assertEqual(len(refunds), 1)
         self.assertEqual((refunds[0].amount, refunds[0].external_id), (order.total, credit.name))
         self.assertEqual(refunds[0].lines, [(so.items[0].item_code, D(2))])  # the credited lines go with it
+        # the store's echo of that refund is known by its id: no second credit note
+        store_id = frappe.db.get_value("Sales Invoice", credit.name, "commerce_refund_id")
+        self.assertEqual(store_id, record_key(self.store, credit.name))  # the fake store names refunds after the ERP's
+        echo = later(order, 3, financial_status=FinancialStatus.REFUNDED,
+                     refunds=[Refund(credit.name, order.external_id, order.total, "USD", lines=[(so.items[0].item_code, D(2))])])  # fmt: skip
+        self.assertEqual(self.sync(echo, "orders/updated")["failed"], 0)
+        self.assertEqual(frappe.db.count("Sales Invoice", {"return_against": si.name, "docstatus": 1}), 1)
 
     def test_a_return_delivery_note_is_a_return_on_the_store_not_a_shipment(self):
         from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
