@@ -9,6 +9,7 @@ readable error: the job is kept and retried, nothing is lost, and it applies onc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import frappe
@@ -42,6 +43,11 @@ class RefundsMixin(AdapterBase):
         mapping = self._mapping(store, order.external_id)
         if mapping is None:
             return ApplyResult("Sales Order", "", changed=False, message="never synced")
+        if refund.cumulative:
+            invoice = mapping.sales_invoice or self._invoice_of(mapping.sales_order)
+            refund = self._still_to_credit(store, order, refund, invoice) if invoice else refund
+            if refund is None:
+                return ApplyResult("Sales Invoice", invoice, changed=False, message="already credited")
         ident = refund_ident(store, refund)
         existing = frappe.db.get_value("Sales Invoice", {"commerce_refund_id": ident, "docstatus": ["<", 2]}, "name")
         if existing:
@@ -69,6 +75,32 @@ class RefundsMixin(AdapterBase):
         parts += [f"return delivery {returned}"] if returned else []
         parts += [f"payment {payment}"] if payment else []
         return ApplyResult("Sales Invoice", credit.name, created=True, message="; ".join(parts))
+
+    def _still_to_credit(self, store: str, order: Order, refund: Refund, invoice: str) -> Refund | None:
+        """A cumulative store refund (the total refunded so far) less what ERPNext already credited against the
+        invoice, whatever made those credit notes (the store's earlier figure, or ERPNext itself)."""
+        credits = frappe.get_all("Sales Invoice", filters={"return_against": invoice, "docstatus": 1, "is_return": 1},
+                                 fields=["name", "grand_total"])  # fmt: skip
+        credited = sum((-_dec(c.grand_total) for c in credits), ZERO)
+        returned: dict[str, Decimal] = {}
+        for row in frappe.get_all("Sales Invoice Item", filters={"parent": ["in", [c.name for c in credits] or [""]]},
+                                  fields=["item_code", "qty"]):  # fmt: skip
+            returned[row.item_code] = returned.get(row.item_code, ZERO) + abs(_dec(row.qty))
+        left = refund.amount - credited
+        if left < CENT:
+            return None
+        codes = self.item_codes_for_order(store, order)
+        lines = []
+        for ref, qty in refund.lines:
+            line = next((ln for ln in order.lines if ref in (ln.external_id, ln.sku)), None)
+            code = d.item_code_for_line(line, codes, order) if line else None
+            take = min(qty, max(qty - returned.get(code, ZERO), ZERO)) if code else qty
+            if code:
+                returned[code] = max(returned.get(code, ZERO) - qty, ZERO)
+            if take > 0:
+                lines.append((ref, take))
+        return replace(refund, external_id=f"{refund.external_id}:{refund.amount}", amount=left, lines=lines,
+                       tax=None, shipping=ZERO, cumulative=False)  # fmt: skip
 
     def _credit_note(self, store: str, order: Order, refund: Refund, invoice: str, ident: str):
         from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return

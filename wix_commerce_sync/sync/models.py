@@ -315,6 +315,7 @@ class Refund:
     shipping: Decimal = ZERO
     tax: Decimal | None = None
     money_returned: bool = True  # the store paid the money back (False: recorded only, e.g. store credit)
+    cumulative: bool = False  # the store shows only its refunded total so far (Wix): credit what is not yet credited
 
 
 @dataclass

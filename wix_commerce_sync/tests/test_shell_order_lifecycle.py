@@ -329,6 +329,19 @@ class TestFulfilmentCancelRefund(LifecycleCase):
         total = sum(frappe.get_all("Sales Invoice", filters={"return_against": invoice, "docstatus": 1}, pluck="grand_total"))
         self.assertAlmostEqual(total, -float(order.total), places=2)
 
+    def test_a_cumulative_refund_total_credits_only_what_is_new(self):
+        order, _ = self.paid_synced_order("CUM")
+        sku, rid = order.lines[0].sku, f"{order.external_id}:refunded"  # Wix: one growing figure per order
+        first = Refund(rid, order.external_id, D("13.50"), "USD", lines=[(sku, D(1))], cumulative=True)
+        self.assertEqual(self.sync(later(order, 2, refunds=[first]), "orders/updated")["failed"], 0)
+        grown = Refund(rid, order.external_id, order.total, "USD", lines=[(sku, D(2))], cumulative=True)
+        self.sync(later(order, 3, financial_status=FinancialStatus.REFUNDED, refunds=[grown]), "orders/updated")
+        self.sync(later(order, 4, financial_status=FinancialStatus.REFUNDED, refunds=[grown]), "orders/updated")  # again
+        invoice = self.mapping(order).sales_invoice
+        credits = frappe.get_all("Sales Invoice", filters={"return_against": invoice, "docstatus": 1}, pluck="grand_total")
+        self.assertEqual(sorted(credits), [-18.5, -13.5])
+        self.assertAlmostEqual(sum(credits), -float(order.total), places=2)
+
     def test_restocked_shipped_units_come_back_with_a_return_delivery_note(self):
         order, so = self.paid_synced_order("RST", stock=10)
         warehouse = so.items[0].warehouse
