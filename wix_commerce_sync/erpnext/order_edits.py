@@ -24,9 +24,13 @@ from wix_commerce_sync.sync.ports import ApplyResult
 
 
 class OrderEditsMixin(AdapterBase):
-    def follow_order_edit(self, store: str, order: Order, so) -> ApplyResult | None:
-        """None when the Sales Order already has the order's lines; else the edit applied, or a conflict."""
+    def follow_order_edit(self, store: str, order: Order, so, mapping) -> ApplyResult | None:
+        """None when the Sales Order already has the order's lines, or the store's total is the one the order was
+        made or last edited with (then a difference in lines is ERPNext's own, never overwritten); else the edit
+        applied, or a conflict."""
         if so.docstatus != 1 or so.status in ("Closed", "Cancelled", "Completed"):
+            return None
+        if mapping.store_total is not None and abs(Decimal(str(flt(mapping.store_total))) - order.total) < CENT / 2:
             return None
         wanted = d.sales_order_document(order, self.defaults(store), self.item_codes_for_order(store, order), so.customer)
         current = [row.as_dict() for row in so.items]
@@ -52,6 +56,7 @@ class OrderEditsMixin(AdapterBase):
                                           f"the store's total is {order.total}; the Sales Order was not changed")  # fmt: skip
         except frappe.ValidationError as exc:
             raise ValidationError(f"order {order.number}: ERPNext refused the store's edit: {readable(exc)}") from exc
+        frappe.db.set_value(mapping.doctype, mapping.name, "store_total", float(order.total), update_modified=False)
         return ApplyResult("Sales Order", so.name, changed=True,
                            message=f"edited on the store: {before} -> {d.describe_rows(wanted['items'])}")  # fmt: skip
 

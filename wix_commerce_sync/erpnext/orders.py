@@ -176,7 +176,7 @@ class OrdersMixin(AdapterBase):
             mapping.update(values | {"remote_updated_at": to_db(order.updated_at), "last_synced_at": frappe.utils.now_datetime()})
             mapping.save(ignore_permissions=True)
             so = frappe.get_doc("Sales Order", mapping.sales_order)
-            edit = self.follow_order_edit(store, order, so) if so.docstatus == 1 else None
+            edit = self.follow_order_edit(store, order, so, mapping) if so.docstatus == 1 else None
             if edit is not None and edit.conflict:
                 return edit  # nothing billed on top of a version ERPNext does not have
             if so.docstatus == 1:

@@ -390,6 +390,21 @@ class TestOrderEdits(LifecycleCase):
         vase_bin = frappe.db.get_value("Bin", {"item_code": edited.lines[1].sku}, "reserved_qty")
         self.assertEqual(vase_bin, 3)  # the new line reserves its stock like any order line
 
+    def test_a_change_made_in_erpnext_is_not_overwritten_by_a_store_update_of_the_same_order(self):
+        import json
+
+        from erpnext.controllers.accounts_controller import update_child_qty_rate
+
+        order = store_order(f"EDE{frappe.generate_hash(length=6)}", self.new_sku("EDE", stock=10), paid=False)
+        self.sync(order)
+        so = frappe.get_doc("Sales Order", self.mapping(order).sales_order)
+        row = so.items[0]
+        update_child_qty_rate("Sales Order", json.dumps([{"docname": row.name, "item_code": row.item_code, "qty": 3,
+                                                          "rate": row.rate}]), so.name)  # by hand, in ERPNext
+        frappe.db.commit()
+        self.assertEqual(self.sync(later(order, 2, note="gift wrap please"), "orders/updated")["failed"], 0)
+        self.assertEqual([r.qty for r in frappe.get_doc("Sales Order", so.name).items], [3])
+
     def test_an_edit_after_delivery_is_a_conflict_showing_both_versions(self):
         order = store_order(f"EDC{frappe.generate_hash(length=6)}", self.new_sku("EDC", stock=10), paid=False)
         self.sync(order)
