@@ -33,6 +33,7 @@ def test_a_partial_refund_with_restock_reads_back_with_lines_tax_and_restock(con
     (refund,) = order.refunds
     assert (refund.amount, refund.lines, refund.restock, refund.tax, refund.shipping, refund.money_returned) == \
         (D("11.00"), [("SKU-000000", D(1))], True, D("1.00"), D(0), True)
+    assert refund.erp_document == "CN-P1"  # the note names the ERPNext credit note: its echo is known
     assert [ln.quantity for ln in order.lines] == [D(2), D(1)]  # refunded units stay on the ERP order
     split = d.refund_split(order, refund, {"SKU-000000": "ITEM-A", "SKU-000001": "ITEM-B"})
     assert (split.goods, split.tax, split.adjustment) == ([("ITEM-A", D(1), D("10.00"))], D("1.00"), D(0))

@@ -34,3 +34,14 @@ def test_an_order_without_refunds_costs_no_extra_request(sim, connector):
     sim.reset_counts()
     assert connector.get_order(str(placed["id"])).refunds == []
     assert not [p for _, p in sim.requests if p.endswith("/refunds")]
+
+
+def test_a_refund_sent_from_erpnext_names_its_credit_note_when_read_back(sim, connector):
+    from wix_commerce_sync.sync.models import Refund
+
+    sim.seed_catalog(1)
+    placed = sim.create_order([{"sku": "SKU-000000", "quantity": 2, "price": "12.00"}], customer_email="a@x.test")
+    [sent] = connector.record_refunds([Refund("ACC-SINV-RET-1", str(placed["id"]), D("12.00"), lines=[("SKU-000000", D(1))])])
+    (refund,) = connector.get_order(str(placed["id"])).refunds
+    assert sent.ok and (refund.external_id, refund.erp_document, refund.lines) == \
+        (sent.external_id, "ACC-SINV-RET-1", [("SKU-000000", D(1))])

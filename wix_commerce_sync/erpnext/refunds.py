@@ -43,6 +43,10 @@ class RefundsMixin(AdapterBase):
         mapping = self._mapping(store, order.external_id)
         if mapping is None:
             return ApplyResult("Sales Order", "", changed=False, message="never synced")
+        made_here = self._made_in_erpnext(store, refund)
+        if made_here:  # the store's echo of a refund ERPNext sent: its document is there already
+            return ApplyResult("Sales Invoice" if refund.amount else "Delivery Note", made_here, changed=False,
+                               message="made in ERPNext")  # fmt: skip
         if refund.cumulative:
             invoice = mapping.sales_invoice or self._invoice_of(mapping.sales_order)
             refund = self._still_to_credit(store, order, refund, invoice) if invoice else refund
@@ -75,6 +79,20 @@ class RefundsMixin(AdapterBase):
         parts += [f"return delivery {returned}"] if returned else []
         parts += [f"payment {payment}"] if payment else []
         return ApplyResult("Sales Invoice", credit.name, created=True, message="; ".join(parts))
+
+    @staticmethod
+    def _made_in_erpnext(store: str, refund: Refund) -> str | None:
+        """The submitted Credit Note / return Delivery Note the store refund names as its origin (the app's marker:
+        WooCommerce meta ``_erp_refund_id``, Shopify's note), its store id recorded if the answer has not yet."""
+        if not refund.erp_document:
+            return None
+        for doctype in ("Sales Invoice", "Delivery Note"):
+            if frappe.db.exists(doctype, {"name": refund.erp_document, "is_return": 1, "docstatus": 1}):
+                if refund.external_id and not frappe.db.get_value(doctype, refund.erp_document, "commerce_refund_id"):
+                    frappe.db.set_value(doctype, refund.erp_document, "commerce_refund_id", refund_ident(store, refund),
+                                        update_modified=False)  # fmt: skip
+                return refund.erp_document
+        return None
 
     def _still_to_credit(self, store: str, order: Order, refund: Refund, invoice: str) -> Refund | None:
         """A cumulative store refund (the total refunded so far) less what ERPNext already credited against the

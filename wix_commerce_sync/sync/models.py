@@ -316,6 +316,7 @@ class Refund:
     tax: Decimal | None = None
     money_returned: bool = True  # the store paid the money back (False: recorded only, e.g. store credit)
     cumulative: bool = False  # the store shows only its refunded total so far (Wix): credit what is not yet credited
+    erp_document: str | None = None  # the ERPNext Credit Note / return it was made from (the app's marker on the store)
 
 
 @dataclass

@@ -488,6 +488,27 @@ class TestErpToStore(LifecycleCase):
         self.assertEqual(self.sync(echo, "orders/updated")["failed"], 0)
         self.assertEqual(frappe.db.count("Sales Invoice", {"return_against": si.name, "docstatus": 1}), 1)
 
+    def test_the_stores_echo_arriving_before_the_answer_is_not_credited_twice(self):
+        from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+        from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+        order, so = self.paid_synced_order("ECH")
+        si = make_sales_invoice(so.name)
+        si.insert(ignore_permissions=True)
+        si.submit()
+        with mock.patch("frappe.enqueue"):
+            credit = make_sales_return(si.name)
+            credit.insert(ignore_permissions=True)
+            credit.submit()
+            frappe.db.commit()
+        # the store's webhook for the refund it made comes first, naming the credit note by the app's marker
+        echo = Refund("store-refund-77", order.external_id, order.total, "USD", erp_document=credit.name)
+        self.assertEqual(self.sync(later(order, 2, financial_status=FinancialStatus.REFUNDED, refunds=[echo]),
+                                   "orders/updated")["failed"], 0)  # fmt: skip
+        self.assertEqual(frappe.db.count("Sales Invoice", {"return_against": si.name, "docstatus": 1}), 1)
+        self.assertEqual(frappe.db.get_value("Sales Invoice", credit.name, "commerce_refund_id"),
+                         record_key(self.store, "store-refund-77"))  # fmt: skip
+
     def test_a_return_delivery_note_is_a_return_on_the_store_not_a_shipment(self):
         from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
         from erpnext.stock.doctype.delivery_note.delivery_note import make_sales_return

@@ -768,7 +768,7 @@ class ShopifyConnector(Connector):
         if isinstance(refund_lines, str):
             return WriteResult(key=key, ok=False, error=refund_lines)
         data: dict[str, Any] = {"orderId": m.gid("Order", refund.order_id), "notify": False,
-                                "note": refund.reason or "Refund recorded from ERPNext", "refundLineItems": refund_lines}
+                                "note": m.refund_note(refund), "refundLineItems": refund_lines}
         presentment = order.get("presentmentCurrencyCode") or order.get("currencyCode")
         if presentment and presentment != order.get("currencyCode"):
             data["currency"] = presentment  # RefundInput.currency: required when shop and customer currency differ

@@ -475,7 +475,17 @@ def _refund(data: dict[str, Any], order_id: str, currency: str, rate: Decimal | 
         shipping=shipping,
         tax=tax,
         money_returned=bool(transactions) or amount > ZERO,
+        erp_document=(ERP_NOTE.search(data.get("note") or "") or [None, None])[1],
     )
+
+
+ERP_NOTE = re.compile(r"\[ERPNext ([^\]]+)\]")
+
+
+def refund_note(refund: Refund) -> str:
+    """The refund's note on Shopify, naming the ERPNext document it comes from: its echo is then known."""
+    text = refund.reason or "Refund recorded from ERPNext"
+    return f"{text} [ERPNext {refund.external_id}]" if refund.external_id else text
 
 
 def _refund_shipping_and_tax(data: dict[str, Any]) -> tuple[Decimal, Decimal | None]:

@@ -560,6 +560,7 @@ def _refund(order_id: str, data: dict[str, Any], order: dict[str, Any]) -> Refun
         shipping=sum((abs(money(s.get("total"))) for s in shipping_rows), ZERO),
         tax=tax,
         money_returned=bool(data.get("refunded_payment", True)),
+        erp_document=next((str(m.get("value")) for m in data.get("meta_data") or [] if m.get("key") == "_erp_refund_id"), None),
     )
 
 
