@@ -9,6 +9,7 @@ readable error: the job is kept and retried, nothing is lost, and it applies onc
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 
@@ -75,10 +76,49 @@ class RefundsMixin(AdapterBase):
             except frappe.ValidationError as exc:
                 raise ValidationError(f"order {order.number}: credit note for refund {refund.external_id} failed: "
                                       f"{readable(exc)}") from exc  # fmt: skip
+        released = self._release_unshipped(store, order, refund, mapping.sales_order) if refund.restock else None
         parts = [f"credit note {credit.name} {flt(credit.grand_total):.2f}"]
         parts += [f"return delivery {returned}"] if returned else []
         parts += [f"payment {payment}"] if payment else []
+        parts += [released] if released else []
         return ApplyResult("Sales Invoice", credit.name, created=True, message="; ".join(parts))
+
+    def _release_unshipped(self, store: str, order: Order, refund: Refund, sales_order: str) -> str | None:
+        """Restocked units never shipped leave the Sales Order (Update Items lowers their open quantity), so its
+        reservation no longer holds stock the store has back on sale. A refusal keeps the credit note and says so."""
+        from erpnext.controllers.accounts_controller import update_child_qty_rate
+
+        so = frappe.get_doc("Sales Order", sales_order)
+        if so.docstatus != 1 or so.status in ("Closed", "Completed"):
+            return None
+        codes = self.item_codes_for_order(store, order)
+        cut: dict[str, Decimal] = {}
+        for ref, qty in refund.lines:
+            line = next((ln for ln in order.lines if ref in (ln.external_id, ln.sku)), None)
+            if line:
+                code = d.item_code_for_line(line, codes, order)
+                cut[code] = cut.get(code, ZERO) + qty
+        rows, changed = [], False
+        for row in so.items:
+            take = min(cut.get(row.item_code, ZERO), max(_dec(row.qty) - _dec(row.delivered_qty), ZERO))
+            if take > 0:
+                cut[row.item_code] -= take
+                changed = True
+            if _dec(row.qty) - take > 0:  # a row refunded whole is left out, which removes it
+                rows.append({"docname": row.name, "item_code": row.item_code, "qty": float(_dec(row.qty) - take),
+                             "rate": row.rate, "conversion_factor": row.conversion_factor or 1,
+                             "delivery_date": str(row.delivery_date) if row.delivery_date else None})  # fmt: skip
+        if not changed:
+            return None
+        if not rows:  # every unit refunded before shipping: the order is done, closing it frees its reservation
+            so.update_status("Closed")
+            return f"{so.name} closed: every unit was refunded before shipping"
+        try:
+            with atomic("commerce_refund_release"):
+                update_child_qty_rate("Sales Order", json.dumps(rows), so.name)
+        except frappe.ValidationError as exc:
+            return f"the refunded units stay open on {so.name}: ERPNext refused Update Items ({readable(exc)})"
+        return f"open quantity of {so.name} lowered by the refunded units"
 
     @staticmethod
     def _made_in_erpnext(store: str, refund: Refund) -> str | None:

@@ -329,6 +329,17 @@ class TestFulfilmentCancelRefund(LifecycleCase):
         total = sum(frappe.get_all("Sales Invoice", filters={"return_against": invoice, "docstatus": 1}, pluck="grand_total"))
         self.assertAlmostEqual(total, -float(order.total), places=2)
 
+    def test_restocked_units_never_shipped_leave_the_sales_order(self):
+        order, so = self.paid_synced_order("UNS", stock=10)
+        code, warehouse = so.items[0].item_code, so.items[0].warehouse
+        reserved = frappe.db.get_value("Bin", {"item_code": code, "warehouse": warehouse}, "reserved_qty")
+        refund = Refund(f"ru-{order.external_id}", order.external_id, D("13.50"), "USD", lines=[(order.lines[0].sku, D(1))],
+                        restock=True)  # fmt: skip
+        self.refund(order, refund)
+        self.assertEqual([r.qty for r in frappe.get_doc("Sales Order", so.name).items], [1])  # one left to ship
+        self.assertEqual(frappe.db.get_value("Bin", {"item_code": code, "warehouse": warehouse}, "reserved_qty"), reserved - 1)
+        self.assertFalse(frappe.db.exists("Delivery Note", {"commerce_refund_id": record_key(self.store, refund.external_id)}))
+
     def test_a_cumulative_refund_total_credits_only_what_is_new(self):
         order, _ = self.paid_synced_order("CUM")
         sku, rid = order.lines[0].sku, f"{order.external_id}:refunded"  # Wix: one growing figure per order

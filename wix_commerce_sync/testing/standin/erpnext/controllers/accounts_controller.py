@@ -3,7 +3,7 @@ Sales Orders (the "Update Items" action on a submitted order).
 
 Kept from the original: ``trans_items`` as JSON (rows with ``docname`` update that row, rows without add one
 with the Item's defaults), rows left out are deleted (``validate_and_delete_children``: refused when delivered
-or billed), ``Cannot set quantity less than delivered quantity``, ``Cannot set Rate if amount is greater than
+or billed), ``Quantity ... cannot be zero``, ``Cannot set quantity less than delivered quantity``, ``Cannot set Rate if amount is greater than
 billed amount``, totals recalculated and saved with ``ignore_validate_update_after_submit``, reserved quantity
 and delivery/billing status updated. Omitted: permissions and workflow checks, purchase orders, packing lists,
 payment schedule, credit limit, blanket orders, UOM conversion (rows use the stock UOM). The original edits
@@ -42,6 +42,9 @@ def update_child_qty_rate(parent_doctype, trans_items, parent_doctype_name, chil
     validate_and_delete_children(parent, data)
     rows = {d.name: d for d in parent.get("items")}
     for d in data:
+        if not flt(d.get("qty")):  # validate_quantity
+            frappe.throw(_("Row # {0}: Quantity for Item {1} cannot be zero").format(d.get("idx"), d.get("item_code")),
+                         title=_("Invalid Qty"))  # fmt: skip
         if not d.get("docname"):
             child = parent.append("items", _new_row(parent, d))
         else:
