@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from dataclasses import replace
+from decimal import Decimal
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from wix_commerce_sync.sync.models import Customer, Entity, Order, Product, StockLevel, Variant
+from wix_commerce_sync.sync.models import ZERO, Customer, Entity, Order, Product, StockLevel, Variant
 
 
 class CliError(Exception):
@@ -97,16 +99,40 @@ def build_refund_documents(records: list[Any], defaults) -> tuple[list[dict], li
         if not order.refunds:
             warnings.append(f"order {order.number}: the payload carries no refund")
         invoice = next(doc for doc in order_docs if doc["doctype"] == "Sales Order")
+        shipped = _shipped(order, codes)
         for refund in order.refunds:
             try:
-                out += docs.refund_documents(order, refund, defaults, codes, invoice)
+                made = docs.refund_documents(order, refund, defaults, codes, invoice, shipped)
+                restocked = docs.refund_split(order, replace(refund, amount=ZERO), codes).goods if refund.restock else []
             except MappingError as exc:
                 warnings.append(f"order {order.number}: refund {refund.external_id}: {exc}")
                 continue
+            out += made
+            back = {row["item_code"]: -Decimal(str(row["qty"])) for doc in made if doc["doctype"] == "Delivery Note"
+                    for row in doc["items"]}  # fmt: skip
+            unshipped = [f"{qty - back.get(code, ZERO)} x {code}" for code, qty, _ in restocked if qty > back.get(code, ZERO)]
+            if unshipped:
+                warnings.append(f"refund {refund.external_id}: {', '.join(unshipped)} restocked before shipping: the "
+                                "Sales Order's open quantity is lowered (Update Items), no return delivery")  # fmt: skip
             if refund.tax is None:
                 warnings.append(f"refund {refund.external_id}: the store gives no tax for it; the order's taxes are "
                                 "shared out in proportion")  # fmt: skip
     return out, warnings
+
+
+def _shipped(order: Order, codes: dict[str, str]) -> dict[str, Decimal]:
+    """Units shipped per item code, from the order's fulfilments (one naming no lines ships everything)."""
+    from wix_commerce_sync.erpnext import documents as docs
+
+    out: dict[str, Decimal] = {}
+    for fulfilment in order.fulfilments:
+        for line in order.lines:
+            qty = line.quantity if not fulfilment.lines else sum(
+                (q for ref, q in fulfilment.lines if ref in (line.external_id, line.sku)), ZERO)
+            if qty:
+                code = docs.item_code_for_line(line, codes, order)
+                out[code] = min(out.get(code, ZERO) + qty, line.quantity)
+    return out
 
 
 def _order_documents(order: Order, defaults, warnings: list[str], codes: dict[str, str] | None = None) -> list[dict]:

@@ -747,9 +747,10 @@ def full_return_of(invoice: Mapping[str, Any]) -> dict:
 
 
 def refund_documents(order: Order, refund: Refund, defaults: ErpDefaults, item_codes: Mapping[str, str],
-                     invoice: Mapping[str, Any]) -> list[dict]:  # fmt: skip
+                     invoice: Mapping[str, Any], shipped: Mapping[str, Decimal] | None = None) -> list[dict]:  # fmt: skip
     """The documents a store refund makes against ``invoice`` (the order's, as a dict): its Credit Note with its
-    ``grand_total``, and a return Delivery Note when restocked units come back (shipped ones, on a site)."""
+    ``grand_total``, and a return Delivery Note for restocked units that were shipped (``shipped``: units shipped
+    per item code; None: all of them)."""
     out: list[dict] = []
     if refund.amount:
         split = refund_split(order, refund, item_codes)
@@ -757,9 +758,13 @@ def refund_documents(order: Order, refund: Refund, defaults: ErpDefaults, item_c
         credit.update(doctype="Sales Invoice", is_return=1, grand_total=_f(expected_grand_total(credit)),
                       commerce_refund_id=refund.external_id)  # fmt: skip
         out.append(credit)
-    if refund.restock and refund.lines:
-        rows = [{"item_code": code, "qty": _f(-qty), "rate": _f((net / qty).quantize(CENT)), "warehouse": defaults.default_warehouse}
-                for code, qty, net in refund_split(order, replace(refund, amount=ZERO), item_codes).goods]  # fmt: skip
+    rows = []
+    for code, qty, net in refund_split(order, replace(refund, amount=ZERO), item_codes).goods if refund.restock else []:
+        back = qty if shipped is None else min(qty, shipped.get(code, ZERO))
+        if back > 0:
+            rows.append({"item_code": code, "qty": _f(-back), "rate": _f((net / qty).quantize(CENT)),
+                         "warehouse": defaults.default_warehouse})  # fmt: skip
+    if rows:
         out.append({"doctype": "Delivery Note", "is_return": 1, "customer": invoice.get("customer"),
                     "company": defaults.company, "commerce_refund_id": refund.external_id, "items": rows})  # fmt: skip
     return out
