@@ -20,6 +20,7 @@ from wix_commerce_sync.sync.models import (
     Fulfilment,
     Order,
     Product,
+    Refund,
     StockLevel,
     WriteResult,
 )
@@ -70,6 +71,12 @@ class LinksMixin(AdapterBase):
                                     "order_number": (result.data or {}).get("number"), "sales_order": key,
                                     "store_total": float(record.total), "currency": record.currency,
                                     "last_synced_at": frappe.utils.now_datetime()}).insert(ignore_permissions=True)  # fmt: skip
+            elif entity == "orders" and isinstance(record, Refund) and result.external_id:
+                # the store's id on the Credit Note / return Delivery Note: the refund's echo is then known
+                for doctype in ("Sales Invoice", "Delivery Note"):
+                    if frappe.db.exists(doctype, {"name": key, "is_return": 1}):
+                        frappe.db.set_value(doctype, key, "commerce_refund_id", record_key(store, result.external_id),
+                                            update_modified=False)  # fmt: skip
             elif entity == "orders" and isinstance(record, Fulfilment):
                 mapping = self._mapping(store, record.order_id)
                 if mapping:

@@ -336,11 +336,17 @@ class SyncEngine:
         else:
             result = self.erp.update_order(self.store, order)
             operation = "update order"
+        if result.conflict:  # the store's version could not be applied: shown to a person, not remembered as pulled
+            self._log(Entity.ORDERS, q.INBOUND, operation, CONFLICT, job=job, reference=result, message=result.conflict)
+            return CONFLICT
         if not (order.status is OrderStatus.CANCELLED or order.cancelled_at):
             for fulfilment in order.fulfilments:
                 self.erp.record_fulfilment(self.store, order, fulfilment)
-        for refund in order.refunds:
-            self.erp.record_refund(self.store, order, refund)
+        for refund in order.refunds:  # each applied once: the adapter dedupes on the store's refund id
+            applied = self.erp.record_refund(self.store, order, refund)
+            if applied.created:
+                self._log(Entity.ORDERS, q.INBOUND, "record refund", SUCCESS, job=job, reference=applied,
+                          message=f"order {order.number or key}: refund {refund.external_id} of {refund.amount}: {applied.message}")  # fmt: skip
         self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
         self._log(Entity.ORDERS, q.INBOUND, operation, SUCCESS, job=job, reference=result,
                   message=f"order {order.number or key}: {order.total} {order.currency}")  # fmt: skip

@@ -171,7 +171,11 @@ def queue_order_change(doctype: str, name: str, doc_event: str) -> int:
     for store in _stores_with_outbound("orders_direction"):
         engine = _engine(store)
         change = None
-        if doctype == "Delivery Note" and doc_event == "on_submit":
+        if doctype == "Delivery Note" and doc_event == "on_submit" and doc.get("is_return"):
+            returned = outbound.refund_from_return_delivery(store, doc)
+            if returned:
+                change = OutboundChange("orders", name, returned, action="refund", reference_doctype=doctype, reference_name=name)
+        elif doctype == "Delivery Note" and doc_event == "on_submit":
             fulfilment = outbound.fulfilment_from_delivery_note(store, doc)
             if fulfilment:
                 change = OutboundChange("orders", name, fulfilment, action="fulfil", reference_doctype=doctype, reference_name=name)
