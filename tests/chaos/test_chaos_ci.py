@@ -18,6 +18,7 @@ def test_no_order_lost_or_doubled_under_every_fault_kind(tmp_path, capsys):
         assert figures.faults[kind] >= 1, f"fault {kind} never injected: {line}"
     lost_or_doubled = [p for p in figures.problems if " lost" in p or "live Sales Orders" in p]
     assert figures.orders_lost == 0 and figures.orders_doubled == 0, "\n".join(lost_or_doubled)
+    assert figures.jobs_doubled == 0, "\n".join(p for p in figures.problems if "queued" in p)
     assert figures.records_different == 0, "\n".join(figures.problems)
     assert figures.secrets_found == 0
     output = capsys.readouterr()

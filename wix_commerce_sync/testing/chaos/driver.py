@@ -99,6 +99,7 @@ class Figures:
     converge_seconds: float = 0.0
     peak_memory_mb: float = 0.0
     secrets_found: int = 0
+    jobs_doubled: int = 0  # one webhook event queued twice (the dedupe key failed to stop a redelivery)
     problems: list[str] = field(default_factory=list)
     dead_reasons: list[str] = field(default_factory=list)
     faults: Counter = field(default_factory=Counter)
@@ -109,7 +110,7 @@ class Figures:
                 "orders_doubled": self.orders_doubled, "stock_different": self.stock_different,
                 "records_different": self.records_different, "dead_jobs": self.dead_jobs,
                 "converge_seconds": round(self.converge_seconds, 1), "peak_memory_mb": round(self.peak_memory_mb, 1),
-                "secrets_found": self.secrets_found, **faults, "faults_total": sum(self.faults.values())}  # fmt: skip
+                "secrets_found": self.secrets_found, "jobs_doubled": self.jobs_doubled, **faults, "faults_total": sum(self.faults.values())}  # fmt: skip
 
 
 class ChaosRun(Sandbox):
@@ -336,6 +337,13 @@ class ChaosRun(Sandbox):
                 figures.problems.append(f"{kit.store}: item {sku} missing in ERPNext")
             doubled_skus = len(self._store_skus(kit)) - len(set(self._store_skus(kit)))
             figures.records_different += doubled_skus
+            twice = frappe.db.sql(
+                "select record_key, topic, ordering_key, count(*) from `tabCommerce Sync Job` where store = %s and "
+                "direction = 'Inbound' and topic is not null and ordering_key is not null "
+                "group by record_key, topic, ordering_key having count(*) > 1", (kit.store,))  # fmt: skip
+            for key, topic, ordering, count in twice:
+                figures.jobs_doubled += int(count) - 1
+                figures.problems.append(f"{kit.store}: webhook {topic} of {key} at {ordering} queued {count} times")
             for job in frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "status": "Dead"},
                                       fields=["name", "entity", "action", "record_key", "last_error"]):  # fmt: skip
                 figures.dead_jobs += 1
