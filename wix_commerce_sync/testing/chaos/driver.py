@@ -124,6 +124,7 @@ class ChaosRun(Sandbox):
         self.answers: list[str] = []  # every answer body the app gave (scanned for secrets)
         self.cancelled: dict[str, set[str]] = {}
         self.order_skus: dict[str, set[str]] = {}
+        self.new_items: dict[str, list[str]] = {}
         self.secret_values: list[str] = []  # filled during the run: the stores' credentials and webhook secrets
 
     # -- set-up ---------------------------------------------------------------
@@ -204,6 +205,22 @@ class ChaosRun(Sandbox):
         frappe.db.commit()
         return lines
 
+    def new_erp_item(self, kit: Kit, n: int) -> None:
+        """A new ERPNext Item sent to the store (a non-idempotent create); its answer may be lost after commit."""
+        from wix_commerce_sync.testing.erp_fixtures import make_item
+
+        code = make_item(f"CHAOS-{kit.sku_prefix}-{n:04d}", "12.00")
+        if self.scheduler.rng.random() < self.scheduler.rate * 2:
+            kit.sim.faults.lose_answer_next(1)
+            self.scheduler._count("lost_answer")
+        try:
+            self.call("push_product", store=kit.store, item_code=code)
+        except RuntimeError as exc:  # an AmbiguousWriteError answers an error; the retry must look first
+            self.say(f"{kit.store}: push of {code} failed ({str(exc)[:100]}); retried")
+            with contextlib.suppress(RuntimeError):
+                self.call("push_product", store=kit.store, item_code=code)
+        self.new_items.setdefault(kit.store, []).append(code)
+
     def work_quietly(self, kit: Kit, entities: list[str] | None = None) -> None:
         """A scheduler tick; a failure is the app's to retry later, the run goes on (and counts what is left)."""
         try:
@@ -257,6 +274,7 @@ class ChaosRun(Sandbox):
                         stock_left -= self.stock_change(kit, codes, lines)
                         figures.stock_changes += lines
                     if n % 5 == 4:
+                        self.new_erp_item(kit, n)
                         self.work_quietly(kit, entities=["stock"])
                 while stock_left > 0:
                     lines = min(stock_left, 20)
@@ -335,8 +353,14 @@ class ChaosRun(Sandbox):
             for sku in sorted(self._store_skus(kit) - erp_skus):
                 figures.records_different += 1
                 figures.problems.append(f"{kit.store}: item {sku} missing in ERPNext")
-            doubled_skus = len(self._store_skus(kit)) - len(set(self._store_skus(kit)))
-            figures.records_different += doubled_skus
+            for sku, count in sku_counts(kit.sim).items():
+                if count > 1:
+                    figures.records_different += count - 1
+                    figures.problems.append(f"{kit.store}: {count} store products carry SKU {sku} (a create sent twice)")
+            for code in self.new_items.get(kit.store, []):
+                if code not in self._store_skus(kit) and not any(code in s for s in self._store_skus(kit)):
+                    figures.records_different += 1
+                    figures.problems.append(f"{kit.store}: ERPNext item {code} never reached the store")
             twice = frappe.db.sql(
                 "select record_key, topic, ordering_key, count(*) from `tabCommerce Sync Job` where store = %s and "
                 "direction = 'Inbound' and topic is not null and ordering_key is not null "
@@ -380,3 +404,28 @@ class ChaosRun(Sandbox):
                 if form in haystack:
                     hits.append(f"secret ending {secret[-4:]} found ({'raw' if form == secret else 'encoded'})")
         return hits
+
+
+def sku_counts(sim: Any) -> Counter:
+    """How many store products carry each SKU (a product's variants counted once per product)."""
+    products = getattr(sim, "product_store", None)
+    if products is None:
+        products = sim.products
+    counts: Counter = Counter()
+    for product in (products.values() if isinstance(products, dict) else products):
+        counts.update(_skus_in(product))
+    return counts
+
+
+def _skus_in(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "sku" and isinstance(inner, str) and inner:
+                found.add(inner)
+            else:
+                found |= _skus_in(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _skus_in(inner)
+    return found
