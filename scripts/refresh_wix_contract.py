@@ -62,6 +62,8 @@ ENDPOINTS: dict[str, tuple[str, str, str | None]] = {
     "orders_search": ("ORD", "searchOrders", None),
     "order_get": ("ORD", "getOrder", None),
     "order_cancel": ("ORD", "cancelOrder", None),
+    "order_refundability": ("ORD", "getRefundabilityStatus", None),  # Payments Collector: may this order be refunded?
+    "order_trigger_refund": ("ORD", "triggerRefund", None),  # Payments Collector: refund payments (issue 17)
     "fulfillments_list_by_ids": ("FUL", "listFulfillmentsForMultipleOrders", None),
     "fulfillment_create": ("FUL", "createFulfillment", None),
     "fulfillments_bulk_create": ("FUL", "bulkCreateFulfillments", None),

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 PLATFORMS = ("shopify", "woocommerce", "wix")
-ENTITIES = ("order", "product", "customer", "stock")
+ENTITIES = ("order", "product", "customer", "stock", "refund")
 
 
 def build_parser() -> argparse.ArgumentParser:

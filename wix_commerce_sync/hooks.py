@@ -44,6 +44,10 @@ doc_events = {
         "on_submit": [_STOCK_TRANSACTION, _ORDER_DOCUMENT],
         "on_cancel": _STOCK_TRANSACTION,
     },
+    "Purchase Invoice": {  # moves stock itself when "Update Stock" is ticked
+        "on_submit": _STOCK_TRANSACTION,
+        "on_cancel": _STOCK_TRANSACTION,
+    },
     "Sales Order": {
         # reserved quantity changes what a store may sell
         "on_submit": [_ORDER_DOCUMENT, _STOCK_TRANSACTION],

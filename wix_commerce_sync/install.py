@@ -30,7 +30,11 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
         _id_field("commerce_order_id", "Store Order ID", "commerce_store"),
         _id_field("commerce_refund_id", "Store Refund ID", "commerce_order_id"),
     ],
-    "Delivery Note": [*_store_fields("po_no"), _id_field("commerce_fulfilment_id", "Store Fulfilment ID", "commerce_store")],
+    "Delivery Note": [
+        *_store_fields("po_no"),
+        _id_field("commerce_fulfilment_id", "Store Fulfilment ID", "commerce_store"),
+        _id_field("commerce_refund_id", "Store Refund ID", "commerce_fulfilment_id"),  # a return of restocked goods
+    ],
 }
 
 

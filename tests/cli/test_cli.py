@@ -82,3 +82,41 @@ def test_preview_reads_standard_input():
     customer = json.loads(path.read_text())
     contact = next(d for d in docs if d["doctype"] == "Contact")
     assert [e["email_id"] for e in contact["email_ids"]] == [customer["email"]]
+
+
+def test_preview_of_a_shopify_order_with_a_partial_refund_shows_its_credit_note_and_return(tmp_path):
+    sample = json.loads((FIXTURES / "shopify" / "webhook-orders-create-sample.json").read_text())
+    line = sample["line_items"][0]
+    sample["refunds"] = [{  # Shopify's REST Refund shape: one unit back, restocked, its price refunded
+        "id": 509562969, "order_id": sample["id"], "note": "damaged", "created_at": sample["created_at"],
+        "refund_line_items": [{"line_item_id": line["id"], "quantity": 1, "restock_type": "return",
+                               "line_item": {"id": line["id"], "sku": line["sku"]}, "subtotal": line["price"], "total_tax": "0.00"}],
+        "transactions": [{"kind": "refund", "status": "success", "amount": line["price"]}],
+    }]  # fmt: skip
+    sample["fulfillments"] = [{"id": 255858046, "order_id": sample["id"], "created_at": sample["created_at"],
+                               "line_items": [{"id": line["id"], "sku": line["sku"], "quantity": 1}]}]  # shipped
+    path = tmp_path / "order-with-refund.json"
+    path.write_text(json.dumps(sample))
+    result = cli("preview", "shopify", "refund", str(path))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    (credit,) = [d for d in out["documents"] if d["doctype"] == "Sales Invoice"]
+    assert credit["is_return"] == 1 and Decimal(str(credit["grand_total"])) == -Decimal(line["price"])
+    assert [(i["item_code"], i["qty"]) for i in credit["items"]] == [(line["sku"], -1)]
+    (back,) = [d for d in out["documents"] if d["doctype"] == "Delivery Note"]
+    assert [(i["item_code"], i["qty"]) for i in back["items"]] == [(line["sku"], -1)]
+    assert not [w for w in out["warnings"] if w.startswith(("Sales Invoice", "Delivery Note"))], out["warnings"]
+
+
+def test_preview_of_a_refund_restocked_before_shipping_says_the_order_is_lowered(tmp_path):
+    sample = json.loads((FIXTURES / "shopify" / "webhook-orders-create-sample.json").read_text())
+    line = sample["line_items"][0]
+    sample["refunds"] = [{"id": 7, "order_id": sample["id"], "transactions": [{"kind": "refund", "status": "success",
+                                                                               "amount": line["price"]}],
+                          "refund_line_items": [{"line_item_id": line["id"], "quantity": 1, "restock_type": "cancel",
+                                                 "line_item": {"id": line["id"], "sku": line["sku"]}, "total_tax": "0.00"}]}]  # fmt: skip
+    path = tmp_path / "unshipped.json"
+    path.write_text(json.dumps(sample))
+    out = json.loads(cli("preview", "shopify", "refund", str(path)).stdout)
+    assert not [d for d in out["documents"] if d["doctype"] == "Delivery Note"]
+    assert any(f"1 x {line['sku']} restocked before shipping" in w for w in out["warnings"]), out["warnings"]

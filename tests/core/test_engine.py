@@ -109,6 +109,17 @@ def test_unchanged_stock_is_not_queued_twice(world):
     assert world.engine.plan_stock_push() == 1
 
 
+def test_a_periodic_re_plan_does_not_queue_what_already_waits(world):
+    world.erp.stock[("SKU-1", None)] = Decimal(7)
+    assert world.engine.plan_stock_push() == 1
+    world.clock.advance(seconds=300)  # the interval push finds the same quantity before the flush sent it
+    assert world.engine.plan_stock_push() == 0
+    assert [j.status for j in world.jobs.all()] == [q.QUEUED]
+    world.erp.stock[("SKU-1", None)] = Decimal(6)  # a different quantity still replaces the waiting one
+    assert world.engine.plan_stock_push() == 1
+    assert [j.status for j in world.jobs.all()] == [q.SUPERSEDED, q.QUEUED]
+
+
 def test_failing_job_retries_with_growing_delays_then_dead(world):
     world.erp.upsert_product("Fake Store", make_product())
     deliver(world, "orders/create", make_order(), "evt-1")

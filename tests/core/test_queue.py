@@ -71,3 +71,18 @@ def test_a_job_whose_worker_died_is_claimable_after_the_lease(tmp_path):
     assert store.claim("other", T0 + q.CLAIM_LEASE - timedelta(seconds=1)) == []  # still leased
     (again,) = store.claim("other", T0 + q.CLAIM_LEASE)
     assert again.name == job.name and again.claimed_by == "other"
+
+
+def test_due_count_is_what_a_claim_would_hand_out(tmp_path):
+    store = q.SqliteJobStore(str(tmp_path / "q.db"))
+    assert store.due_count("S", q.INBOUND, T0) == 0
+    fresh, failed_due, failed_later = (store.enqueue(new_job(i), T0) for i in range(3))
+    store.fail(failed_due, "503", T0, T0 + timedelta(seconds=30))
+    store.fail(failed_later, "503", T0, T0 + timedelta(minutes=10))
+    now = T0 + timedelta(minutes=1)
+    assert store.due_count("S", q.INBOUND, now) == 2
+    assert store.due_count("S", q.OUTBOUND, now) == 0
+    assert store.due_count("other", q.INBOUND, now) == 0
+    assert {j.name for j in store.claim("w", now, limit=10)} == {fresh.name, failed_due.name}
+    assert store.due_count("S", q.INBOUND, now) == 0
+    assert store.due_count("S", q.INBOUND, now + q.CLAIM_LEASE + timedelta(minutes=10)) == 3  # orphaned + now due

@@ -28,7 +28,7 @@ QUERY_VARIABLES = {
     "LOCATIONS": {"first": q.PAGE},
     "WEBHOOKS": {"first": q.PAGE},
     "ORDER_FULFILLMENTS": {"first": q.FULFILLMENTS_LOOKBACK},
-    "ORDER_REFUNDED_LINES": {},
+    "ORDER_REFUNDS": {},
     "INVENTORY_LEVELS": {"ids": [f"gid://shopify/InventoryItem/{i}" for i in range(q.PAGE)]},
 }
 

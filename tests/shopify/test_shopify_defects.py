@@ -30,6 +30,7 @@ def test_d1_discounted_erp_order_is_created(conn: ShopifyConnector, sim: Shopify
 
 def test_d4_refund_of_a_multi_currency_order_is_sent_in_the_presentment_currency(conn: ShopifyConnector,
                                                                                  sim: ShopifySimulator) -> None:
+    conn.config.options["api_refund"] = True  # the store refunds money on the store (refund_money_on_store)
     sim.seed_catalog(1)
     order = sim.create_order([{"sku": "SKU-000000", "quantity": 2, "price": "10.00"}],
                              presentment_currency="EUR", presentment_rate="0.9")
@@ -43,6 +44,7 @@ def test_d4_refund_of_a_multi_currency_order_is_sent_in_the_presentment_currency
 
 
 def test_d4_one_refund_has_one_shop_amount_on_the_poll_and_the_webhook(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    conn.config.options["api_refund"] = True  # the store refunds money on the store (refund_money_on_store)
     sim.seed_catalog(1)
     order = sim.create_order([{"sku": "SKU-000000", "quantity": 2, "price": "10.00"}],
                              presentment_currency="EUR", presentment_rate="0.9")

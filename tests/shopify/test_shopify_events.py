@@ -46,10 +46,12 @@ def test_refunds_create_updates_the_orders_refunds_and_keeps_its_orders_updated(
     topics = [h["X-Shopify-Topic"] for _, h in deliveries]
     assert sorted(topics) == ["orders/updated", "refunds/create"]
     updated_first = sorted(deliveries, key=lambda d: d[1]["X-Shopify-Topic"] != "orders/updated")
+    calls_before = sim.call_count()
     events = [engine_world.engine.accept_webhook(b, h) for b, h in updated_first]
     assert [e.status for e in events] == ["queued", "queued"]
+    assert sim.call_count() == calls_before  # accepting a delivery never calls the store; the worker re-reads
     refund_event = events[1].event
-    assert refund_event.entity == Entity.ORDERS and refund_event.record.external_id == str(order["id"])
+    assert refund_event.entity == Entity.ORDERS and refund_event.record.order_id == str(order["id"])
     assert refund_event.external_id != events[0].event.external_id  # its own record key: no superseding
     stats = engine_world.engine.run_inbound_jobs()
     assert stats.errors == [] and stats.failed == 0  # defect 3: 'Refund' object has no attribute 'status'

@@ -202,6 +202,7 @@ def test_cancel_orders_and_status_updates(conn: ShopifyConnector, sim: ShopifySi
 
 
 def test_refund_recorded_once_with_idempotency(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    conn.config.options["api_refund"] = True  # the store refunds money on the store (refund_money_on_store)
     sim.seed_catalog(1)
     order = sim.create_order([{"sku": "SKU-000000", "quantity": 2, "price": "10.00"}])
     refund = Refund(external_id="CN-0001", order_id=str(order["id"]), amount=Decimal("10.00"),

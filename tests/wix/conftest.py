@@ -14,8 +14,9 @@ from wix_commerce_sync.connectors.wix.simulator import WixSimulator
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "wix"
 
-# tiny backoff and timeouts keep the fault tests fast; a high client rate keeps the bucket out of the way
-FAST = {"max_attempts": 4, "backoff_initial": 0.01, "backoff_max": 0.05, "timeout": 0.5,
+# tiny backoff keeps the fault tests fast; a read timeout a loaded machine cannot hit (tests that need a timeout set
+# their own); a high client rate keeps the bucket out of the way
+FAST = {"max_attempts": 4, "backoff_initial": 0.01, "backoff_max": 0.05, "timeout": 3.0,
         "rate_limit_per_minute": 1_000_000, "rate_burst": 10_000}
 
 

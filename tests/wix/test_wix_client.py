@@ -81,8 +81,9 @@ def test_paging_returns_every_product_with_variants(sim: WixSimulator, connect) 
     assert all(len(p.variants) == 2 and p.option_names == ["Size"] for p in products)
     stamps = [p.updated_at for p in products]
     assert stamps == sorted(stamps)
-    # V3: 3 product pages + one variants query per page; V1: 3 pages (variants included)
-    assert sim.call_count() == (6 if is_v3(sim) else 3)
+    # V3: 3 product pages + one variants query per page; V1: 3 pages (variants included). A read the loaded
+    # machine answered after the test's 0.5 s timeout is retried: count what the client asked for, not its retries.
+    assert sim.call_count() - connector.http.stats.retries == (6 if is_v3(sim) else 3)
 
 
 def test_incremental_products(sim: WixSimulator, connect) -> None:
@@ -258,13 +259,14 @@ def test_status_updates_cancel_and_refunds(sim: WixSimulator, connect) -> None:
     ])
     assert [r.ok for r in results] == [True, True, True, False, False]
     assert sim.order_status(orders[0]["id"]) == "CANCELED" and sim.order_status(orders[1]["id"]) == "FULFILLED"
-    assert "Wix Payments" in results[3].error and "no Wix status" in results[4].error
+    assert "Credit Note" in results[3].error and "no Wix status" in results[4].error
     [repeat] = connector.update_order_status([OrderStatusUpdate(orders[1]["id"], OrderStatus.DELIVERED)])
     assert repeat.ok and repeat.data == {"already_fulfilled": True}  # idempotent
     again = connector.cancel_orders([orders[0]["id"], "missing"])
     assert again[0].ok and again[0].data == {"already_cancelled": True} and not again[1].ok
-    [refund] = connector.record_refunds([Refund("r1", orders[2]["id"], Decimal("5"))])
-    assert not refund.ok and refund.error == REFUND_NOT_SUPPORTED and refund.key == "r1"
+    [refund] = connector.record_refunds([Refund("r1", orders[2]["id"], Decimal("5"))])  # trigger-refund (issue 17)
+    assert refund.ok and refund.key == "r1" and refund.data == {"api_refund": False}
+    assert results[3].error == REFUND_NOT_SUPPORTED
 
 
 # ------------------------------------------------------------ customers

@@ -18,7 +18,7 @@ from wix_commerce_sync.connectors.wix import mapping
 from wix_commerce_sync.connectors.wix.connector import WixConnector
 from wix_commerce_sync.connectors.wix.simulator import WixSimulator
 from wix_commerce_sync.sync.errors import SyncError
-from wix_commerce_sync.sync.models import Customer, Fulfilment, Product, StockLevel, Variant
+from wix_commerce_sync.sync.models import Customer, Fulfilment, Product, Refund, StockLevel, Variant
 from wix_commerce_sync.testing.contracts.wix import WixContract, load
 
 # Response fields the client reads, per endpoint (connector.py / mapping.py); each must exist in the contract.
@@ -61,6 +61,9 @@ RESPONSE_READS: dict[str, list[str]] = {
                                  "ordersWithFulfillments.fulfillments.lineItems.quantity",
                                  "ordersWithFulfillments.fulfillments.customInfo.fieldsData"],
     "fulfillment_create": ["fulfillmentId"],
+    "order_refundability": ["refundabilities.paymentId", "refundabilities.refundabilityStatus",
+                            "refundabilities.nonRefundableReason", "refundabilities.manuallyRefundableReason"],
+    "order_trigger_refund": ["refundId"],
     "fulfillments_bulk_create": ["results.itemMetadata.success", "results.itemMetadata.originalIndex",
                                  "results.ordersWithFulfillments.fulfillments.id"],
     "contacts_query": ["contacts.id", "contacts.revision", "contacts.primaryInfo.email"],
@@ -120,6 +123,7 @@ def exercise(sim: WixSimulator, connector: WixConnector) -> None:
     assert all(r.ok for r in connector.create_fulfilments([Fulfilment(order_id=two["id"]),
                                                            Fulfilment(order_id=three["id"])]))
     assert connector.cancel_orders([sim.create_order([{"sku": "MUG-R", "quantity": 1}])["id"]])[0].ok
+    assert connector.record_refunds([Refund("CN-1", one["id"], Decimal("2.00"), lines=[("MUG-R", Decimal(1))], restock=True)])[0].ok
     made = connector.upsert_customers([Customer(external_id=None, email="ann@example.com", first_name="Ann")])
     assert made[0].ok
     list(connector.iter_customers())

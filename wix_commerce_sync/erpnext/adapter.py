@@ -19,6 +19,7 @@ from wix_commerce_sync.erpnext.customers import CustomersMixin, find_duplicate_c
 from wix_commerce_sync.erpnext.fulfilment import FulfilmentMixin
 from wix_commerce_sync.erpnext.items import ItemsMixin
 from wix_commerce_sync.erpnext.links import LinksMixin
+from wix_commerce_sync.erpnext.order_edits import OrderEditsMixin
 from wix_commerce_sync.erpnext.orders import OrdersMixin
 from wix_commerce_sync.erpnext.refunds import RefundsMixin
 from wix_commerce_sync.erpnext.stock import StockMixin
@@ -26,6 +27,7 @@ from wix_commerce_sync.erpnext.stock import StockMixin
 __all__ = ["ErpNextAdapter", "atomic", "find_duplicate_customers", "inbound_sync", "readable"]
 
 
-class ErpNextAdapter(ItemsMixin, StockMixin, CustomersMixin, OrdersMixin, FulfilmentMixin, RefundsMixin, LinksMixin):
+class ErpNextAdapter(ItemsMixin, StockMixin, CustomersMixin, OrdersMixin, OrderEditsMixin, FulfilmentMixin, RefundsMixin,
+                     LinksMixin):  # fmt: skip
     """``ErpPort`` for any Commerce Store of this site, one ERPNext concept per module:
-    items.py, stock.py, customers.py, orders.py, fulfilment.py, refunds.py, links.py."""
+    items.py, stock.py, customers.py, orders.py, order_edits.py, fulfilment.py, refunds.py, links.py."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -42,6 +42,7 @@ from wix_commerce_sync.sync.models import (
     Order,
     OrderLine,
     Product,
+    Refund,
     Variant,
 )
 
@@ -555,3 +556,249 @@ def stock_reconciliation_document(rows: Sequence[StockRow], defaults: ErpDefault
     if defaults.cost_center:
         doc["cost_center"] = defaults.cost_center
     return doc
+
+
+# ================================================================ refunds
+#
+# A store refund -> a Credit Note (return Sales Invoice against the order's invoice), equal to the refund
+# to the cent. The rule (README "Refunds"):
+#   goods     each refunded line's share of the line's net amount (after its discount, before tax), at the
+#             invoice's rate for its quantity; the rounding excess goes into ``discount_amount`` as on orders;
+#   shipping  ``Refund.shipping`` (before tax): the shipping item at that rate, else an Actual row on the
+#             shipping account;
+#   tax       ``Refund.tax`` when the store gives it, else the order's taxes in proportion of the refunded
+#             net to the order's net (a full refund gets every tax exactly); shared over the invoice's tax
+#             rows in proportion to their amounts, the last row taking the remainder;
+#   goodwill  what is left of the amount (an amount with no lines, or a restocking fee kept back) is one
+#             Actual row "Store refund adjustment" on the fee account (else the shipping account).
+# A credit note with no goods keeps one row at quantity 0: ERPNext's validate_returned_items accepts a row
+# with an item name and no quantity, and the Actual rows carry the value.
+
+
+@dataclass
+class RefundSplit:
+    goods: list[tuple[str, Decimal, Decimal]]  # (item code, qty, net amount)
+    shipping: Decimal
+    tax: Decimal
+    adjustment: Decimal
+    amount: Decimal
+
+    @property
+    def goods_net(self) -> Decimal:
+        return sum((net for _, _, net in self.goods), ZERO)
+
+
+def _line_net(line: OrderLine, share: Decimal, taxes_included: bool) -> Decimal:
+    gross = line.unit_price * line.quantity - line.discount
+    return gross - (line.tax_total + share if taxes_included else ZERO)
+
+
+def _order_net(order: Order) -> Decimal:
+    shares = _included_tax_shares(order)
+    goods = sum((_line_net(ln, s, order.taxes_included) for ln, s in zip(order.lines, shares)), ZERO)
+    goods -= sum((dc.amount for dc in order.discounts), ZERO)
+    return goods + sum((_charge_net(c, order.taxes_included) for c in order.shipping_lines), ZERO)
+
+
+def refund_split(order: Order, refund: Refund, item_codes: Mapping[str, str]) -> RefundSplit:
+    """What a store refund gives back, split into goods per item, shipping, tax and a goodwill remainder."""
+    shares = _included_tax_shares(order)
+    nets = [_line_net(ln, s, order.taxes_included) for ln, s in zip(order.lines, shares)]
+    if order.discounts and nets:  # an order-level discount, shared over the lines by their net
+        order_discount = sum((dc.amount for dc in order.discounts), ZERO)
+        nets = [n - part for n, part in zip(nets, _share_out(order_discount, nets))]
+    goods: list[tuple[str, Decimal, Decimal]] = []
+    line_taxes: list[Decimal] = []
+    for ref, qty in refund.lines:
+        found = next(((ln, n) for ln, n in zip(order.lines, nets) if ref in (ln.external_id, ln.sku)), None)
+        if found is None:
+            raise MappingError(f"order {order.number or order.external_id}: refund {refund.external_id} names line "
+                               f"{ref!r}, which is not on the order")  # fmt: skip
+        line, line_net = found
+        if qty <= 0 or qty > line.quantity:
+            raise MappingError(f"order {order.number or order.external_id}: refund {refund.external_id} takes back "
+                               f"{qty} of {line.title!r}, the order has {line.quantity}")  # fmt: skip
+        net = (line_net * qty / line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+        goods.append((item_code_for_line(line, item_codes, order), qty, net))
+        line_taxes.append((line.tax_total * qty / line.quantity).quantize(CENT, rounding=ROUND_HALF_UP))
+    goods_net = sum((net for _, _, net in goods), ZERO)
+    tax = refund.tax if refund.tax is not None else _estimated_tax(order, refund, goods_net, line_taxes)
+    adjustment = refund.amount - goods_net - refund.shipping - tax
+    return RefundSplit(goods, refund.shipping, tax, adjustment, refund.amount)
+
+
+def _estimated_tax(order: Order, refund: Refund, goods_net: Decimal, line_taxes: list[Decimal]) -> Decimal:
+    """The tax a refund gives back when the store does not say: each line's own tax for its units, the
+    shipping's tax for the part of the shipping refunded, order-level taxes in proportion of the net."""
+    ship_net = sum((_charge_net(c, order.taxes_included) for c in order.shipping_lines), ZERO)
+    ship_tax = sum((c.tax_total for c in order.shipping_lines), ZERO)
+    tax = sum(line_taxes, ZERO)
+    if ship_net and refund.shipping:
+        tax += ship_tax if refund.shipping >= ship_net else (ship_tax * refund.shipping / ship_net).quantize(CENT)
+    order_tax = sum((t.amount for t in order.order_taxes), ZERO)
+    base = _order_net(order)
+    refunded = goods_net + refund.shipping
+    if order_tax and base:
+        tax += order_tax if refunded >= base else (order_tax * refunded / base).quantize(CENT)
+    return tax
+
+
+def _share_out(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """``total`` shared in proportion to ``weights`` (equally when they are all zero), the last taking the rest."""
+    base = sum(weights, ZERO)
+    out, given = [], ZERO
+    for i, w in enumerate(weights):
+        part = total - given if i == len(weights) - 1 else (
+            (total * w / base).quantize(CENT) if base else (total / len(weights)).quantize(CENT))
+        given += part
+        out.append(part)
+    return out
+
+
+def credit_note_document(return_doc: Mapping[str, Any], split: RefundSplit, defaults: ErpDefaults) -> dict:
+    """Shape a full return of the invoice (ERPNext's ``make_sales_return`` as a dict) into the refund's credit note.
+
+    Its grand total is ``-split.amount`` to the cent (checked with ``expected_grand_total``)."""
+    doc = {k: v for k, v in return_doc.items() if k not in ("items", "taxes")}
+    items, shipping_left = [], split.shipping
+    wanted: dict[str, Decimal] = {}
+    for code, qty, _ in split.goods:
+        wanted[code] = wanted.get(code, ZERO) + qty
+    for row in return_doc.get("items") or []:
+        row = dict(row)
+        code = row.get("item_code")
+        if defaults.shipping_item and code == defaults.shipping_item and shipping_left > 0:
+            row.update(qty=-1.0, stock_qty=-1.0, rate=_f(shipping_left), price_list_rate=_f(shipping_left))
+            shipping_left = ZERO
+            items.append(row)
+            continue
+        take = min(wanted.get(code, ZERO), abs(_d(row.get("qty"))))
+        if take > 0:
+            wanted[code] -= take
+            row.update(qty=_f(-take), stock_qty=_f(-take * _d(row.get("conversion_factor") or 1)))
+            items.append(row)
+    missing = {code: qty for code, qty in wanted.items() if qty > 0}
+    if missing:
+        raise MappingError(f"the invoice has no (or not enough) {', '.join(missing)} left to credit")
+    if not items:  # value-only credit note: one row, no quantity (see the rule above)
+        first = dict((return_doc.get("items") or [{}])[0])
+        first.update(qty=0.0, stock_qty=0.0)
+        items.append(first)
+    total = sum(((_d(r.get("rate")) * _d(r.get("qty"))).quantize(CENT, rounding=ROUND_HALF_UP) for r in items), ZERO)
+    shipping_in_items = split.shipping - shipping_left
+    credited_net = split.goods_net + shipping_in_items
+    doc["discount_amount"] = _f(total + credited_net) if total else 0.0  # total is negative: -(excess)
+    doc["additional_discount_percentage"] = 0
+    doc["apply_discount_on"] = "Net Total"
+    doc["items"] = items
+    doc["taxes"] = _credit_taxes(return_doc.get("taxes") or [], split, shipping_left, defaults)
+    expected = expected_grand_total(doc)
+    if expected != -split.amount:
+        raise MappingError(f"credit note would total {expected}, the store refunded {split.amount}")
+    return doc
+
+
+def _credit_taxes(rows: Sequence[Mapping[str, Any]], split: RefundSplit, shipping: Decimal,
+                  defaults: ErpDefaults) -> list[dict]:  # fmt: skip
+    """The invoice's Actual rows (negated by make_sales_return) re-valued for the refund; zero rows dropped."""
+    shipping_accounts = {defaults.shipping_account} - {None}
+    fee_accounts = {defaults.fee_account, defaults.shipping_account} - {None}
+    tax_rows = [dict(r) for r in rows if not _is_charge_row(r, shipping_accounts, fee_accounts)]
+    ship_rows = [dict(r) for r in rows if r.get("account_head") in shipping_accounts
+                 and str(r.get("description") or "").startswith("Shipping")]  # fmt: skip
+    out: list[dict] = []
+    if split.tax:
+        if not tax_rows:
+            tax_rows = [_actual_row(defaults.tax_account, "Tax", ZERO, defaults)]
+        for row, part in zip(tax_rows, _share_out(split.tax, [abs(_d(r.get("tax_amount"))) for r in tax_rows])):
+            out.append(row | {"tax_amount": _f(-part)})
+    if shipping:
+        if ship_rows:
+            out.append(ship_rows[0] | {"tax_amount": _f(-shipping)})
+        elif defaults.shipping_account:
+            out.append(_actual_row(defaults.shipping_account, "Shipping", -shipping, defaults))
+        else:
+            raise MappingError("the refund gives back shipping but neither a shipping item nor a shipping account is set")
+    if split.adjustment:
+        account = defaults.fee_account or defaults.shipping_account
+        if not account:
+            raise MappingError(f"the refund holds {split.adjustment} beyond its lines, shipping and tax (goodwill); "
+                               "set a fee or shipping account for it")  # fmt: skip
+        out.append(_actual_row(account, "Store refund adjustment", -split.adjustment, defaults))
+    return [r for r in out if _d(r.get("tax_amount"))]
+
+
+def _is_charge_row(row: Mapping[str, Any], shipping_accounts: set, fee_accounts: set) -> bool:
+    text = str(row.get("description") or "")
+    return (row.get("account_head") in shipping_accounts and text.startswith("Shipping")) or \
+        (row.get("account_head") in fee_accounts and text.startswith("Fee"))
+
+
+def full_return_of(invoice: Mapping[str, Any]) -> dict:
+    """A fresh invoice's full return as ERPNext's make_return_doc makes it: every row's quantity, the Actual
+    rows and the additional discount negated, ``is_return`` set (used by the preview and the pure tests)."""
+    order_only = {"order_type", "transaction_date", "delivery_date"}  # a Sales Order's fields, not an invoice's
+    ret = {k: v for k, v in invoice.items() if k not in order_only}
+    ret.update(doctype="Sales Invoice", is_return=1, discount_amount=_f(-_d(invoice.get("discount_amount"))))
+    ret["items"] = [{**{k: v for k, v in row.items() if k not in order_only}, "qty": -row["qty"], "stock_qty": -row["qty"]}
+                    for row in invoice.get("items") or []]  # fmt: skip
+    ret["taxes"] = [{**row, "tax_amount": -row["tax_amount"]} for row in invoice.get("taxes") or []]
+    return ret
+
+
+def refund_documents(order: Order, refund: Refund, defaults: ErpDefaults, item_codes: Mapping[str, str],
+                     invoice: Mapping[str, Any], shipped: Mapping[str, Decimal] | None = None) -> list[dict]:  # fmt: skip
+    """The documents a store refund makes against ``invoice`` (the order's, as a dict): its Credit Note with its
+    ``grand_total``, and a return Delivery Note for restocked units that were shipped (``shipped``: units shipped
+    per item code; None: all of them)."""
+    out: list[dict] = []
+    if refund.amount:
+        split = refund_split(order, refund, item_codes)
+        credit = credit_note_document(full_return_of(invoice), split, defaults)
+        credit.update(doctype="Sales Invoice", is_return=1, grand_total=_f(expected_grand_total(credit)),
+                      commerce_refund_id=refund.external_id)  # fmt: skip
+        out.append(credit)
+    rows = []
+    for code, qty, net in refund_split(order, replace(refund, amount=ZERO), item_codes).goods if refund.restock else []:
+        back = qty if shipped is None else min(qty, shipped.get(code, ZERO))
+        if back > 0:
+            rows.append({"item_code": code, "qty": _f(-back), "rate": _f((net / qty).quantize(CENT)),
+                         "warehouse": defaults.default_warehouse})  # fmt: skip
+    if rows:
+        out.append({"doctype": "Delivery Note", "is_return": 1, "customer": invoice.get("customer"),
+                    "company": defaults.company, "commerce_refund_id": refund.external_id, "items": rows})  # fmt: skip
+    return out
+
+
+# ================================================================ order edits
+
+
+def order_edit_items(current: Sequence[Mapping[str, Any]], wanted: Sequence[Mapping[str, Any]]) -> list[dict] | None:
+    """``trans_items`` for ERPNext's update_child_qty_rate turning the Sales Order's rows ``current`` into the
+    edited order's ``wanted`` rows (``sales_order_document`` items), or None when they already agree.
+
+    A wanted row takes the first unused current row of its item (``docname``), else it is added; a current row
+    no wanted row takes is left out, which removes it."""
+    def key(row: Mapping[str, Any]) -> tuple[str, Decimal, Decimal]:
+        return str(row.get("item_code")), _d(row.get("qty")), _d(row.get("rate"))
+
+    if sorted(map(key, current)) == sorted(map(key, wanted)):
+        return None
+    free = list(current)
+    out: list[dict] = []
+    for row in wanted:
+        match = next((c for c in free if c.get("item_code") == row.get("item_code")), None)
+        if match is not None:
+            free.remove(match)
+        item = {"item_code": row["item_code"], "qty": row["qty"], "rate": row["rate"], "conversion_factor": 1,
+                "uom": row.get("uom"), "delivery_date": row.get("delivery_date")}  # fmt: skip
+        if match is not None:
+            item["docname"] = match.get("name")
+            item["delivery_date"] = str(match.get("delivery_date") or row.get("delivery_date") or "") or None
+        out.append({k: v for k, v in item.items() if v is not None})
+    return out
+
+
+def describe_rows(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Order rows as a reader sees them: ``2 x LAMP-1 at 12.50; 1 x VASE at 7.00``."""
+    return "; ".join(f"{_d(r.get('qty')).normalize():f} x {r.get('item_code')} at {_d(r.get('rate')):.2f}" for r in rows) or "no lines"

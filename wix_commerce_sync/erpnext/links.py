@@ -20,9 +20,12 @@ from wix_commerce_sync.sync.models import (
     Fulfilment,
     Order,
     Product,
+    Refund,
     StockLevel,
     WriteResult,
 )
+
+LOCATION_STOCK = "Commerce Item Location Stock"
 
 
 class LinksMixin(AdapterBase):
@@ -58,15 +61,7 @@ class LinksMixin(AdapterBase):
                     v_id = variant_ids.get(variant.sku or "") or variant.external_id
                     self._upsert_item_mapping(store, code, product, type(variant)(**{**vars(variant), "external_id": v_id}))
             elif entity == "stock" and isinstance(record, StockLevel):
-                code = self.item_for(store, variant_id=record.variant_id, sku=record.sku, inventory_item_id=record.inventory_item_id)
-                name = frappe.db.get_value(ITEM_MAP, {"item_key": record_key(store, code)}, "name") if code else None
-                if name:
-                    mapping = frappe.get_doc(ITEM_MAP, name)
-                    row = next((r for r in mapping.location_stock if (r.location_id or None) == record.location_id), None)
-                    row = row or mapping.append("location_stock", {"location_id": record.location_id})
-                    row.last_pushed_qty = float(record.quantity)
-                    row.pushed_at = frappe.utils.now_datetime()
-                    mapping.save(ignore_permissions=True)
+                self._note_pushed_stock(store, record)
             elif entity == "customers" and isinstance(record, Customer) and result.external_id:
                 if frappe.db.exists("Customer", key):
                     self._upsert_customer_mapping(store, key, Customer(**{**vars(record), "external_id": result.external_id}))
@@ -76,6 +71,12 @@ class LinksMixin(AdapterBase):
                                     "order_number": (result.data or {}).get("number"), "sales_order": key,
                                     "store_total": float(record.total), "currency": record.currency,
                                     "last_synced_at": frappe.utils.now_datetime()}).insert(ignore_permissions=True)  # fmt: skip
+            elif entity == "orders" and isinstance(record, Refund) and result.external_id:
+                # the store's id on the Credit Note / return Delivery Note: the refund's echo is then known
+                for doctype in ("Sales Invoice", "Delivery Note"):
+                    if frappe.db.exists(doctype, {"name": key, "is_return": 1}):
+                        frappe.db.set_value(doctype, key, "commerce_refund_id", record_key(store, result.external_id),
+                                            update_modified=False)  # fmt: skip
             elif entity == "orders" and isinstance(record, Fulfilment):
                 mapping = self._mapping(store, record.order_id)
                 if mapping:
@@ -83,3 +84,19 @@ class LinksMixin(AdapterBase):
                     if key not in done:
                         mapping.pushed_fulfilments = "\n".join([*done, key])
                         mapping.save(ignore_permissions=True)
+
+    def _note_pushed_stock(self, store: str, level: StockLevel) -> None:
+        """The mapping's "Last Pushed Stock" row of this location, written as that one row: a save of the whole
+        mapping for every pushed row was most of the time a 10,000-row stock push spent in ERPNext."""
+        code = self.item_for(store, variant_id=level.variant_id, sku=level.sku, inventory_item_id=level.inventory_item_id)
+        parent = frappe.db.get_value(ITEM_MAP, {"item_key": record_key(store, code)}, "name") if code else None
+        if not parent:
+            return
+        values = {"last_pushed_qty": float(level.quantity), "pushed_at": frappe.utils.now_datetime()}
+        siblings = {"parent": parent, "parenttype": ITEM_MAP, "parentfield": "location_stock"}
+        row = frappe.db.get_value(LOCATION_STOCK, {**siblings, "location_id": level.location_id or ["is", "not set"]}, "name")
+        if row:
+            frappe.db.set_value(LOCATION_STOCK, row, values, update_modified=False)
+            return
+        frappe.get_doc({"doctype": LOCATION_STOCK, **siblings, "idx": frappe.db.count(LOCATION_STOCK, siblings) + 1,
+                        "location_id": level.location_id, **values}).db_insert()  # fmt: skip

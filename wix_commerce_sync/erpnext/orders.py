@@ -185,11 +185,17 @@ class OrdersMixin(AdapterBase):
             mapping.update(values | {"remote_updated_at": to_db(order.updated_at), "last_synced_at": frappe.utils.now_datetime()})
             mapping.save(ignore_permissions=True)
             so = frappe.get_doc("Sales Order", mapping.sales_order)
+            edit = self.follow_order_edit(store, order, so, mapping) if so.docstatus == 1 else None
+            if edit is not None and edit.conflict:
+                return edit  # nothing billed on top of a version ERPNext does not have
             if so.docstatus == 1:
+                so.reload()
                 try:
                     self._bill_if_paid(store, order, so)
                 except frappe.ValidationError as exc:
                     raise ValidationError(f"order {order.number}: invoicing failed: {readable(exc)}") from exc
+        if edit is not None:
+            return edit
         return ApplyResult("Sales Order", mapping.sales_order, changed=changed)
 
     def order_deleted(self, store: str, external_order_id: str) -> ApplyResult | None:

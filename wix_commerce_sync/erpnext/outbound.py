@@ -120,6 +120,8 @@ def order_from_sales_order(store: str, so) -> Order:
 
 
 def fulfilment_from_delivery_note(store: str, dn) -> Fulfilment | None:
+    if dn.get("is_return"):  # goods coming back are a return (refund_from_return_delivery), never a shipment
+        return None
     so_names = {row.against_sales_order for row in dn.items if row.get("against_sales_order")}
     for so in so_names:
         external_id = frappe.db.get_value(ORDER_MAP, {"store": store, "sales_order": so}, "external_order_id")
@@ -135,14 +137,46 @@ def fulfilment_from_delivery_note(store: str, dn) -> Fulfilment | None:
     return None
 
 
+def _store_sku(store: str, item_code: str) -> str:
+    return frappe.db.get_value(ITEM_MAP, {"item_key": record_key(store, item_code)}, "sku") or item_code
+
+
+def _order_of_rows(store: str, rows, order_field: str) -> str | None:
+    for so in sorted({row.get(order_field) for row in rows if row.get(order_field)}):
+        external = frappe.db.get_value(ORDER_MAP, {"store": store, "sales_order": so}, "external_order_id")
+        if external:
+            return external
+    return None
+
+
 def refund_from_credit_note(store: str, si) -> Refund | None:
+    """A submitted Credit Note against a store order's invoice -> one store refund of its amount and lines.
+
+    Rows returned through a return Delivery Note already went to the store as that return (restocked), so
+    they are not sent again; a credit note that updates stock restocks its own rows."""
     if not si.get("is_return") or not si.get("return_against"):
         return None
     mapping = frappe.db.get_value(ORDER_MAP, {"store": store, "sales_invoice": si.return_against}, "external_order_id")
-    for so in sorted({row.sales_order for row in si.get("items") or [] if row.get("sales_order")}):
-        # an invoice made by hand from a synced order is not on the mapping: its rows name the order
-        mapping = mapping or frappe.db.get_value(ORDER_MAP, {"store": store, "sales_order": so}, "external_order_id")
+    # an invoice made by hand from a synced order is not on the mapping: its rows name the order
+    mapping = mapping or _order_of_rows(store, si.get("items") or [], "sales_order")
     if not mapping:
         return None
+    lines = [(_store_sku(store, row.item_code), abs(Decimal(str(row.qty)))) for row in si.get("items") or []
+             if flt(row.qty) < 0 and not (row.get("delivery_note") and frappe.db.get_value("Delivery Note", row.delivery_note, "is_return"))]  # fmt: skip
     return Refund(external_id=si.name, order_id=mapping, amount=abs(_money(si.grand_total)), currency=si.currency,
-                  reason=si.get("remarks") or None, created_at=from_db(si.modified))  # fmt: skip
+                  reason=si.get("remarks") or None, created_at=from_db(si.modified), lines=lines,
+                  restock=bool(si.get("update_stock")) and bool(lines))  # fmt: skip
+
+
+def refund_from_return_delivery(store: str, dn) -> Refund | None:
+    """A submitted return Delivery Note of a store order -> a return on the store: its lines restocked, no money
+    (the money goes back with the Credit Note)."""
+    if not dn.get("is_return"):
+        return None
+    external = _order_of_rows(store, dn.get("items") or [], "against_sales_order")
+    if not external:
+        return None
+    lines = [(_store_sku(store, row.item_code), abs(Decimal(str(row.qty)))) for row in dn.get("items") or [] if flt(row.qty) < 0]
+    return Refund(external_id=dn.name, order_id=external, amount=Decimal("0.00"), currency=dn.get("currency"),
+                  reason=f"Return {dn.name}", created_at=from_db(dn.modified), lines=lines, restock=True,
+                  money_returned=False)  # fmt: skip

@@ -38,12 +38,13 @@ class StockMixin(AdapterBase):
 
     def stock_levels(self, store: str, skus: Sequence[str] | None = None,
                      changed_since: datetime | None = None) -> list[StockLevel]:  # fmt: skip
-        """Available = sum over the location's mapped warehouses of actual - reserved (never below 0)."""
+        """Available = sum over the location's mapped warehouses of actual - reserved, less the safety stock held
+        back (the store's plus the item mapping's), never below 0."""
         filters: dict = {"store": store}
         if skus is not None:
             filters["sku"] = ["in", list(skus) or [""]]
         mappings = frappe.get_all(ITEM_MAP, filters=filters, fields=["item_code", "sku", "external_variant_id",
-                                                                      "external_product_id", "inventory_item_id"])  # fmt: skip
+                                                                      "external_product_id", "inventory_item_id", "safety_stock"])  # fmt: skip
         mappings = [m for m in mappings if not frappe.db.get_value("Item", m.item_code, "has_variants")]
         if not mappings:
             return []
@@ -61,10 +62,12 @@ class StockMixin(AdapterBase):
         available: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
         for b in bins:
             available[(b.item_code, b.warehouse)] += _dec(b.actual_qty) - _dec(b.reserved_qty)
+        store_buffer = _dec(self.store_doc(store).get("safety_stock"))
         levels = []
         for m in mappings:
+            buffer = store_buffer + _dec(m.safety_stock)
             for location, whs in locations.items():
-                qty = sum((available[(m.item_code, w)] for w in whs), ZERO)
+                qty = sum((available[(m.item_code, w)] for w in whs), ZERO) - buffer
                 levels.append(StockLevel(sku=m.sku or m.item_code, quantity=max(qty, ZERO), location_id=location,
                                          variant_id=m.external_variant_id, product_id=m.external_product_id,
                                          inventory_item_id=m.inventory_item_id))  # fmt: skip

@@ -174,6 +174,17 @@ class FrappeJobStore:
     def queued_count(self, store: str, entity: str, direction: str) -> int:
         return frappe.db.count(JOB, {"store": store, "entity": entity, "direction": direction, "status": q.QUEUED})
 
+    def queued_payload(self, record_key: str) -> str | None:
+        return frappe.db.get_value(JOB, {"record_key": record_key, "status": q.QUEUED}, "payload", order_by="creation desc")
+
+    def due_count(self, store: str, direction: str, now: datetime) -> int:
+        """Jobs ``claim`` would hand out now: Queued or Failed and due, or Processing past the claim lease."""
+        base = {"store": store, "direction": direction}
+        due = {**base, "next_attempt_at": ["<=", to_db(now)]}
+        return (frappe.db.count(JOB, {**due, "status": q.QUEUED}) + frappe.db.count(JOB, {**due, "status": q.FAILED})
+                + frappe.db.count(JOB, {**base, "status": q.PROCESSING,
+                                        "claimed_at": ["<=", to_db(now - q.CLAIM_LEASE)]}))  # fmt: skip
+
     def oldest_queued_at(self, store: str, entity: str, direction: str) -> datetime | None:
         value = frappe.db.get_value(JOB, {"store": store, "entity": entity, "direction": direction, "status": q.QUEUED},
                                     "creation", order_by="creation asc")  # fmt: skip

@@ -203,6 +203,10 @@ class SyncEngine:
             return self._skip(entity, "direction", f"{entity.value} sync from the store is disabled", job)
         if action == "deleted" or isinstance(record, DeletedRecord):
             return self._in_deleted(entity, self._deleted_record(entity, record, external_id), ordering_key, job)
+        if entity is Entity.ORDERS and isinstance(record, Refund):
+            # a refund delivery is applied as its order's current state, read here in the worker (never while the
+            # platform waits for the webhook's answer)
+            record = self.connector.get_order(record.order_id)
         handler = {
             Entity.ITEMS: self._in_product,
             Entity.STOCK: self._in_stock,
@@ -332,11 +336,17 @@ class SyncEngine:
         else:
             result = self.erp.update_order(self.store, order)
             operation = "update order"
+        if result.conflict:  # the store's version could not be applied: shown to a person, not remembered as pulled
+            self._log(Entity.ORDERS, q.INBOUND, operation, CONFLICT, job=job, reference=result, message=result.conflict)
+            return CONFLICT
         if not (order.status is OrderStatus.CANCELLED or order.cancelled_at):
             for fulfilment in order.fulfilments:
                 self.erp.record_fulfilment(self.store, order, fulfilment)
-        for refund in order.refunds:
-            self.erp.record_refund(self.store, order, refund)
+        for refund in order.refunds:  # each applied once: the adapter dedupes on the store's refund id
+            applied = self.erp.record_refund(self.store, order, refund)
+            if applied.created:
+                self._log(Entity.ORDERS, q.INBOUND, "record refund", SUCCESS, job=job, reference=applied,
+                          message=f"order {order.number or key}: refund {refund.external_id} of {refund.amount}: {applied.message}")  # fmt: skip
         self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
         self._log(Entity.ORDERS, q.INBOUND, operation, SUCCESS, job=job, reference=result,
                   message=f"order {order.number or key}: {order.total} {order.currency}")  # fmt: skip
@@ -462,13 +472,16 @@ class SyncEngine:
             if digest in (current.pushed_hash, current.pulled_hash):
                 return None  # already there, or it just came from there (echo)
         now = self.clock()
+        payload, queued_key = dumps(change.payload), record_key(self.store, entity.value, change.key, change.action)
+        if self.jobs.queued_payload(queued_key) == payload:
+            return None  # the very same change already waits for the next flush (a periodic re-plan finds it again)
         return self.jobs.enqueue(
             q.NewJob(
                 store=self.store, entity=entity.value, direction=q.OUTBOUND, action=change.action,
                 dedupe_key=record_key(self.store, "out", entity.value, change.key, change.action, digest,
                                       now.strftime(ORDERING_FORMAT)),
-                record_key=record_key(self.store, entity.value, change.key, change.action),
-                payload=dumps(change.payload), external_id=change.key, ordering_key=now.strftime(ORDERING_FORMAT),
+                record_key=queued_key,
+                payload=payload, external_id=change.key, ordering_key=now.strftime(ORDERING_FORMAT),
                 reference_doctype=change.reference_doctype, reference_name=change.reference_name,
             ),
             now,
@@ -483,6 +496,10 @@ class SyncEngine:
             change = OutboundChange(Entity.STOCK.value, stock_key(level), level)
             queued += self.queue_outbound(change) is not None
         return queued
+
+    def outbound_due(self) -> bool:
+        """Any outbound job a flush would push now (fresh, a failed one whose retry time has come, or orphaned)."""
+        return self.jobs.due_count(self.store, q.OUTBOUND, self.clock()) > 0
 
     def flush_due(self, entity: Entity) -> bool:
         """A part batch waits for more rows until its oldest row is ``flush_max_age`` old."""

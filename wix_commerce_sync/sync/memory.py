@@ -186,9 +186,10 @@ class InMemoryErp:
     def record_refund(self, store: str, order: Order, refund: Refund) -> ApplyResult:
         current = self.orders[(store, order.external_id)]
         ident = refund.external_id or str(refund.amount)
-        if ident not in current.refunds:
+        new = ident not in current.refunds
+        if new:
             current.refunds.append(ident)
-        return ApplyResult("Sales Invoice", f"CN-{ident}")
+        return ApplyResult("Sales Invoice", f"CN-{ident}", created=new, changed=new)
 
     # both ways ------------------------------------------------------------
     def record_modified_at(self, store: str, entity: str, external_id: str) -> datetime | None:

@@ -309,6 +309,14 @@ class Refund:
     lines: list[tuple[str, Decimal]] = field(default_factory=list)  # (sku or line id, qty)
     created_at: datetime | None = None
     restock: bool = False
+    # The store's split of ``amount`` when it gives one: shipping refunded before tax, and every tax refunded
+    # (goods + shipping). None: not given (tax is then shared out in proportion to the order's, see
+    # erpnext/documents.py refund_split). What is left of ``amount`` is a goodwill amount.
+    shipping: Decimal = ZERO
+    tax: Decimal | None = None
+    money_returned: bool = True  # the store paid the money back (False: recorded only, e.g. store credit)
+    cumulative: bool = False  # the store shows only its refunded total so far (Wix): credit what is not yet credited
+    erp_document: str | None = None  # the ERPNext Credit Note / return it was made from (the app's marker on the store)
 
 
 @dataclass

@@ -27,6 +27,7 @@ class ApplyResult:
     created: bool = False
     changed: bool = True
     message: str | None = None
+    conflict: str | None = None  # the store's change could not be applied: why, both versions (a Conflict log row)
 
 
 @dataclass

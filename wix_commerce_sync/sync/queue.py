@@ -115,6 +115,12 @@ class JobStore(Protocol):
 
     def oldest_queued_at(self, store: str, entity: str, direction: str) -> datetime | None: ...
 
+    def queued_payload(self, record_key: str) -> str | None:
+        """The payload of the job waiting (Queued) for this record, if one is."""
+
+    def due_count(self, store: str, direction: str, now: datetime) -> int:
+        """Jobs ``claim`` would hand out now (any entity): Queued or Failed and due, or Processing past the lease."""
+
     def queued_count(self, store: str, entity: str, direction: str) -> int: ...
 
 
@@ -240,6 +246,20 @@ class SqliteJobStore:
             return conn.execute(
                 "SELECT COUNT(*) FROM jobs WHERE store=? AND entity=? AND direction=? AND status=?",
                 (store, entity, direction, QUEUED),
+            ).fetchone()[0]
+
+    def queued_payload(self, record_key: str) -> str | None:
+        with self._conn() as conn:
+            row = conn.execute("SELECT payload FROM jobs WHERE record_key=? AND status=? ORDER BY created_at DESC LIMIT 1",
+                               (record_key, QUEUED)).fetchone()  # fmt: skip
+        return row[0] if row else None
+
+    def due_count(self, store: str, direction: str, now: datetime) -> int:
+        with self._conn() as conn:
+            return conn.execute(
+                "SELECT COUNT(*) FROM jobs WHERE store=? AND direction=? AND ((status=? OR status=?) AND next_attempt_at<=? "
+                "OR status=? AND claimed_at<=?)",
+                (store, direction, QUEUED, FAILED, _to_db(now), PROCESSING, _to_db(now - CLAIM_LEASE)),
             ).fetchone()[0]
 
     def oldest_queued_at(self, store: str, entity: str, direction: str) -> datetime | None:

@@ -23,18 +23,24 @@ def _enqueue(method: str, job_id: str, **kwargs) -> None:
     frappe.enqueue(f"{JOBS}.{method}", queue="short", enqueue_after_commit=True, job_id=job_id, deduplicate=True, **kwargs)
 
 
+def _version(doc) -> str:
+    """Which save of a record a job is for: RQ drops a deduplicated job whose id is queued OR running, so an id
+    per record alone would lose a save made while the job for the previous one runs (and has read the record)."""
+    return str(doc.get("modified") or "")
+
+
 def on_item_change(doc, method=None) -> None:
     if _skip() or not _any_store():
         return
     code = doc.item_code if doc.doctype == "Item Price" else doc.name
     if code:
-        _enqueue("queue_item_change", f"commerce_sync::item::{code}", item_code=code)
+        _enqueue("queue_item_change", f"commerce_sync::item::{code}::{doc.doctype}::{_version(doc)}", item_code=code)
 
 
 def on_stock_transaction(doc, method=None) -> None:
     if _skip() or not _any_store():
         return
-    if doc.doctype == "Sales Invoice" and not doc.get("update_stock"):
+    if doc.doctype in ("Sales Invoice", "Purchase Invoice") and not doc.get("update_stock"):
         return
     codes = sorted({row.item_code for row in doc.get("items") or [] if row.get("item_code")})
     if codes:
@@ -55,4 +61,4 @@ def on_customer_change(doc, method=None) -> None:
         link.link_name for link in doc.get("links") or [] if link.link_doctype == "Customer"
     ]  # fmt: skip
     for name in names:
-        _enqueue("queue_customer_change", f"commerce_sync::customer::{name}", customer=name)
+        _enqueue("queue_customer_change", f"commerce_sync::customer::{name}::{doc.doctype}::{_version(doc)}", customer=name)

@@ -5,6 +5,8 @@ Webhook endpoints and doc_events only *enqueue* these; no store is ever called i
 
 from __future__ import annotations
 
+import time
+
 import frappe
 
 from wix_commerce_sync.sync.engine import RunStats
@@ -42,6 +44,61 @@ def process_inbound(store: str, entity: str | None = None, limit: int = 100) -> 
     return stats_dict(stats)
 
 
+# ---------------------------------------------------------------- event-driven flush
+# A change queued for a store asks for one short flush job per store. RQ deduplicates by job_id while the job is
+# queued OR started, so a change committed while a flush runs gets no job of its own: the running flush loops
+# until nothing is left to claim (and looks once more after FLUSH_LINGER_SECONDS), so it takes those rows too.
+# The per-minute tick requests the same job: every outbound push of a store goes through one job at a time,
+# so two pushes of one record never race each other to the store.
+FLUSH_ENTITIES = (Entity.ITEMS, Entity.STOCK, Entity.CUSTOMERS, Entity.ORDERS)
+FLUSH_LINGER_SECONDS = 0.5  # one more look for rows committed while the last batch was pushed
+FLUSH_BUDGET_SECONDS = 240.0  # below the "short" queue's 300 s timeout: a killed job would leave rows claimed
+
+
+def flush_job_id(store: str) -> str:
+    return f"commerce_sync::{store}::flush"
+
+
+def request_flush(store: str) -> None:
+    """Enqueue the store's flush job once the current transaction commits (so it sees the queued rows).
+
+    The dedupe check runs after the commit too: checked before it, a flush that finishes between the check and
+    the commit would leave the new rows to the next tick.
+    """
+
+    def enqueue_flush() -> None:
+        frappe.enqueue(f"{JOBS}.flush_store", queue="short", store=store, job_id=flush_job_id(store), deduplicate=True)
+
+    frappe.db.after_commit.add(enqueue_flush)
+
+
+def flush_store(store: str) -> dict:
+    """Push everything due for the store, in the connector's batches, until nothing is left to claim."""
+    engine = _engine(store)
+    total = RunStats()
+    started = time.monotonic()
+    lingered = False
+    while time.monotonic() - started < FLUSH_BUDGET_SECONDS:
+        pushed = _flush_pass(engine)
+        total.add(pushed)
+        if pushed.processed:
+            lingered = False
+            continue
+        if lingered:
+            break
+        lingered = True
+        time.sleep(FLUSH_LINGER_SECONDS)
+    return stats_dict(total)
+
+
+def _flush_pass(engine) -> RunStats:
+    stats = RunStats()
+    for entity in FLUSH_ENTITIES:
+        stats.add(engine.flush_outbound(entity, force=True))
+        frappe.db.commit()  # results of calls already made to the store must be kept
+    return stats
+
+
 def flush_outbound(store: str, force: bool = False) -> dict:
     engine = _engine(store)
     total = RunStats()
@@ -68,8 +125,10 @@ def queue_item_change(item_code: str) -> int:
         if product is None:
             continue
         template = frappe.db.get_value("Item", item_code, "variant_of") or item_code
-        queued += _engine(store).queue_outbound(OutboundChange("items", template, product, reference_doctype="Item",
-                                                               reference_name=template)) is not None  # fmt: skip
+        if _engine(store).queue_outbound(OutboundChange("items", template, product, reference_doctype="Item",
+                                                        reference_name=template)) is not None:  # fmt: skip
+            queued += 1
+            request_flush(store)
     return queued
 
 
@@ -80,8 +139,10 @@ def queue_stock_change(item_codes: list[str]) -> int:
         skus = frappe.get_all("Commerce Item Mapping", filters={"store": store, "item_code": ["in", list(item_codes) or [""]]},
                               pluck="sku")  # fmt: skip
         skus = [s for s in skus if s]
-        if skus:
-            queued += _engine(store).plan_stock_push(skus=skus)
+        planned = _engine(store).plan_stock_push(skus=skus) if skus else 0
+        if planned:
+            queued += planned
+            request_flush(store)
     return queued
 
 
@@ -92,9 +153,10 @@ def queue_customer_change(customer: str) -> int:
     queued = 0
     for store in _stores_with_outbound("customers_direction"):
         record = customer_from_erp(store, customer)
-        if record is not None:
-            queued += _engine(store).queue_outbound(OutboundChange("customers", customer, record,
-                                                                   reference_doctype="Customer", reference_name=customer)) is not None  # fmt: skip
+        if record is not None and _engine(store).queue_outbound(OutboundChange(
+                "customers", customer, record, reference_doctype="Customer", reference_name=customer)) is not None:  # fmt: skip
+            queued += 1
+            request_flush(store)
     return queued
 
 
@@ -109,7 +171,11 @@ def queue_order_change(doctype: str, name: str, doc_event: str) -> int:
     for store in _stores_with_outbound("orders_direction"):
         engine = _engine(store)
         change = None
-        if doctype == "Delivery Note" and doc_event == "on_submit":
+        if doctype == "Delivery Note" and doc_event == "on_submit" and doc.get("is_return"):
+            returned = outbound.refund_from_return_delivery(store, doc)
+            if returned:
+                change = OutboundChange("orders", name, returned, action="refund", reference_doctype=doctype, reference_name=name)
+        elif doctype == "Delivery Note" and doc_event == "on_submit":
             fulfilment = outbound.fulfilment_from_delivery_note(store, doc)
             if fulfilment:
                 change = OutboundChange("orders", name, fulfilment, action="fulfil", reference_doctype=doctype, reference_name=name)
@@ -129,8 +195,9 @@ def queue_order_change(doctype: str, name: str, doc_event: str) -> int:
             elif doc.get("commerce_store") == store and doc_event == "on_submit" and engine.connector.capabilities.order_creation:
                 change = OutboundChange("orders", name, outbound.order_from_sales_order(store, doc), action="create",
                                         reference_doctype=doctype, reference_name=name)  # fmt: skip
-        if change is not None:
-            queued += engine.queue_outbound(change) is not None
+        if change is not None and engine.queue_outbound(change) is not None:
+            queued += 1
+            request_flush(store)
     return queued
 
 

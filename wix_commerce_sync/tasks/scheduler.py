@@ -55,9 +55,10 @@ def commerce_sync_tick() -> None:
 
 
 def run_store_work(store: str, entities: list[str] | None = None) -> None:
-    """Due retries and fresh inbound jobs, outbox flush by age/size, and the due interval work."""
+    """Due retries and fresh inbound jobs, the due interval work, then a flush of whatever outbound work is due."""
     from wix_commerce_sync.shell import get_engine
     from wix_commerce_sync.sync.models import Entity
+    from wix_commerce_sync.tasks.jobs import request_flush
 
     try:
         engine = get_engine(store)
@@ -73,38 +74,52 @@ def run_store_work(store: str, entities: list[str] | None = None) -> None:
                 engine.poll(Entity(entity))
             frappe.db.set_value("Commerce Store", store, field, now, update_modified=False)
             frappe.db.commit()
-        for entity in (Entity.ITEMS, Entity.STOCK, Entity.CUSTOMERS, Entity.ORDERS):
-            engine.flush_outbound(entity, force=False)
+        # the safety net: rows whose own flush was lost, and failed pushes whose retry time has come, go out
+        # through the store's one flush job (never a second flush racing it)
+        if engine.outbound_due():
+            request_flush(store)
         frappe.db.commit()
     except Exception:
         _log_failure(f"Commerce sync work for {store} failed")
 
 
 def commerce_sync_hourly_reconcile() -> None:
-    """Full stock comparison, an order poll and a webhook health check per store (catches missed webhooks)."""
-    from wix_commerce_sync.shell import get_engine, persist_last_webhook_times
-    from wix_commerce_sync.sync.models import Entity
+    """Hourly: one reconciliation job per enabled store (a slow or unreachable store delays no other)."""
+    from wix_commerce_sync.shell import persist_last_webhook_times
 
     try:
         if not _enabled():
             return
         persist_last_webhook_times()
         for store in frappe.get_all("Commerce Store", filters={"enabled": 1}, pluck="name"):
-            try:
-                engine = get_engine(store)
-                _record_drift(store, engine.plan_stock_push())
-                engine.poll(Entity.ORDERS)
-                check_webhooks = getattr(engine.connector, "check_webhooks", None)
-                if check_webhooks is not None and frappe.db.get_value("Commerce Store", store, "webhooks_registered_at"):
-                    # WooCommerce never retries and disables a webhook after 5 failures: re-activate it
-                    from wix_commerce_sync.api.actions import webhook_address
-
-                    check_webhooks(webhook_address(store))
-                frappe.db.commit()
-            except Exception:
-                _log_failure(f"Commerce sync reconciliation for {store} failed")
+            frappe.enqueue("wix_commerce_sync.tasks.scheduler.reconcile_store", queue="long", store=store,
+                           job_id=f"commerce_sync::{store}::reconcile", deduplicate=True)  # fmt: skip
     except Exception:
         _log_failure("Commerce sync reconciliation failed")
+
+
+def reconcile_store(store: str) -> None:
+    """Full stock comparison, an order poll and a webhook health check for one store (catches missed webhooks)."""
+    from wix_commerce_sync.shell import get_engine
+    from wix_commerce_sync.sync.models import Entity
+    from wix_commerce_sync.tasks.jobs import request_flush
+
+    try:
+        engine = get_engine(store)
+        drift = engine.plan_stock_push()
+        _record_drift(store, drift)
+        if drift:
+            request_flush(store)  # differences found by the comparison go out now, not at the next tick
+        engine.poll(Entity.ORDERS)
+        check_webhooks = getattr(engine.connector, "check_webhooks", None)
+        if check_webhooks is not None and frappe.db.get_value("Commerce Store", store, "webhooks_registered_at"):
+            # WooCommerce never retries and disables a webhook after repeated failures: re-activate it
+            from wix_commerce_sync.api.actions import webhook_address
+
+            check_webhooks(webhook_address(store))
+        frappe.db.commit()
+    except Exception:
+        _log_failure(f"Commerce sync reconciliation for {store} failed")
 
 
 DRIFT_OPERATION = "reconcile stock"  # the dashboard shows the drift of the last reconciliation (api/desk.py)

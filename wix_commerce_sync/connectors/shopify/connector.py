@@ -226,20 +226,17 @@ class ShopifyConnector(Connector):
                                           q.LINE_FOLLOWUP_PAGE, info.get("endCursor"))
             node = {**node, "lineItems": {"nodes": list(lines.get("nodes") or []) + extra}}
         rest = m.rest_order_from_graphql(node)
-        if node.get("refunds") and any((li.get("current_quantity") or 0) < (li.get("quantity") or 0) for li in rest["line_items"]):
-            rest["refunded_quantities"] = self._refunded_quantities(node["id"])
+        if node.get("refunds"):
+            rest["refunds"] = self._refund_details(node["id"], rest["refunds"])
         return m.order_from_rest(rest, self.status_map)
 
-    def _refunded_quantities(self, order_gid: str) -> dict[str, int]:
-        """Units refunded per line: ``currentQuantity`` excludes refunded *and* removed units, and the
-        refunded ones stay on the ERPNext order (its credit notes take them back)."""
-        order = self._run(q.ORDER_REFUNDED_LINES, {"id": order_gid}).get("order") or {}
-        refunded: dict[str, int] = {}
-        for refund in order.get("refunds") or []:
-            for node in (refund.get("refundLineItems") or {}).get("nodes") or []:
-                line = m.numeric_id((node.get("lineItem") or {}).get("id")) or ""
-                refunded[line] = refunded.get(line, 0) + int(node.get("quantity") or 0)
-        return refunded
+    def _refund_details(self, order_gid: str, refunds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The order's refunds with their lines, restock, tax and shipping (the order query carries only the
+        totals). ``currentQuantity`` excludes refunded *and* removed units; the refunded ones stay on the
+        ERPNext order, whose credit notes take them back, so the lines are also needed for the quantities."""
+        order = self._run(q.ORDER_REFUNDS, {"id": order_gid}).get("order") or {}
+        details = {m.numeric_id(r.get("id")): m.rest_refund_details(r) for r in order.get("refunds") or []}
+        return [{**r, **details.get(r.get("id"), {})} for r in refunds]
 
     def iter_customers(self, updated_since: datetime | None = None) -> Iterator[Customer]:
         """The customers ``updated_at`` filter matches "a whole day" (2026-04 filter table): ask for the
@@ -771,11 +768,11 @@ class ShopifyConnector(Connector):
         if isinstance(refund_lines, str):
             return WriteResult(key=key, ok=False, error=refund_lines)
         data: dict[str, Any] = {"orderId": m.gid("Order", refund.order_id), "notify": False,
-                                "note": refund.reason or "Refund recorded from ERPNext", "refundLineItems": refund_lines}
+                                "note": m.refund_note(refund), "refundLineItems": refund_lines}
         presentment = order.get("presentmentCurrencyCode") or order.get("currencyCode")
         if presentment and presentment != order.get("currencyCode"):
             data["currency"] = presentment  # RefundInput.currency: required when shop and customer currency differ
-        if refund.amount:
+        if refund.amount and self.config.options.get("api_refund") is True:  # money moves only when the store says so
             parent = next((t for t in order.get("transactions") or []
                            if t.get("kind") in ("SALE", "CAPTURE") and t.get("status") == "SUCCESS"), None)
             if parent is None:
@@ -1044,12 +1041,11 @@ class ShopifyConnector(Connector):
         return entity, "deleted", DeletedRecord(entity, ident), ident, None
 
     def _refund_event(self, payload: dict[str, Any]) -> tuple[Entity, str, Any, str | None, datetime | None]:
-        """A Refund is not an Order: the order is re-read (its refunds in shop money, the same figures as
-        the poll) and queued as an order update under a key of its own, so it cannot supersede a queued
-        ``orders/updated`` of the same order (nor be superseded by it)."""
+        """A Refund is not an Order: it is queued under a key of its own, so it cannot supersede a queued
+        ``orders/updated`` of the same order (nor be superseded by it); the worker applies it by re-reading the
+        order (its refunds in shop money, the same figures as the poll), never the webhook request."""
         refund = m.refund_from_rest(payload)
-        order = self.get_order(refund.order_id)
-        return Entity.ORDERS, "refunded", order, f"{refund.order_id}/refund/{refund.external_id}", order.updated_at
+        return Entity.ORDERS, "refunded", refund, f"{refund.order_id}/refund/{refund.external_id}", refund.created_at
 
     @staticmethod
     def topic_enum(topic: str) -> str:

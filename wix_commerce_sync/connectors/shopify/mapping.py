@@ -462,6 +462,7 @@ def _refund(data: dict[str, Any], order_id: str, currency: str, rate: Decimal | 
         item = r.get("line_item") or {}
         lines.append((item.get("sku") or numeric_id(r.get("line_item_id")) or "", money(r.get("quantity"))))
         restock = restock or (r.get("restock_type") or "no_restock").lower() not in ("no_restock", "")
+    shipping, tax = _refund_shipping_and_tax(data)
     return Refund(
         external_id=numeric_id(data.get("id")),
         order_id=order_id,
@@ -471,7 +472,39 @@ def _refund(data: dict[str, Any], order_id: str, currency: str, rate: Decimal | 
         lines=lines,
         created_at=utc(data.get("created_at")),
         restock=restock,
+        shipping=shipping,
+        tax=tax,
+        money_returned=bool(transactions) or amount > ZERO,
+        erp_document=(ERP_NOTE.search(data.get("note") or "") or [None, None])[1],
     )
+
+
+ERP_NOTE = re.compile(r"\[ERPNext ([^\]]+)\]")
+
+
+def refund_note(refund: Refund) -> str:
+    """The refund's note on Shopify, naming the ERPNext document it comes from: its echo is then known."""
+    text = refund.reason or "Refund recorded from ERPNext"
+    return f"{text} [ERPNext {refund.external_id}]" if refund.external_id else text
+
+
+def _refund_shipping_and_tax(data: dict[str, Any]) -> tuple[Decimal, Decimal | None]:
+    """Shipping refunded (``refund_shipping_lines``, or the older ``order_adjustments`` of kind shipping_refund)
+    and the tax refunded, when every part states its tax (else None: shared out in proportion)."""
+    shipping, tax, known = ZERO, ZERO, True
+    for s in data.get("refund_shipping_lines") or []:
+        shipping += shop_amount(s, "subtotal_amount_set")
+        tax += shop_amount(s, "tax_amount_set") if s.get("tax_amount_set") else ZERO
+    for adj in data.get("order_adjustments") or []:
+        if (adj.get("kind") or "") == "shipping_refund":
+            shipping += abs(shop_amount(adj, "amount_set", "amount"))
+            tax += abs(shop_amount(adj, "tax_amount_set", "tax_amount"))
+    for r in data.get("refund_line_items") or []:
+        if r.get("total_tax_set") is None and r.get("total_tax") is None:
+            known = False
+        else:
+            tax += shop_amount(r, "total_tax_set", "total_tax")
+    return shipping, (tax if known else None)
 
 
 def _fulfilment_record(data: dict[str, Any], order_id: str) -> Fulfilment:
@@ -494,6 +527,23 @@ def refund_from_rest(data: dict[str, Any], currency: str | None = None) -> Refun
 
 
 # ---------------------------------------------------------------- GraphQL -> REST shape
+
+
+def rest_refund_details(r: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQL Refund's lines and shipping lines in the REST refund's shape."""
+    return {
+        "refund_line_items": [
+            {"line_item_id": numeric_id((x.get("lineItem") or {}).get("id")), "quantity": x.get("quantity"),
+             "restock_type": (x.get("restockType") or "NO_RESTOCK").lower(),
+             "line_item": {"id": numeric_id((x.get("lineItem") or {}).get("id")), "sku": (x.get("lineItem") or {}).get("sku")},
+             "subtotal_set": _bag(x.get("subtotalSet")), "total_tax_set": _bag(x.get("totalTaxSet"))}
+            for x in _nodes(r.get("refundLineItems"))
+        ],
+        "refund_shipping_lines": [
+            {"subtotal_amount_set": _bag(s.get("subtotalAmountSet")), "tax_amount_set": _bag(s.get("taxAmountSet"))}
+            for s in _nodes(r.get("refundShippingLines"))
+        ],
+    }
 
 
 def _bag(node: dict[str, Any] | None) -> dict[str, Any] | None:

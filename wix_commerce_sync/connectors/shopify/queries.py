@@ -89,9 +89,12 @@ ORDER_LINES_PAGE = f"""query OrderLines($id: ID!, $first: Int!, $after: String) 
     nodes {{ {LINE_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}
 }}"""
 
-ORDER_REFUNDED_LINES = """query OrderRefundedLines($id: ID!) {
-  order(id: $id) { id refunds(first: 9) { refundLineItems(first: 50) { nodes { quantity lineItem { id } } } } }
-}"""  # 1 + 9 x (1 + 2 + 50 x 2) = 928 points
+ORDER_REFUNDS = f"""query OrderRefunds($id: ID!) {{
+  order(id: $id) {{ id refunds(first: 9) {{ id
+    refundLineItems(first: 40) {{ nodes {{ quantity restockType lineItem {{ id sku }}
+      subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} }} }}
+    refundShippingLines(first: 2) {{ nodes {{ subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }} }} }} }}
+}}"""  # each refund's lines, quantities, restock, tax and shipping: what its Credit Note needs
 
 ORDERS_BY_TAG = """query OrdersByTag($first: Int!, $query: String!) {
   orders(first: $first, query: $query) { nodes { id name tags } pageInfo { hasNextPage endCursor } }

@@ -1042,8 +1042,14 @@ class ShopifySimulator(SimulatorServer):
             "refunds": [{"id": _gid("Refund", r["id"]), "createdAt": _gql_time(r["created_at"]), "note": r.get("note"),
                          "totalRefundedSet": _gql_bag(r.get("total_refunded_set")),
                          "refundLineItems": {"pageInfo": {"hasNextPage": False}, "nodes": [
-                             {"quantity": x["quantity"], "lineItem": {"id": _gid("LineItem", x["line_item_id"])}}
-                             for x in r["refund_line_items"]]}} for r in o["refunds"]],
+                             {"quantity": x["quantity"], "restockType": (x.get("restock_type") or "no_restock").upper(),
+                              "lineItem": {"id": _gid("LineItem", x["line_item_id"]), "sku": (x.get("line_item") or {}).get("sku")},
+                              "subtotalSet": _gql_bag(x.get("subtotal_set")),
+                              "totalTaxSet": _gql_bag(x["total_tax_set"])}
+                             for x in r["refund_line_items"]]},
+                         "refundShippingLines": {"pageInfo": {"hasNextPage": False}, "nodes": [
+                             {"subtotalAmountSet": _gql_bag(x["subtotal_amount_set"]), "taxAmountSet": _gql_bag(x["tax_amount_set"])}
+                             for x in r.get("refund_shipping_lines") or []]}} for r in o["refunds"]],
             "fulfillments": [{"id": _gid("Fulfillment", x["id"]), "createdAt": _gql_time(x["created_at"]), "status": "SUCCESS",
                               "trackingInfo": [{"company": x.get("tracking_company"), "number": x.get("tracking_number"),
                                                 "url": x.get("tracking_url")}] if x.get("tracking_number") else [],
@@ -1468,9 +1474,12 @@ class ShopifySimulator(SimulatorServer):
                 if kind in ("RETURN", "CANCEL"):
                     restock[li["id"]] = restock.get(li["id"], 0) + qty
                 subtotal = _d(li["price"]) * qty
+                line_tax = sum((_d(t["price"]) for t in li.get("tax_lines") or []), Decimal(0))
+                tax = _c(line_tax * qty / li["quantity"])  # RefundLineItem.totalTaxSet: the units' share of the line's tax
                 rows.append({"line_item_id": li["id"], "quantity": qty, "restock_type": kind.lower(),
                              "line_item": {"id": li["id"], "sku": li.get("sku")},
-                             "subtotal_set": _money_set(subtotal, order["currency"], prate, order["presentment_currency"])})
+                             "subtotal_set": _money_set(subtotal, order["currency"], prate, order["presentment_currency"]),
+                             "total_tax_set": _money_set(tax, order["currency"], prate, order["presentment_currency"])})
             amount = sum((_d(t.get("amount")) for t in data.get("transactions") or []), Decimal(0)) / prate  # shop money
             rid = self._next_id()
             refund = {"id": rid, "order_id": order["id"], "created_at": self._now(), "note": data.get("note"),

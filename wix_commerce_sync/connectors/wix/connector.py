@@ -34,6 +34,7 @@ from wix_commerce_sync.connectors.base import (
 from wix_commerce_sync.connectors.http import HttpClient, TokenBucket, validate_store_url
 from wix_commerce_sync.connectors.wix import mapping, webhooks
 from wix_commerce_sync.sync.errors import (
+    AmbiguousWriteError,
     AuthError,
     ConfigurationError,
     ConflictError,
@@ -87,9 +88,11 @@ STOCK_TOPICS = ["wix.stores.catalog.v3.inventory_item_created", "wix.stores.cata
 CUSTOMER_TOPICS = ["wix.contacts.v4.contact_created", "wix.contacts.v4.contact_updated",
                    "wix.contacts.v4.contact_deleted"]
 
-REFUND_NOT_SUPPORTED = ("Wix eCom Orders has no API to record a refund: refunds are made through Wix Payments "
-                        "(dashboard or Payments API) and reach the ERP as a FULLY_REFUNDED/PARTIALLY_REFUNDED "
-                        "payment status; nothing was written to Wix")
+REFUND_NOT_SUPPORTED = ("a Wix refund needs its amount and lines: it is sent from the Credit Note (trigger-refund), "
+                        "not from a FULLY_REFUNDED status")
+REFUND_LOST = ("Wix trigger-refund for order {order}: the answer was lost after the request was sent, and Wix offers "
+               "no idempotency key or refund marker to look for, so it is not re-sent: check the order's payments "
+               "in the Wix dashboard, then re-queue the job if no refund was made")
 
 _SHARED_BUCKETS: dict[tuple[str, str], TokenBucket] = {}
 _SHARED_LOCK = threading.Lock()
@@ -972,8 +975,58 @@ class WixConnector(Connector):
         return WriteResult(key=order_id, ok=True, external_id=order_id, data={"already_cancelled": True})
 
     def record_refunds(self, refunds: Sequence[Refund]) -> list[WriteResult]:
-        """Documented choice: no write. Wix refunds live in Wix Payments, not in eCom Orders."""
-        return [WriteResult(key=r.external_id or r.order_id, ok=False, error=REFUND_NOT_SUPPORTED) for r in refunds]
+        """Payments Collector (``@wix/auto_sdk_ecom_orders``): ``GET .../refundability`` names the payment, then
+        ``POST .../trigger-refund`` refunds it with the credited lines (restocked when the refund restocks).
+        The money moves only when the store's setting says so; otherwise ``externalRefund`` records a refund
+        made elsewhere. Not idempotent and nothing to look for afterwards: a lost answer is a final, visible
+        error (REFUND_LOST), never a second refund."""
+        results = []
+        for refund in refunds:
+            key = refund.external_id or refund.order_id
+            try:
+                results.append(self._trigger_refund(refund, key))
+            except AmbiguousWriteError:
+                results.append(WriteResult(key=key, ok=False, retryable=False, error=REFUND_LOST.format(order=refund.order_id)))
+            except SyncError as exc:
+                results.append(WriteResult(key=key, ok=False, error=str(exc), retryable=exc.retryable))
+        return results
+
+    def _trigger_refund(self, refund: Refund, key: str) -> WriteResult:
+        if not refund.amount:
+            return WriteResult(key=key, ok=False, error="Wix trigger-refund refunds money: a return with no amount "
+                                                        "(a return Delivery Note) has no Wix write; restock on Wix by hand")  # fmt: skip
+        money_moves = self.config.options.get("api_refund") is True
+        order = self._call("GET", f"/ecom/v1/orders/{refund.order_id}")["order"]
+        rows = (self._call("GET", f"/ecom/v1/payments-collector/orders/{refund.order_id}/refundability")
+                .get("refundabilities") or [])  # fmt: skip
+        wanted = ("REFUNDABLE",) if money_moves else ("REFUNDABLE", "MANUAL")
+        payment = next((r for r in rows if r.get("refundabilityStatus") in wanted), None)
+        if payment is None:
+            reasons = ", ".join(r.get("nonRefundableReason") or r.get("manuallyRefundableReason") or "?" for r in rows)
+            return WriteResult(key=key, ok=False, error=f"Wix: order {refund.order_id} cannot be refunded ({reasons or 'no payment'})")
+        lines = self._refund_line_items(refund, order)
+        body: dict[str, Any] = {
+            "payments": [{"paymentId": payment["paymentId"], "amount": {"amount": f"{refund.amount:.2f}"},
+                          "externalRefund": not money_moves}],
+            "details": {"lineItems": lines, "reason": (refund.reason or f"ERPNext {refund.external_id or ''}".strip())[:200]},
+            "sideEffects": {"sendOrderRefundedEmail": False,
+                            "restockInfo": {"type": "SOME_ITEMS", "items": lines} if refund.restock and lines else {"type": "NO_ITEMS"}},
+        }  # fmt: skip
+        answer = self._call("POST", f"/ecom/v1/payments-collector/orders/{refund.order_id}/trigger-refund", body,
+                            idempotent=False)  # fmt: skip
+        return WriteResult(key=key, ok=True, external_id=answer.get("refundId"), data={"api_refund": money_moves})
+
+    @staticmethod
+    def _refund_line_items(refund: Refund, order: dict[str, Any]) -> list[dict[str, Any]]:
+        """(sku or line id, qty) -> Wix ``{lineItemId, quantity}``."""
+        out = []
+        for ref, qty in refund.lines:
+            line = next((li for li in order.get("lineItems") or []
+                         if ref in (li.get("id"), (li.get("physicalProperties") or {}).get("sku"))), None)  # fmt: skip
+            if line is None:
+                raise ValidationError(f"Wix order {refund.order_id} has no line {ref!r}")
+            out.append({"lineItemId": line["id"], "quantity": int(qty)})
+        return out
 
     # ------------------------------------------------------------ customers
     def upsert_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:

@@ -276,7 +276,7 @@ def _refunds(order: Order, data: dict[str, Any]) -> list[Refund]:
     lines = [(ln.sku or ln.external_id or "", money(item.get("refundQuantity") or 0))
              for ln, item in zip(order.lines, data.get("lineItems") or []) if item.get("refundQuantity")]
     return [Refund(external_id=f"{order.external_id}:refunded", order_id=order.external_id, amount=refunded,
-                   currency=order.currency, lines=lines, created_at=order.updated_at)]
+                   currency=order.currency, lines=lines, created_at=order.updated_at, cumulative=True)]
 
 
 def _fill_people(order: Order, data: dict[str, Any]) -> None:

@@ -219,6 +219,8 @@ class WixSimulator(SimulatorServer):
         self.locations = [self._stores_location("Main" if i == 0 else f"Warehouse {i}", default=i == 0)
                           for i in range(locations)]
         self.orders: dict[str, dict[str, Any]] = {}
+        self._payments: dict[str, dict[str, Any]] = {}  # order id -> its payment (Payments Collector)
+        self.refunds: list[dict[str, Any]] = []  # every trigger-refund carried out
         self._fulfilments: dict[str, list[dict[str, Any]]] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
         self.subscriptions: list[dict[str, str]] = []
@@ -295,6 +297,8 @@ class WixSimulator(SimulatorServer):
         "orders_search": "search_orders",
         "order_get": "get_order",
         "order_cancel": "api_cancel_order",
+        "order_refundability": "refundability",
+        "order_trigger_refund": "trigger_refund",
         "fulfillments_bulk_create": "bulk_fulfil",
         "fulfillment_create": "fulfil",
         "fulfillments_list_by_ids": "list_fulfilments_by_ids",
@@ -995,6 +999,67 @@ class WixSimulator(SimulatorServer):
 
     def _get_order(self, request: SimRequest, oid: str) -> SimResponse:
         return SimResponse(200, {"order": self._order(oid)})
+
+    # ------------------------------------------------------------ Payments Collector refunds (ORD package)
+    def _payment_of(self, order: dict[str, Any]) -> dict[str, Any] | None:
+        """The order's one online payment (made when it was paid): id, amount, refunded so far."""
+        if order["paymentStatus"] not in ("PAID", "PARTIALLY_REFUNDED", "FULLY_REFUNDED"):
+            return None
+        return self._payments.setdefault(order["id"], {"id": str(uuid.uuid4()), "amount": _d(order["priceSummary"]["total"]["amount"]),
+                                                       "refunded": Decimal(0)})  # fmt: skip
+
+    def _refundability(self, request: SimRequest, oid: str) -> SimResponse:
+        order = self._order(oid)
+        payment = self._payment_of(order)
+        if payment is None:
+            return SimResponse(200, {"refundabilities": []})
+        row: dict[str, Any] = {"paymentId": payment["id"], "refundabilityStatus": "REFUNDABLE"}
+        if payment["refunded"] >= payment["amount"]:
+            row = {**row, "refundabilityStatus": "NOT_REFUNDABLE", "nonRefundableReason": "ALREADY_REFUNDED"}
+        return SimResponse(200, {"refundabilities": [row]})
+
+    def _trigger_refund(self, request: SimRequest, oid: str) -> SimResponse:
+        """TriggerRefund: refunds the payment (``externalRefund``: recorded only, the money moved elsewhere),
+        counts the refunded line quantities, restocks ``sideEffects.restockInfo`` items, updates the balance."""
+        order = self._order(oid)
+        body = request.json() or {}
+        (wanted,) = body.get("payments") or [{}]
+        payment = self._payment_of(order)
+        if payment is None or wanted.get("paymentId") != payment["id"]:
+            raise ApiError(400, "payment not found on the order", "PAYMENT_NOT_FOUND")
+        amount = _d((wanted.get("amount") or {}).get("amount") or "0")
+        if amount <= 0 or payment["refunded"] + amount > payment["amount"]:
+            raise ApiError(400, "refund amount exceeds the refundable amount", "INVALID_REFUND_AMOUNT")
+        lines = {li["id"]: li for li in order["lineItems"]}
+        for item in (body.get("details") or {}).get("lineItems") or []:
+            line = lines.get(item.get("lineItemId"))
+            if line is None or int(item["quantity"]) > int(line["quantity"]) - int(line.get("refundQuantity") or 0):
+                raise ApiError(400, f"line item {item.get('lineItemId')} cannot be refunded for that quantity", "INVALID_LINE_ITEMS")
+        for item in (body.get("details") or {}).get("lineItems") or []:
+            lines[item["lineItemId"]]["refundQuantity"] = int(lines[item["lineItemId"]].get("refundQuantity") or 0) + int(item["quantity"])
+        restock = ((body.get("sideEffects") or {}).get("restockInfo") or {})
+        for item in restock.get("items") or [] if restock.get("type") == "SOME_ITEMS" else []:
+            self._restock(lines[item["lineItemId"]]["physicalProperties"].get("sku"), int(item["quantity"]))
+        payment["refunded"] += amount
+        order["balanceSummary"] = {"refunded": _money(payment["refunded"]), "paid": _money(payment["amount"])}
+        order["paymentStatus"] = "FULLY_REFUNDED" if payment["refunded"] >= payment["amount"] else "PARTIALLY_REFUNDED"
+        order["updatedDate"] = self._stamp()
+        refund_id = str(uuid.uuid4())
+        self.refunds.append({"id": refund_id, "orderId": oid, "amount": amount, "externalRefund": bool(wanted.get("externalRefund")),
+                             "reason": (body.get("details") or {}).get("reason")})  # fmt: skip
+        self._emit_standard("wix.ecom.v1.order", "updated", oid, order)
+        return SimResponse(200, {"refundId": refund_id, "orderTransactions": {"orderId": oid}})
+
+    def _restock(self, sku: str | None, quantity: int) -> None:
+        current = self.stock_of(sku) if sku in self._sku_index else None
+        if current is None:
+            return
+        pid, vid = self._sku_index[sku]
+        if self.catalog_version == V3:
+            item = self.inventory[self._inv_index[(vid, self.default_location_id)]]
+            self._v3_set_item({"id": item["id"], "revision": item["revision"], "quantity": current + quantity})
+        else:
+            self._v1_set_quantity(pid, vid, current + quantity)
 
     def _api_cancel_order(self, request: SimRequest, oid: str) -> SimResponse:
         return SimResponse(200, {"order": self._cancel(oid)})

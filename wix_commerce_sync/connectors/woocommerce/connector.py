@@ -378,7 +378,7 @@ class WooCommerceConnector(Connector):
         if limit is not None and updated_since is None:
             params["order"] = "desc"  # the newest `limit` orders
         orders = [
-            wc.order_from_wc(o, self.status_map)
+            wc.order_from_wc(self._with_refund_details(o), self.status_map)
             for page in self._pages("/orders", params, max_rows=limit if updated_since is None else None)
             for o in page
         ]
@@ -404,7 +404,15 @@ class WooCommerceConnector(Connector):
         return self._product(self._json("GET", f"/products/{int(external_id)}"))
 
     def get_order(self, external_id: str) -> Order:
-        return wc.order_from_wc(self._json("GET", f"/orders/{int(external_id)}"), self.status_map)
+        return wc.order_from_wc(self._with_refund_details(self._json("GET", f"/orders/{int(external_id)}")), self.status_map)
+
+    def _with_refund_details(self, order: dict[str, Any]) -> dict[str, Any]:
+        """The order's ``refunds`` carry only id, reason and total: their lines, taxes and whether money moved
+        (``refunded_payment``) are read from ``GET /orders/{id}/refunds``, for orders that have refunds."""
+        if not order.get("refunds"):
+            return order
+        details = {r.get("id"): r for page in self._pages(f"/orders/{int(order['id'])}/refunds") for r in page}
+        return {**order, "refunds": [{**r, **details.get(r.get("id"), {})} for r in order["refunds"]]}
 
     def get_customer(self, external_id: str) -> Customer:
         return wc.customer_from_wc(self._json("GET", f"/customers/{int(external_id)}"))

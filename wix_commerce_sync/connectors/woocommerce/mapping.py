@@ -538,12 +538,29 @@ def _payments(data: dict[str, Any]) -> list[Payment]:
 
 
 def _refund(order_id: str, data: dict[str, Any], order: dict[str, Any]) -> Refund:
+    """A refund with, when read from ``GET /orders/{id}/refunds``, its lines (wc_create_refund copies each
+    refunded item with a negative quantity and its ``_refunded_item_id``), their tax and shipping."""
+    items = data.get("line_items") or []
+    shipping_rows = data.get("shipping_lines") or []
+    skus = {str(li.get("id")): li.get("sku") for li in order.get("line_items") or []}
+    lines = []
+    for li in items:
+        if money(li.get("quantity")):
+            source = next((str(m.get("value")) for m in li.get("meta_data") or [] if m.get("key") == "_refunded_item_id"), None)
+            lines.append((li.get("sku") or skus.get(source or "") or source or "", abs(money(li.get("quantity")))))
+    detailed = "line_items" in data
+    tax = sum((abs(money(li.get("total_tax"))) for li in items + shipping_rows), ZERO) if detailed else None
     return Refund(
         external_id=ext_id(data.get("id")),
         order_id=order_id,
         amount=abs(money(data.get("total") if "total" in data else data.get("amount"))),
         currency=text(order.get("currency")),
         reason=text(data.get("reason")),
+        lines=lines,
+        shipping=sum((abs(money(s.get("total"))) for s in shipping_rows), ZERO),
+        tax=tax,
+        money_returned=bool(data.get("refunded_payment", True)),
+        erp_document=next((str(m.get("value")) for m in data.get("meta_data") or [] if m.get("key") == "_erp_refund_id"), None),
     )
 
 

@@ -1105,7 +1105,8 @@ class WooCommerceSimulator(SimulatorServer):
         refund = {"id": refund_id, "date_created_gmt": self.tick(), "amount": s2(amount),
                   "reason": payload.get("reason", ""), "refunded_payment": bool(api_refund),
                   "api_refund": api_refund, "api_restock": payload.get("api_restock", True),
-                  "line_items": payload.get("line_items", []), "meta_data": list(payload.get("meta_data") or [])}
+                  "line_items": self._refund_items(order, payload.get("line_items") or []),
+                  "meta_data": list(payload.get("meta_data") or [])}
         order["refunds"].append({"id": refund_id, "reason": refund["reason"], "total": s2(-amount)})
         self.refund_records.setdefault(order["id"], []).append(refund)
         if amount + already == Decimal(order["total"]):
@@ -1114,6 +1115,25 @@ class WooCommerceSimulator(SimulatorServer):
         self._fire("order", "updated", order["id"])  # order.updated also fires on refunds
         # create_item renders with context 'edit': refunded_payment (context 'view' only) is dropped
         return SimResponse(201, {k: v for k, v in self._render_refund(refund).items() if k != "refunded_payment"})
+
+    def _refund_items(self, order: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """wc_create_refund: each refunded order item is copied with id 0, meta ``_refunded_item_id``, quantity
+        ``qty * -1``, total/subtotal and taxes through wc_format_refund_total (negated); rows naming no order
+        item, or with no quantity, total or tax, are skipped."""
+        items = {li["id"]: li for li in order["line_items"]}
+        out = []
+        for row in rows:
+            item = items.get(int(row.get("id") or 0))
+            qty = int(row.get("quantity") or 0)
+            total = Decimal(str(row.get("refund_total") or "0"))
+            taxes = [Decimal(str(t.get("refund_total") or "0")) for t in row.get("refund_tax") or []]
+            if item is None or not (qty or total or any(taxes)):
+                continue
+            out.append({"id": next(self._item_ids), "name": item.get("name"), "product_id": item.get("product_id"),
+                        "variation_id": item.get("variation_id"), "quantity": -qty, "sku": item.get("sku"),
+                        "subtotal": s2(-total), "total": s2(-total), "total_tax": s2(-sum(taxes, Decimal(0))),
+                        "meta_data": [{"id": next(self._item_ids), "key": "_refunded_item_id", "value": str(item["id"])}]})  # fmt: skip
+        return out
 
     @staticmethod
     def _render_refund(refund: dict[str, Any]) -> dict[str, Any]:

@@ -801,9 +801,13 @@ class SellingController(Document):
 
     def validate_return(self):
         """erpnext/controllers/sales_and_purchase_return.py validate_return (subset)"""
+        # validate_returned_items: a positive quantity is refused; a row without quantity but with an item name
+        # counts as returned (a value-only credit note); at least one row must be returned
         for item in self.get("items"):
-            if flt(item.qty) >= 0:
+            if flt(item.qty) > 0:
                 frappe.throw(_("Row # {0}: Qty must be negative for a return document ({1})").format(item.idx, item.item_code))
+        if not any(flt(item.qty) < 0 or (not flt(item.qty) and item.item_name) for item in self.get("items")):
+            frappe.throw(_("Atleast one item should be entered with negative quantity in return document"))
         if not self.get("return_against"):
             return
         original = frappe.get_doc(self.doctype, self.return_against)
@@ -819,6 +823,8 @@ class SellingController(Document):
             for row in frappe.get_doc(self.doctype, name).get("items"):
                 already[row.item_code] = already.get(row.item_code, 0) + abs(flt(row.qty))
         for item in self.get("items"):
+            if not flt(item.qty):
+                continue
             if item.item_code not in sold:
                 frappe.throw(_("Row # {0}: Returned Item {1} does not exist in {2} {3}").format(item.idx, item.item_code, self.doctype, self.return_against))
             if abs(flt(item.qty)) + already.get(item.item_code, 0) > sold[item.item_code]:
