@@ -433,3 +433,32 @@ def _skus_in(value: Any) -> set[str]:
         for inner in value:
             found |= _skus_in(inner)
     return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run in a process of its own (the run opens and closes its own stand-in site): figures to a JSON file."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=15)
+    parser.add_argument("--stock", type=int, default=30)
+    parser.add_argument("--fault-rate", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--converge", type=float, default=40.0)
+    parser.add_argument("--report", required=True)
+    args = parser.parse_args(argv)
+    config = ChaosConfig(orders=args.orders, stock_changes=args.stock, fault_rate=args.fault_rate, seed=args.seed,
+                         converge_timeout=args.converge)  # fmt: skip
+    with __import__("tempfile").TemporaryDirectory() as tmp:
+        run = ChaosRun(tmp, config)
+        figures = run.run()
+    Path(args.report).write_text(json.dumps({
+        "line": figures.line(), "problems": figures.problems, "dead_reasons": figures.dead_reasons,
+        "faults": dict(figures.faults), "secrets": run.secret_values,  # throwaway simulator secrets (a temp file)
+    }, indent=1))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
