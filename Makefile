@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 
 TEST_SITES ?= build/test-sites
 
-.PHONY: test sandbox bench lint clean shell-tests contracts-wix contracts-shopify
+.PHONY: test sandbox bench lint clean shell-tests contracts-wix contracts-shopify chaos fuzz
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,15 @@ sandbox: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+# Chaos run (issue 16): three simulated stores under faults, drained and compared record by record; prints figures.
+# ARGS="--quick" for a short run; "--orders N --stock N" to size it.
+chaos: $(STAMP)
+	$(PY) -m bench.bench_chaos $(ARGS)
+
+# Webhook fuzzing: 10,000 generated deliveries per platform (ARGS="--n 1000" for fewer).
+fuzz: $(STAMP)
+	$(PY) -m bench.bench_fuzz $(ARGS)
 
 # Re-extract the Wix contract fixture from Wix's published SDK packages (needs npm).
 contracts-wix: $(STAMP)

@@ -73,6 +73,7 @@ def store_cards(store: str | None = None) -> list[dict]:
         success = frappe.get_all(LOG, filters={"store": r.name, "status": "Success"}, pluck="creation",
                                  order_by="creation desc", limit=1)  # fmt: skip
         failures = frappe.db.count(LOG, {"store": r.name, "status": "Failed", "creation": [">=", day_ago]})
+        rejected = rejected_deliveries(r.name, day_ago)
         stuck = frappe.db.count(JOB, {"store": r.name, "status": ["in", ["Failed", "Dead"]]})
         drift = frappe.get_all(LOG, filters={"store": r.name, "operation": DRIFT_OPERATION}, fields=["records", "creation"],
                                order_by="creation desc", limit=1)  # fmt: skip
@@ -83,10 +84,21 @@ def store_cards(store: str | None = None) -> list[dict]:
             "indicator": indicator, "webhooks": words, "webhooks_indicator": colour,
             "last_success": when(success[0]) if success else "", "last_webhook": when(last_webhook_at(r.name, r.last_webhook_at)),
             "last_webhook_age": _age(last_webhook_at(r.name, r.last_webhook_at), now), "failures_24h": failures, "failed_jobs": stuck,
+            "rejected_24h": rejected,
             "drift": int(drift[0].records or 0) if drift else None, "drift_checked": when(drift[0].creation) if drift else "",
             "first_import": bool(r.last_product_run or frappe.db.exists("Commerce Item Mapping", {"store": r.name})),
         })  # fmt: skip
     return cards
+
+
+def rejected_deliveries(store: str, since: datetime) -> int:
+    """Webhook deliveries refused (bad signature, unreadable, oversized) since ``since``: the summary rows' counts."""
+    from frappe.query_builder.functions import Sum
+
+    log = frappe.qb.DocType(LOG)
+    total = (frappe.qb.from_(log).select(Sum(log.records))
+             .where((log.store == store) & (log.status == "Rejected") & (log.creation >= since))).run()  # fmt: skip
+    return int(total[0][0] or 0) if total else 0
 
 
 def _age(value, now: datetime) -> str:

@@ -962,6 +962,15 @@ class ShopifyConnector(Connector):
             raise WebhookVerificationError("X-Shopify-Shop-Domain is not this store")
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        try:
+            return self._parse_webhook(body, headers)
+        except (TypeError, AttributeError, KeyError, ValueError, OverflowError) as exc:
+            if isinstance(exc, SyncError):
+                raise
+            # signed, yet a field of the wrong type or out of range: refused with the reason, never a 500
+            raise ValidationError(f"Shopify webhook payload: {type(exc).__name__}: {exc}") from exc
+
+    def _parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         h = lower_headers(headers)
         topic = h.get("x-shopify-topic") or ""
         try:

@@ -1097,8 +1097,8 @@ class WixConnector(Connector):
         claims = webhooks.decode_jwt(body, self._key())
         try:
             return webhooks.event_from_envelope(webhooks.open_envelope(claims), self.status_map)
-        except ValueError as exc:
-            raise MappingError(f"Wix webhook payload: {exc}") from exc
+        except (ValueError, TypeError, AttributeError) as exc:  # signed, yet fields of the wrong type: refused, said
+            raise MappingError(f"Wix webhook payload: {type(exc).__name__}: {exc}") from exc
 
     @property
     def _admin_path(self) -> str | None:

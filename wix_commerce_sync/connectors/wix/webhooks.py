@@ -151,7 +151,7 @@ def _standard_event(envelope: Envelope, status_map: StatusMap | None) -> Webhook
     occurred = utc(event.get("eventTime"))
     sequence = event.get("entityEventSequence")
     if entity is None:  # subscribed to something we do not sync: answer 200, do nothing
-        return WebhookEvent(topic=topic, entity=Entity.ITEMS, action="ignored", external_id=event.get("entityId"),
+        return WebhookEvent(topic=topic, entity=Entity.ITEMS, action="ignored", external_id=_entity_id(event),
                             dedupe_key=dedupe, ordering_key=sequence_key(sequence) if sequence else iso_key(occurred),
                             occurred_at=occurred, payload=event, is_ping=True)
     if "deletedEvent" in event or slug in DELETED_SLUGS:
@@ -162,7 +162,7 @@ def _standard_event(envelope: Envelope, status_map: StatusMap | None) -> Webhook
     updated_at = None
     if isinstance(record_json, dict) and "deletedEvent" not in event:
         if entity is Entity.ORDERS and (record_json.get("status") or "").upper() == "INITIALIZED":
-            return WebhookEvent(topic=topic, entity=entity, action="ignored", external_id=event.get("entityId"),
+            return WebhookEvent(topic=topic, entity=entity, action="ignored", external_id=_entity_id(event),
                                 dedupe_key=dedupe, occurred_at=occurred, payload=event, is_ping=True)
         record = mapping.parse_payload(entity, record_json, status_map)
         record = record if entity is Entity.STOCK else (record[0] if record else None)
@@ -170,9 +170,17 @@ def _standard_event(envelope: Envelope, status_map: StatusMap | None) -> Webhook
     if entity is Entity.ORDERS and record is not None and record.store_status == "FULLY_REFUNDED":
         action = "refunded"
     ordering = sequence_key(sequence) if sequence not in (None, "") else iso_key(updated_at or occurred)
-    return WebhookEvent(topic=topic, entity=entity, action=action, external_id=event.get("entityId"),
+    return WebhookEvent(topic=topic, entity=entity, action=action, external_id=_entity_id(event),
                         dedupe_key=dedupe, ordering_key=ordering, occurred_at=occurred, record=record,
                         payload=event)
+
+
+def _entity_id(event: dict[str, Any]) -> str | None:
+    """``entityId`` is a GUID string; anything else (a number, an object) is refused, not stored as is."""
+    value = event.get("entityId")
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"entityId is a {type(value).__name__}, not a string")
 
 
 def _deleted_event(envelope: Envelope, entity: Entity, topic: str, dedupe: str, sequence: Any,

@@ -943,6 +943,15 @@ class WooCommerceConnector(Connector):
         verify_hmac_b64(self.config.webhook_secret, body, signature, header=SIGNATURE_HEADER)
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        try:
+            return self._parse_webhook(body, headers)
+        except (TypeError, AttributeError, KeyError, ValueError, OverflowError) as exc:
+            if isinstance(exc, SyncError):
+                raise
+            # signed, yet a field of the wrong type or out of range: refused with the reason, never a 500
+            raise ValidationError(f"WooCommerce webhook payload: {type(exc).__name__}: {exc}") from exc
+
+    def _parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         lowered = lower_headers(headers)
         if PING_BODY.fullmatch(body):
             hook_id = body.split(b"=", 1)[1].decode()

@@ -139,6 +139,7 @@ export function mount(root, options = {}) {
         <dt>Last webhook</dt><dd>${esc(c.last_webhook_age)}${c.last_webhook_age !== "never" ? " ago" : ""}</dd>
         <dt>Last success</dt><dd>${esc(c.last_success || "never")}</dd>
         <dt>Failures (24 h)</dt><dd><span class="dot ${c.failures_24h ? "orange" : "green"}"></span>${esc(c.failures_24h)}</dd>
+        <dt>Rejected webhooks (24 h)</dt><dd><span class="dot ${c.rejected_24h ? "orange" : "green"}"></span>${esc(c.rejected_24h)}</dd>
         <dt>Failed jobs</dt><dd><span class="dot ${c.failed_jobs ? "red" : "green"}"></span>${esc(c.failed_jobs)}</dd>
         <dt>Stock drift</dt><dd>${c.drift == null ? "not reconciled yet" : `<span class="dot ${c.drift ? "orange" : "green"}"></span>${esc(c.drift)} at last reconciliation`}</dd>
         <dt>First import</dt><dd>${c.first_import ? "done" : "not yet"}</dd>
