@@ -155,7 +155,7 @@ class SqliteJobStore:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             self._local.conn = conn
-        return _Tx(conn)
+        return ImmediateTransaction(conn)
 
     def enqueue(self, job: NewJob, now: datetime) -> Job | None:
         full = Job(**vars(job), name=uuid.uuid4().hex[:12], created_at=now, next_attempt_at=now)
@@ -283,7 +283,7 @@ class SqliteJobStore:
             )
 
 
-class _Tx:
+class ImmediateTransaction:
     """``with`` block = one IMMEDIATE transaction on a shared autocommit connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wix_commerce_sync.sync.queue import ImmediateTransaction
+
 # supervisor's workers on a production bench: short+default, and long+default+short
 PRODUCTION_WORKERS: tuple[tuple[str, ...], ...] = (("short", "default"), ("short", "default"), ("long", "default", "short"))
 TICK = "wix_commerce_sync.tasks.scheduler.commerce_sync_tick"
@@ -47,7 +49,7 @@ class SharedJobQueue:
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             self._local.conn, self._local.pid = conn, os.getpid()
-        return _Immediate(conn)
+        return ImmediateTransaction(conn)
 
     def install(self) -> None:
         """Route the stand-in's job registry (the current process) to this shared table."""
@@ -117,18 +119,6 @@ class SharedJobQueue:
             rows = conn.execute("SELECT job FROM rq_jobs WHERE status='failed'").fetchall()
         jobs = [pickle.loads(r[0]) for r in rows]  # noqa: S301 - our own table
         return [f"{job.method_name}: {' | '.join((job.exc_info or '').strip().splitlines()[-1:])}" for job in jobs]
-
-
-class _Immediate:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, exc_type, *exc) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,11 @@ class Database:
             self.transaction_writes += 1
         if is_ddl:
             self._commit_raw()
+        return self._rows(cursor, pluck=pluck, as_dict=as_dict, as_list=as_list)
+
+    @staticmethod
+    def _rows(cursor, *, pluck, as_dict, as_list):
+        """A fetched result in the shape ``frappe.db.sql`` gives (Frappe's own rules for these flags)."""
         if cursor.description is None:
             return ()
         rows = cursor.fetchall()

@@ -194,17 +194,7 @@ class MariaDBDatabase(Database):
             self.transaction_writes += 1
         if is_ddl:
             self._commit_raw()
-        if cursor.description is None:
-            return ()
-        rows = cursor.fetchall()
-        if pluck:
-            return [r[0] for r in rows]
-        if as_dict:
-            keys = [d[0] for d in cursor.description]
-            return [frappe._dict(zip(keys, r, strict=False)) for r in rows]
-        if as_list:
-            return [list(r) for r in rows]
-        return tuple(tuple(r) for r in rows)
+        return self._rows(cursor, pluck=pluck, as_dict=as_dict, as_list=as_list)
 
     def escape(self, s, percent: bool = True) -> str:
         text = pymysql.converters.escape_string(frappe.utils.cstr(s)).replace("`", "\\`")
