@@ -12,12 +12,14 @@ Designed against the facts of all three platforms (``platform-apis.md``):
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from wix_commerce_sync.sync.errors import ValidationError
 from wix_commerce_sync.sync.models import (
     Customer,
     Entity,
@@ -218,6 +220,16 @@ def stock_key(level: StockLevel) -> str:
     """Stable key of a stock row: which variant at which location."""
     ident = level.inventory_item_id or level.variant_id or level.sku or "?"
     return f"{ident}@{level.location_id or 'default'}"
+
+
+@contextlib.contextmanager
+def payload_errors_refused(platform: str) -> Iterator[None]:
+    """A signed payload with a field of the wrong type or out of range is refused with the reason
+    (ValidationError, answered 4xx), never a 500."""
+    try:
+        yield
+    except (TypeError, AttributeError, KeyError, ValueError, OverflowError) as exc:
+        raise ValidationError(f"{platform} webhook payload: {type(exc).__name__}: {exc}") from exc
 
 
 def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:

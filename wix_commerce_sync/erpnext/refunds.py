@@ -83,6 +83,17 @@ class RefundsMixin(AdapterBase):
         parts += [released] if released else []
         return ApplyResult("Sales Invoice", credit.name, created=True, message="; ".join(parts))
 
+    def _refunded_qty_by_item(self, store: str, order: Order, refund: Refund) -> dict[str, Decimal]:
+        """The refund's quantities per ERPNext item code (refund lines name a store line id or a SKU)."""
+        codes = self.item_codes_for_order(store, order)
+        qty_by_item: dict[str, Decimal] = {}
+        for ref, qty in refund.lines:
+            line = next((ln for ln in order.lines if ref in (ln.external_id, ln.sku)), None)
+            if line:
+                code = d.item_code_for_line(line, codes, order)
+                qty_by_item[code] = qty_by_item.get(code, ZERO) + qty
+        return qty_by_item
+
     def _release_unshipped(self, store: str, order: Order, refund: Refund, sales_order: str) -> str | None:
         """Restocked units never shipped leave the Sales Order (Update Items lowers their open quantity), so its
         reservation no longer holds stock the store has back on sale. A refusal keeps the credit note and says so."""
@@ -91,13 +102,7 @@ class RefundsMixin(AdapterBase):
         so = frappe.get_doc("Sales Order", sales_order)
         if so.docstatus != 1 or so.status in ("Closed", "Completed"):
             return None
-        codes = self.item_codes_for_order(store, order)
-        cut: dict[str, Decimal] = {}
-        for ref, qty in refund.lines:
-            line = next((ln for ln in order.lines if ref in (ln.external_id, ln.sku)), None)
-            if line:
-                code = d.item_code_for_line(line, codes, order)
-                cut[code] = cut.get(code, ZERO) + qty
+        cut = self._refunded_qty_by_item(store, order, refund)
         rows, changed = [], False
         for row in so.items:
             take = min(cut.get(row.item_code, ZERO), max(_dec(row.qty) - _dec(row.delivered_qty), ZERO))
@@ -210,13 +215,7 @@ class RefundsMixin(AdapterBase):
         """Restocked units that were shipped go back into the warehouse they left (a return Delivery Note)."""
         if not refund.lines or frappe.db.exists("Delivery Note", {"commerce_refund_id": ident, "docstatus": 1}):
             return None
-        codes = self.item_codes_for_order(store, order)
-        wanted: dict[str, Decimal] = {}
-        for ref, qty in refund.lines:
-            line = next((ln for ln in order.lines if ref in (ln.external_id, ln.sku)), None)
-            if line:
-                code = d.item_code_for_line(line, codes, order)
-                wanted[code] = wanted.get(code, ZERO) + qty
+        wanted = self._refunded_qty_by_item(store, order, refund)
         so = self.find_order(store, order.external_id)
         delivered = frappe.get_all("Delivery Note Item", filters={"against_sales_order": so, "docstatus": 1},
                                    pluck="parent", distinct=True)  # fmt: skip

@@ -27,6 +27,7 @@ from wix_commerce_sync.connectors.base import (
     WebhookEvent,
     WebhookRegistration,
     lower_headers,
+    payload_errors_refused,
     stock_key,
 )
 from wix_commerce_sync.connectors.http import validate_store_url
@@ -962,13 +963,8 @@ class ShopifyConnector(Connector):
             raise WebhookVerificationError("X-Shopify-Shop-Domain is not this store")
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        try:
+        with payload_errors_refused("Shopify"):
             return self._parse_webhook(body, headers)
-        except (TypeError, AttributeError, KeyError, ValueError, OverflowError) as exc:
-            if isinstance(exc, SyncError):
-                raise
-            # signed, yet a field of the wrong type or out of range: refused with the reason, never a 500
-            raise ValidationError(f"Shopify webhook payload: {type(exc).__name__}: {exc}") from exc
 
     def _parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         h = lower_headers(headers)

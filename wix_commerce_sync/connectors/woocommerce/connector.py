@@ -76,6 +76,7 @@ from wix_commerce_sync.connectors.base import (
     WebhookEvent,
     WebhookRegistration,
     lower_headers,
+    payload_errors_refused,
     stock_key,
 )
 from wix_commerce_sync.connectors.http import HttpClient, TokenBucket, excerpt, redact, validate_store_url
@@ -943,13 +944,8 @@ class WooCommerceConnector(Connector):
         verify_hmac_b64(self.config.webhook_secret, body, signature, header=SIGNATURE_HEADER)
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        try:
+        with payload_errors_refused("WooCommerce"):
             return self._parse_webhook(body, headers)
-        except (TypeError, AttributeError, KeyError, ValueError, OverflowError) as exc:
-            if isinstance(exc, SyncError):
-                raise
-            # signed, yet a field of the wrong type or out of range: refused with the reason, never a 500
-            raise ValidationError(f"WooCommerce webhook payload: {type(exc).__name__}: {exc}") from exc
 
     def _parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         lowered = lower_headers(headers)

@@ -123,6 +123,10 @@ class Database:
         self._conn.create_function("regexp", 2, _regexp, deterministic=True)
         self._conn.create_function("now", 0, frappe.utils.now)
         self._conn.create_function("curdate", 0, frappe.utils.nowdate)
+        self._init_session_state()
+
+    def _init_session_state(self) -> None:
+        """Per-connection transaction state, caches, callbacks and statement counters (every backend)."""
         self._in_write_txn = False
         self.transaction_writes = 0
         self.value_cache: dict = {}

@@ -75,22 +75,21 @@ def server_connection(settings: dict, database: str | None = None) -> pymysql.co
     )
 
 
-def create_database(settings: dict, name: str) -> None:
+def _server_statement(settings: dict, statement: str) -> None:
     conn = server_connection(settings)
     try:
         with conn.cursor() as cur:
-            cur.execute(f"create database if not exists `{name}` character set utf8mb4 collate utf8mb4_unicode_ci")
+            cur.execute(statement)
     finally:
         conn.close()
+
+
+def create_database(settings: dict, name: str) -> None:
+    _server_statement(settings, f"create database if not exists `{name}` character set utf8mb4 collate utf8mb4_unicode_ci")
 
 
 def drop_database(settings: dict, name: str) -> None:
-    conn = server_connection(settings)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"drop database if exists `{name}`")
-    finally:
-        conn.close()
+    _server_statement(settings, f"drop database if exists `{name}`")
 
 
 class MariaDBDatabase(Database):
@@ -106,19 +105,7 @@ class MariaDBDatabase(Database):
         self._conn = server_connection(self.settings, db_name)
         with self._conn.cursor() as cur:
             cur.execute(f"set session innodb_lock_wait_timeout={max(1, int(busy_timeout))}")
-        self._in_write_txn = False
-        self.transaction_writes = 0
-        self.value_cache: dict = {}
-        from frappe.database import CallbackManager
-
-        self.before_commit = CallbackManager()
-        self.after_commit = CallbackManager()
-        self.before_rollback = CallbackManager()
-        self.after_rollback = CallbackManager()
-        self.last_query = None
-        self._cursor = None
-        self.statement_count = 0  # every statement sent to the server (tests and benchmarks count them)
-        self.statement_log: list[str] | None = None  # a list: every statement is appended (tests)
+        self._init_session_state()
 
     @classmethod
     def from_conf(cls, conf: dict, site: str, busy_timeout: float = 20.0) -> MariaDBDatabase:

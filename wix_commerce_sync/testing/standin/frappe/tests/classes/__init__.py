@@ -49,15 +49,7 @@ class UnitTestCase(unittest.TestCase):
     assertSequenceSubset = FrappeTestCase.assertSequenceSubset  # noqa: N815 - frappe's name
     assertDocumentEqual = FrappeTestCase.assertDocumentEqual  # noqa: N815 - frappe's name
     _compare_field = FrappeTestCase._compare_field
-
-    @contextmanager
-    def set_user(self, user: str):
-        old_user = frappe.session.user
-        try:
-            frappe.set_user(user)
-            yield
-        finally:
-            frappe.set_user(old_user)
+    set_user = FrappeTestCase.set_user
 
     @contextmanager
     def freeze_time(self, time_to_freeze, is_utc=False, *args, **kwargs):
