@@ -11,7 +11,6 @@ Options: --quick (10,000 finished, 500 queued).
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 import tempfile
 import time
@@ -20,25 +19,11 @@ from pathlib import Path
 
 from bench.harness import report
 from wix_commerce_sync.connectors.http import percentile
+from wix_commerce_sync.testing.database import ensure_database
 
 JOB = "Commerce Sync Job"
 STORE = "Bench Queue Shop"
 BATCH = 10
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def ensure_database() -> str:
-    """The backend to use; for MariaDB, make sure the private server runs (scripts/mariadb.sh)."""
-    import subprocess
-
-    backend = os.environ.get("WCS_DB") or "mariadb"
-    if backend == "mariadb":
-        out = subprocess.run([str(ROOT / "scripts" / "mariadb.sh"), "start"], check=True, capture_output=True, text=True)
-        for part in out.stdout.split():
-            if "=" in part:
-                key, value = part.split("=", 1)
-                os.environ[key] = value
-    return backend
 
 
 def _seed(finished: int, queued: int, now: datetime) -> None:

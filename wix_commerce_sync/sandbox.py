@@ -171,13 +171,13 @@ class Sandbox:
         from wix_commerce_sync.testing.sandbox_site import open_sandbox_site
         from wix_commerce_sync.testing.site_server import SiteServer
 
-        self._site_cm = open_sandbox_site(self.data_dir)
+        self._site_cm = open_sandbox_site(self.data_dir, db_type=getattr(self, "db_type", None))
         self.frappe, self.defaults, self.basics = self._site_cm.__enter__()
         import frappe
         from frappe import standin
-        self.site = standin.Site(name=frappe.local.site, sites_path=frappe.local.sites_path,
-                                 site_path=str(Path(frappe.local.sites_path) / frappe.local.site),
-                                 db_path=str(Path(frappe.local.sites_path) / frappe.local.site / "site.sqlite3"))  # fmt: skip
+        site_path = Path(frappe.local.sites_path) / frappe.local.site
+        self.site = standin.Site(name=frappe.local.site, sites_path=frappe.local.sites_path, site_path=str(site_path),
+                                 db_path=str(site_path / "site.sqlite3"))  # fmt: skip
         self.server = SiteServer(self.site, port=getattr(self, "port", 0))
         url = self.server.start()
         settings = frappe.get_single("Commerce Sync Settings")

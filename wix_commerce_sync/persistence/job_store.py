@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import frappe
 
@@ -44,6 +44,15 @@ def _job(row) -> q.Job:
         alerted=bool(row.alerted),
     )  # fmt: skip
 
+
+
+def claim_lease() -> timedelta:
+    """How long a Processing job's claim holds before another worker may take it (its worker died mid-job).
+
+    ``commerce_sync_claim_lease_seconds`` in site_config.json overrides the default (30 minutes, above the longest
+    queue timeout): a bench with shorter queue timeouts may shorten it, and the chaos run compresses it."""
+    seconds = frappe.conf.get("commerce_sync_claim_lease_seconds") if frappe.conf else None
+    return timedelta(seconds=float(seconds)) if seconds else q.CLAIM_LEASE
 
 class FrappeJobStore:
     def __init__(self, *, commit_claims: bool = True) -> None:
@@ -86,7 +95,7 @@ class FrappeJobStore:
         rows: list = []
         for status in (q.QUEUED, q.FAILED, q.PROCESSING):
             if status == q.PROCESSING:  # its worker was killed mid-job: claimable again after the lease
-                due = ("claimed_at", to_db(now - q.CLAIM_LEASE))
+                due = ("claimed_at", to_db(now - claim_lease()))
             else:
                 due = ("next_attempt_at", to_db(now))
             tried: list[str] = []
@@ -183,7 +192,7 @@ class FrappeJobStore:
         due = {**base, "next_attempt_at": ["<=", to_db(now)]}
         return (frappe.db.count(JOB, {**due, "status": q.QUEUED}) + frappe.db.count(JOB, {**due, "status": q.FAILED})
                 + frappe.db.count(JOB, {**base, "status": q.PROCESSING,
-                                        "claimed_at": ["<=", to_db(now - q.CLAIM_LEASE)]}))  # fmt: skip
+                                        "claimed_at": ["<=", to_db(now - claim_lease())]}))  # fmt: skip
 
     def oldest_queued_at(self, store: str, entity: str, direction: str) -> datetime | None:
         value = frappe.db.get_value(JOB, {"store": store, "entity": entity, "direction": direction, "status": q.QUEUED},

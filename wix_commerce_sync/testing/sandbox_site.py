@@ -28,8 +28,9 @@ def defaults_from_basics(basics: dict) -> Any:
 
 
 @contextlib.contextmanager
-def open_sandbox_site(site_dir: str | Path, *, fresh: bool = True) -> Iterator[tuple[Any, Any, dict]]:
-    """Yield ``(frappe, defaults, basics)`` connected to a stand-in site in ``site_dir``."""
+def open_sandbox_site(site_dir: str | Path, *, fresh: bool = True, db_type: str | None = None) -> Iterator[tuple[Any, Any, dict]]:
+    """Yield ``(frappe, defaults, basics)`` connected to a stand-in site in ``site_dir`` (``db_type="mariadb"``: a
+    fresh site's database on the MariaDB server, dropped when the block ends)."""
     activate_standin()
     import frappe
     from frappe import standin
@@ -39,7 +40,7 @@ def open_sandbox_site(site_dir: str | Path, *, fresh: bool = True) -> Iterator[t
     path = Path(site_dir).resolve() / "sandbox.localhost"
     if fresh and path.exists():
         shutil.rmtree(path)
-    site = standin.new_site(path) if not (path / "site_config.json").exists() else standin.Site(
+    site = standin.new_site(path, db_type=db_type) if not (path / "site_config.json").exists() else standin.Site(
         name=path.name, sites_path=str(path.parent), site_path=str(path), db_path=str(path / "site.sqlite3"))  # fmt: skip
     site.connect("Administrator")
     try:
@@ -47,3 +48,5 @@ def open_sandbox_site(site_dir: str | Path, *, fresh: bool = True) -> Iterator[t
         yield frappe, defaults_from_basics(basics), basics
     finally:
         frappe.destroy()
+        if db_type == "mariadb" and fresh:
+            standin.drop_site(site)

@@ -13,9 +13,11 @@ Benchmarks only: production code never imports this.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
+import signal
 import sqlite3
 import threading
 import time
@@ -40,7 +42,8 @@ class SharedJobQueue:
         with self._conn() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS rq_jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE, job_id TEXT,"
-                " site TEXT, queue TEXT, status TEXT, job BLOB, enqueued_at REAL, started_at REAL, ended_at REAL)"
+                " site TEXT, queue TEXT, status TEXT, job BLOB, enqueued_at REAL, started_at REAL, ended_at REAL,"
+                " worker_pid INTEGER)"
             )
 
     def _conn(self) -> sqlite3.Connection:
@@ -90,14 +93,16 @@ class SharedJobQueue:
             conn.execute("DELETE FROM rq_jobs WHERE id=? AND status NOT IN ('queued', 'started')", (job.id,))
 
     # -- what a worker does ---------------------------------------------------------------------------
-    def take(self, site: str, queues: Sequence[str]):
-        """The oldest queued job of the first queue that has one, now started (atomic across processes)."""
+    def take(self, site: str, queues: Sequence[str], worker_pid: int | None = None):
+        """The oldest queued job of the first queue that has one, now started by ``worker_pid`` (atomic across
+        processes)."""
         with self._conn() as conn:
             for queue in queues:
                 row = conn.execute("SELECT seq, job FROM rq_jobs WHERE site=? AND queue=? AND status='queued' ORDER BY seq"
                                    " LIMIT 1", (site, queue)).fetchone()  # fmt: skip
                 if row:
-                    conn.execute("UPDATE rq_jobs SET status='started', started_at=? WHERE seq=?", (time.time(), row[0]))
+                    conn.execute("UPDATE rq_jobs SET status='started', started_at=?, worker_pid=? WHERE seq=?",
+                                 (time.time(), worker_pid, row[0]))  # fmt: skip
                     job = pickle.loads(row[1])  # noqa: S301 - our own table
                     job.status = "started"
                     return job
@@ -109,6 +114,24 @@ class SharedJobQueue:
         with self._conn() as conn:
             conn.execute("UPDATE rq_jobs SET status=?, ended_at=?, job=? WHERE id=? AND status='started'",
                          (status, time.time(), pickle.dumps(job), job.id))  # fmt: skip
+
+    def started_by(self, worker_pid: int) -> list[str]:
+        """Methods of the jobs a worker process is running now."""
+        with self._conn() as conn:
+            rows = conn.execute("SELECT job FROM rq_jobs WHERE status='started' AND worker_pid=?", (worker_pid,)).fetchall()
+        return [pickle.loads(r[0]).method_name for r in rows]  # noqa: S301 - our own table
+
+    def abandon(self, worker_pid: int, reason: str) -> int:
+        """RQ's answer to a work horse that died mid-job: its started jobs move to failed (so a deduplicated job id
+        may be queued again). Returns how many."""
+        with self._conn() as conn:
+            rows = conn.execute("SELECT id, job FROM rq_jobs WHERE status='started' AND worker_pid=?", (worker_pid,)).fetchall()
+            for job_key, blob in rows:
+                job = pickle.loads(blob)  # noqa: S301 - our own table
+                job.status, job.exc_info, job.exception = "failed", reason, None
+                conn.execute("UPDATE rq_jobs SET status='failed', ended_at=?, job=? WHERE id=?",
+                             (time.time(), pickle.dumps(job), job_key))  # fmt: skip
+        return len(rows)
 
     def counts(self) -> dict[str, int]:
         with self._conn() as conn:
@@ -129,62 +152,87 @@ class SiteAddress:
     db_path: str
 
 
-def _worker_main(site: SiteAddress, queue_path: str, queues: tuple[str, ...], stop: Any, ready: Any) -> None:
-    """One ``bench worker`` process: take a job, run it like RQ's execute_job on a fresh connection, repeat."""
+def _worker_main(site: SiteAddress, queue_path: str, queues: tuple[str, ...], stop: Any, ready: Any,
+                 setup: str | None = None) -> None:  # fmt: skip
+    """One ``bench worker`` process: take a job, run it like RQ's execute_job on a fresh connection, repeat.
+
+    ``setup``: dotted path of a function called once in the process before the first job (a run's test settings).
+    A job that raises out of execute_job (its connection dropped under it: even the rollback fails) is failed, as
+    RQ fails it; the worker goes on.
+    """
     from wix_commerce_sync.testing import activate_standin
 
     activate_standin()
     import frappe
     from frappe import standin
 
+    if setup:
+        module, _, name = setup.rpartition(".")
+        getattr(__import__(module, fromlist=[name]), name)()
     shared = SharedJobQueue(queue_path)
     shared.install()
     ready.set()
     while not stop.is_set():
-        job = shared.take(site.name, queues)
+        job = shared.take(site.name, queues, os.getpid())
         if job is None:
             time.sleep(0.01)
             continue
-        frappe.init(site.name, sites_path=site.sites_path, force=True)
-        frappe.connect(set_admin_as_user=False)
         try:
+            frappe.init(site.name, sites_path=site.sites_path, force=True)
+            frappe.connect(set_admin_as_user=False)
             standin.execute_job(job)
+        except Exception as exc:  # noqa: BLE001 - RQ records it on the job and takes the next one
+            job.status, job.exc_info = "failed", f"{type(exc).__name__}: {exc}"
         finally:
-            frappe.destroy()
+            with contextlib.suppress(Exception):
+                frappe.destroy()
             shared.finish(job)
 
 
 class WorkerPool:
-    """Worker processes on the shared queue, and the scheduler's per-minute tick."""
+    """Worker processes on the shared queue, and the scheduler's per-minute tick.
+
+    A worker process that dies (``kill_mid_job`` SIGKILLs one while it runs a job) is reaped by a monitor thread
+    as RQ's worker reaps a dead work horse: its started jobs are failed, and a new process takes its queues.
+    """
 
     def __init__(self, site: SiteAddress, queue: SharedJobQueue, *, workers: Sequence[tuple[str, ...]] = PRODUCTION_WORKERS,
-                 tick_seconds: float = 60.0) -> None:  # fmt: skip
+                 tick_seconds: float = 60.0, setup: str | None = None) -> None:  # fmt: skip
         self.site = site
         self.queue = queue
         self.workers = list(workers)
         self.tick_seconds = tick_seconds
+        self.setup = setup
         self.ticks = 0
+        self.killed: list[str] = []  # what each SIGKILLed process was running
+        self.abandoned_jobs = 0
         ctx = multiprocessing.get_context("spawn")
         self._ctx = ctx
         self._stop = ctx.Event()
-        self._processes: list[Any] = []
-        self._scheduler: threading.Thread | None = None
-        self._scheduler_stop = threading.Event()
+        self._processes: list[tuple[Any, tuple[str, ...], Any]] = []
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._threads_stop = threading.Event()
 
     def start(self) -> None:
-        readies = []
-        for queues in self.workers:
-            ready = self._ctx.Event()
-            process = self._ctx.Process(target=_worker_main, args=(self.site, self.queue.path, queues, self._stop, ready),
-                                        name=f"worker-{'-'.join(queues)}", daemon=True)  # fmt: skip
-            process.start()
-            self._processes.append(process)
-            readies.append(ready)
+        readies = [self._spawn(queues) for queues in self.workers]
         for ready in readies:
             if not ready.wait(120):
                 raise RuntimeError("a worker process did not start")
-        self._scheduler = threading.Thread(target=self._schedule, name="scheduler", daemon=True)
-        self._scheduler.start()
+        for target, name in ((self._schedule, "scheduler"), (self._monitor, "worker-monitor")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _spawn(self, queues: tuple[str, ...]) -> Any:
+        ready = self._ctx.Event()
+        process = self._ctx.Process(target=_worker_main, args=(self.site, self.queue.path, queues, self._stop, ready,
+                                                               self.setup),
+                                    name=f"worker-{'-'.join(queues)}", daemon=True)  # fmt: skip
+        process.start()
+        with self._lock:  # the Event is kept with its process: a collected one unlinks the semaphore it waits on
+            self._processes.append((process, queues, ready))
+        return ready
 
     def _schedule(self) -> None:
         """Frappe's scheduler: the cron ``* * * * *`` event is enqueued once a minute."""
@@ -192,17 +240,56 @@ class WorkerPool:
         from frappe import standin
 
         site = standin.Site(self.site.name, self.site.sites_path, self.site.site_path, self.site.db_path)
-        while not self._scheduler_stop.wait(self.tick_seconds):
+        while not self._threads_stop.wait(self.tick_seconds):
             with standin.connection(site):
                 frappe.enqueue(TICK, queue="default")
                 self.ticks += 1
 
+    def _monitor(self) -> None:
+        while not self._threads_stop.wait(0.2):
+            self.reap()
+
+    def reap(self) -> int:
+        """Fail the started jobs of dead worker processes and start new processes in their place."""
+        with self._lock:
+            dead = [entry for entry in self._processes if entry[0].exitcode is not None]
+            self._processes = [entry for entry in self._processes if entry[0].exitcode is None]
+        for process, queues, _ready in dead:
+            if self._stop.is_set():
+                continue
+            self.abandoned_jobs += self.queue.abandon(
+                process.pid, f"Work-horse terminated unexpectedly; waitpid returned {process.exitcode}")
+            self._spawn(queues)
+        return len(dead)
+
+    def kill_mid_job(self, timeout: float = 10.0) -> str | None:
+        """SIGKILL a worker process while it runs a job; returns the job's method (None: none busy in time)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                alive = [p for p, _, _ in self._processes if p.exitcode is None]
+            for process in alive:
+                running = self.queue.started_by(process.pid)
+                if running:
+                    os.kill(process.pid, signal.SIGKILL)
+                    process.join(10)
+                    self.killed.append(running[0])
+                    return running[0]
+            time.sleep(0.005)
+        return None
+
+    def idle(self) -> bool:
+        counts = self.queue.counts()
+        return not counts.get("queued") and not counts.get("started")
+
     def stop(self) -> None:
-        self._scheduler_stop.set()
+        self._threads_stop.set()
         self._stop.set()
-        for process in self._processes:
+        with self._lock:
+            processes = [p for p, _, _ in self._processes]
+        for process in processes:
             process.join(30)
             if process.is_alive():
                 process.terminate()
-        if self._scheduler:
-            self._scheduler.join(10)
+        for thread in self._threads:
+            thread.join(10)

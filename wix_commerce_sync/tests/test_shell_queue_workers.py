@@ -87,3 +87,19 @@ class TestClaimLease(fx.ShellTestCase):
         self.assertEqual(store.claim("other", now + q.CLAIM_LEASE - timedelta(minutes=1), store=self.store), [])
         (again,) = store.claim("other", now + q.CLAIM_LEASE + timedelta(seconds=1), store=self.store)
         self.assertEqual((again.name, again.status), (job.name, q.PROCESSING))
+
+    def test_the_site_config_can_shorten_the_lease(self):
+        """A bench whose queue timeouts are short sets ``commerce_sync_claim_lease_seconds`` in site_config."""
+        store = FrappeJobStore(commit_claims=False)
+        now = datetime.now(timezone.utc)
+        key = f"{self.store}::short-lease::{frappe.generate_hash(length=6)}"
+        store.enqueue(q.NewJob(store=self.store, entity="orders", direction=q.INBOUND, action="upsert",
+                               dedupe_key=key, record_key=key, payload="null"), now)  # fmt: skip
+        (job,) = store.claim("killed-worker", now, store=self.store)
+        frappe.conf["commerce_sync_claim_lease_seconds"] = 90
+        try:
+            self.assertEqual(store.claim("other", now + timedelta(seconds=89), store=self.store), [])
+            (again,) = store.claim("other", now + timedelta(seconds=91), store=self.store)
+        finally:
+            frappe.conf.pop("commerce_sync_claim_lease_seconds", None)
+        self.assertEqual(again.name, job.name)

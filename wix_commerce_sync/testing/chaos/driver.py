@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import os
 import random
 import time
 import tracemalloc
@@ -34,6 +35,7 @@ from wix_commerce_sync.sandbox import PLATFORMS, Kit, Sandbox, _available, _orde
 
 API_FAULTS = ("5xx", "429", "timeout", "reset", "lost_answer")
 WEBHOOK_FAULTS = ("duplicate", "reordered", "dropped")
+PROCESS_FAULTS = ("worker_killed", "db_connection_dropped")  # worker mode; the second needs MariaDB
 POLL_SINCE = "2000-01-01 00:00:00"  # the simulators keep their own clocks: re-read every order
 STALL_SECONDS = 1.5  # past the client read timeout set below
 CLIENT_OPTIONS = {"timeout": (1.0, 1.0), "max_attempts": 3, "backoff_initial": 0.01, "backoff_max": 0.05}
@@ -49,6 +51,16 @@ class ChaosConfig:
     products: int = 4
     woo_outage: bool = True
     converge_timeout: float = 120.0  # seconds of scheduler ticks after the last fault before the comparison
+    # worker processes (a bench's supervisor runs 3: short+default twice, long+default+short); 0: in-process jobs
+    workers: int = 3
+    db: str = "auto"  # "mariadb", "sqlite", or "auto": MariaDB unless WCS_DB=sqlite (testing/database.py)
+    kills: int = 2  # worker processes SIGKILLed mid-job
+    db_drops: int = 2  # database connections killed mid-transaction (MariaDB only)
+    # time compressed: Frappe's scheduler ticks every 60 s (here every tick_seconds); a dead worker's claims are
+    # taken again after 30 minutes (here claim_lease_seconds, through the site_config key the app reads)
+    tick_seconds: float = 2.0
+    claim_lease_seconds: float = 45.0
+    mutant: str | None = None  # a safeguard taken away (MUTANTS), to show the comparison catches it
 
 
 @dataclass
@@ -61,7 +73,7 @@ class FaultScheduler:
     last_fault_at: float = 0.0
 
     def api_fault(self, sim: Any) -> str | None:
-        if self.rng.random() >= self.rate:
+        if self.rng.random() >= self.rate and self._all_used(API_FAULTS):
             return None
         kind = self._least_used(API_FAULTS)
         {"5xx": lambda: sim.faults.fail_next(1, self.rng.choice([500, 502, 503])),
@@ -72,9 +84,13 @@ class FaultScheduler:
         return self._count(kind)
 
     def webhook_fault(self) -> str | None:
-        if self.rng.random() >= self.rate:
+        if self.rng.random() >= self.rate and self._all_used(WEBHOOK_FAULTS):
             return None
         return self._count(self._least_used(WEBHOOK_FAULTS))
+
+    def _all_used(self, kinds: tuple[str, ...]) -> bool:
+        """Until every kind has come once, each operation gets one: even a short run meets them all."""
+        return all(self.counts[k] for k in kinds)
 
     def _least_used(self, kinds: tuple[str, ...]) -> str:
         """Every kind comes round, even in a short run (ties broken at random)."""
@@ -98,6 +114,10 @@ class Figures:
     dead_jobs: int = 0
     converge_seconds: float = 0.0
     peak_memory_mb: float = 0.0
+    worker_peak_rss_mb: float = 0.0
+    wall_seconds: float = 0.0
+    workers: int = 0
+    backend: str = ""
     secrets_found: int = 0
     # one order event queued twice (the dedupe key failed to stop a redelivery); orders only: a product write
     # the app repeated makes two real store events in one second, which look alike
@@ -107,11 +127,14 @@ class Figures:
     faults: Counter = field(default_factory=Counter)
 
     def line(self) -> dict[str, object]:
-        faults = {f"fault_{k}": self.faults.get(k, 0) for k in (*API_FAULTS, *WEBHOOK_FAULTS, "woo_webhook_disabled")}
+        kinds = (*API_FAULTS, *WEBHOOK_FAULTS, *PROCESS_FAULTS, "woo_webhook_disabled")
+        faults = {f"fault_{k}": self.faults.get(k, 0) for k in kinds}
         return {"orders": self.orders, "stock_changes": self.stock_changes, "orders_lost": self.orders_lost,
                 "orders_doubled": self.orders_doubled, "stock_different": self.stock_different,
                 "records_different": self.records_different, "dead_jobs": self.dead_jobs,
                 "converge_seconds": round(self.converge_seconds, 1), "peak_memory_mb": round(self.peak_memory_mb, 1),
+                "worker_peak_rss_mb": round(self.worker_peak_rss_mb, 1), "wall_seconds": round(self.wall_seconds, 1),
+                "workers": self.workers, "backend": self.backend,
                 "secrets_found": self.secrets_found, "jobs_doubled": self.jobs_doubled, **faults, "faults_total": sum(self.faults.values())}  # fmt: skip
 
 
@@ -128,25 +151,58 @@ class ChaosRun(Sandbox):
         self.order_skus: dict[str, set[str]] = {}
         self.new_items: dict[str, list[str]] = {}
         self.secret_values: list[str] = []  # filled during the run: the stores' credentials and webhook secrets
+        self.pool = None
+        self.queue = None
+        self.db_type = "sqlite"
 
     # -- set-up ---------------------------------------------------------------
     def start(self) -> None:
+        from wix_commerce_sync.testing.database import ensure_database
+
+        if self.config.db != "auto":
+            os.environ["WCS_DB"] = self.config.db
+        self.db_type = ensure_database()
         super().start()
-        from wix_commerce_sync import shell
+        import frappe
 
-        real = shell.store_config
+        # a dead worker's claims come free after the lease: compressed like the scheduler's minute
+        _set_site_config(self.site.site_path, "commerce_sync_claim_lease_seconds", self.config.claim_lease_seconds)
+        frappe.conf["commerce_sync_claim_lease_seconds"] = self.config.claim_lease_seconds
+        self._store_config_patch = quick_store_clients()
+        if self.config.mutant:
+            os.environ[MUTANT_ENV] = self.config.mutant  # the worker processes (spawned later) take it up
+            apply_mutant(self.config.mutant)
+            if self.config.mutant == "unique-order-key":
+                drop_unique_order_key()
 
-        def faster(store_doc):  # short client timeouts so a stalled store is a timeout, quick retry backoff
-            config = real(store_doc)
-            config.options.update(CLIENT_OPTIONS)
-            return config
+    def add_store(self, platform: str) -> Kit:
+        import frappe
 
-        self._store_config_patch = contextlib.ExitStack()
-        from unittest import mock
+        kit = super().add_store(platform)
+        # a paid order gets its Sales Invoice, so a store refund can be booked as a Credit Note against it
+        frappe.db.set_value("Commerce Store", kit.store, "create_sales_invoice", 1)
+        frappe.db.commit()
+        return kit
 
-        self._store_config_patch.enter_context(mock.patch.object(shell, "store_config", faster))
+    def start_workers(self) -> None:
+        """Real ``bench worker``-like processes on a shared RQ stand-in, and the scheduler's tick: from here on the
+        main process only acts as the stores, the merchant and the webhook endpoint (its HTTP server)."""
+        from wix_commerce_sync.testing.workers import PRODUCTION_WORKERS, SharedJobQueue, SiteAddress, WorkerPool
+
+        self.queue = SharedJobQueue(str(self.data_dir / "rq.sqlite3"))
+        self.queue.install()
+        site = SiteAddress(self.site.name, self.site.sites_path, self.site.site_path, self.site.db_path)
+        workers = (PRODUCTION_WORKERS * self.config.workers)[: self.config.workers]
+        self.pool = WorkerPool(site, self.queue, workers=workers, tick_seconds=self.config.tick_seconds,
+                               setup=f"{__name__}.worker_setup")  # fmt: skip
+        self.pool.start()
+        for kit in self.kits:
+            kit.sim.auto_deliver = False  # deliveries go out in deliver(), where they are duplicated, reordered, dropped
+        self.say(f"{len(workers)} worker processes started ({self.db_type})")
 
     def stop(self) -> None:
+        if getattr(self, "pool", None):
+            self.pool.stop()
         if getattr(self, "_store_config_patch", None):
             self._store_config_patch.close()
         super().stop()
@@ -177,7 +233,9 @@ class ChaosRun(Sandbox):
         live = [o for o in kit.order_ids if o not in self.cancelled.setdefault(kit.store, set())]
         if not live:
             return
-        order_id = self.rng.choice(live)
+        order_id = live[-1] if self.pool and self.rng.random() < 0.7 else self.rng.choice(live)
+        if self.pool:  # the buyer changes the order just placed while a worker may still be creating its Sales Order
+            time.sleep(self.rng.uniform(0.05, 0.4))
         self.scheduler.api_fault(kit.sim)
         sim_id = int(order_id) if order_id.isdigit() else order_id
         if self.rng.random() < 0.5:
@@ -217,6 +275,9 @@ class ChaosRun(Sandbox):
              "WooCommerce": lambda: kit.sim.lose_answer_to("POST", "/products/batch"),
              "Wix": lambda: kit.sim.lose_answer_of("products-with-inventory/create")}[kit.platform]()  # fmt: skip
             self.scheduler._count("lost_answer")
+        if self.pool:  # the Item's own save queued it; the store's flush job (a worker) sends it
+            self.new_items.setdefault(kit.store, []).append(code)
+            return
         try:
             self.call("push_product", store=kit.store, item_code=code)
         except RuntimeError as exc:  # an AmbiguousWriteError answers an error; the retry must look first
@@ -250,11 +311,50 @@ class ChaosRun(Sandbox):
             self.scheduler.last_fault_at = time.perf_counter()
         self.say(f"{kit.store}: endpoint outage: {disabled} webhook(s) disabled by WooCommerce")
 
+    # -- process faults (worker mode) --------------------------------------------
+    def kill_worker(self) -> None:
+        """SIGKILL a worker process in the middle of a job (the pool fails the job as RQ does and starts another)."""
+        method = self.pool.kill_mid_job(timeout=5.0) if self.pool else None
+        if method:
+            self.scheduler._count("worker_killed")
+            self.say(f"worker SIGKILLed while running {method}")
+
+    def drop_connection(self) -> None:
+        """Kill a database connection that is in the middle of a write transaction (MariaDB's KILL CONNECTION):
+        the worker's next statement fails, its transaction is gone, and what it claimed waits for the lease."""
+        if self.db_type != "mariadb":
+            return
+        import pymysql
+        from frappe.database_mariadb import server_settings
+
+        settings = server_settings(json_conf(self.site.site_path))
+        db_name = json_conf(self.site.site_path)["db_name"]
+        admin = pymysql.connect(host=settings["host"], port=settings["port"], user=settings["user"],
+                                password=settings["password"], autocommit=True)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 20.0
+            while time.monotonic() < deadline:
+                with admin.cursor() as cur:
+                    cur.execute("select t.trx_mysql_thread_id from information_schema.innodb_trx t join "
+                                "information_schema.processlist p on p.id = t.trx_mysql_thread_id where p.db = %s and "
+                                "t.trx_rows_modified > 0 limit 1", (db_name,))  # fmt: skip
+                    row = cur.fetchone()
+                    if row:
+                        cur.execute(f"kill connection {int(row[0])}")
+                        self.scheduler._count("db_connection_dropped")
+                        self.say("a database connection was killed mid-transaction")
+                        return
+                time.sleep(0.002)
+        finally:
+            admin.close()
+
     # -- the run --------------------------------------------------------------
     def run(self) -> Figures:
-        figures = Figures()
+        figures = Figures(workers=self.config.workers)
         tracemalloc.start()
+        started = time.perf_counter()
         self.start()
+        figures.backend = self.db_type
         import frappe
 
         try:
@@ -262,32 +362,9 @@ class ChaosRun(Sandbox):
                 kit = self.add_store(platform)
                 self.full_sync(kit)
                 self.receive_stock(kit)
-            per_store_orders = max(1, self.config.orders // len(self.kits))
-            per_store_stock = max(1, self.config.stock_changes // len(self.kits))
-            for kit in self.kits:
-                skus = sorted(self._store_skus(kit))
-                codes = frappe.get_all("Commerce Item Mapping", filters={"store": kit.store}, pluck="item_code")
-                stock_left = per_store_stock
-                for n in range(per_store_orders):
-                    self.place_order(kit, skus, n)
-                    figures.orders += 1
-                    if self.rng.random() < 0.25:
-                        self.edit_or_cancel(kit)
-                    if stock_left > 0:
-                        lines = min(stock_left, max(1, per_store_stock // per_store_orders))
-                        stock_left -= self.stock_change(kit, codes, lines)
-                        figures.stock_changes += lines
-                    if n % 5 == 4:
-                        self.new_erp_item(kit, n)
-                        self.work_quietly(kit, entities=["stock"])
-                while stock_left > 0:
-                    lines = min(stock_left, 20)
-                    stock_left -= self.stock_change(kit, codes, lines)
-                    figures.stock_changes += lines
-                if kit.platform == "WooCommerce" and self.config.woo_outage:
-                    self.woo_outage(kit, skus)
-                    figures.orders += 8
-                self.work_quietly(kit, entities=["stock"])
+            if self.config.workers:
+                self.start_workers()
+            self.produce(figures)
             for kit in self.kits:
                 kit.sim.faults.clear()
             self.drain()
@@ -298,32 +375,100 @@ class ChaosRun(Sandbox):
         finally:
             figures.peak_memory_mb = tracemalloc.get_traced_memory()[1] / 1_000_000
             tracemalloc.stop()
+            with contextlib.suppress(Exception):
+                frappe.db.rollback()
             self.stop()
+        import resource
+
+        figures.worker_peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        figures.wall_seconds = time.perf_counter() - started
         figures.faults = Counter(self.scheduler.counts)
         return figures
 
+    def produce(self, figures: Figures) -> None:
+        """The stores' orders and the merchant's work, store after store in turn; process faults spaced out."""
+        import frappe
+
+        steps = max(1, self.config.orders // len(self.kits))
+        per_store_stock = max(1, self.config.stock_changes // len(self.kits))
+        per_step = max(1, per_store_stock // steps)
+        plan = {}
+        for kit in self.kits:
+            codes = frappe.get_all("Commerce Item Mapping", filters={"store": kit.store}, pluck="item_code")
+            plan[kit.store] = (sorted(self._store_skus(kit)), codes, [per_store_stock])
+        kills = _spaced(steps, self.config.kills if self.pool else 0, offset=0.3)
+        drops = _spaced(steps, self.config.db_drops if self.pool else 0, offset=0.6)
+        for n in range(steps):
+            for kit in self.kits:
+                skus, codes, stock_left = plan[kit.store]
+                self.place_order(kit, skus, n)
+                figures.orders += 1
+                if self.rng.random() < 0.4:
+                    self.edit_or_cancel(kit)
+                if stock_left[0] > 0:
+                    lines = min(stock_left[0], per_step)
+                    stock_left[0] -= self.stock_change(kit, codes, lines)
+                    figures.stock_changes += lines
+                if n % 5 == 4:
+                    self.new_erp_item(kit, n)
+                    if not self.pool:
+                        self.work_quietly(kit, entities=["stock"])
+            if n in kills:
+                self.kill_worker()
+            if n in drops:
+                self.drop_connection()
+        for kit in self.kits:
+            skus, codes, stock_left = plan[kit.store]
+            while stock_left[0] > 0:
+                lines = min(stock_left[0], 20)
+                stock_left[0] -= self.stock_change(kit, codes, lines)
+                figures.stock_changes += lines
+            if kit.platform == "WooCommerce" and self.config.woo_outage:
+                self.woo_outage(kit, skus)
+                figures.orders += 8
+            if not self.pool:
+                self.work_quietly(kit, entities=["stock"])
+
     def drain(self) -> None:
         """Faults over: the app's hourly reconciliation (full stock comparison, order poll, disabled WooCommerce
-        webhooks re-activated) and scheduler ticks (retries as they come due, a full order re-poll, stock push)
-        until both sides agree or ``converge_timeout`` passes."""
+        webhooks re-activated) and its scheduler ticks until both sides agree or ``converge_timeout`` passes.
+        Time is compressed: Failed jobs are retried at once (their backoff would have them wait minutes), the
+        orders of every day are polled again. Dead jobs are left Dead: they are counted and listed."""
+        import frappe
+
         from wix_commerce_sync.tasks.scheduler import commerce_sync_hourly_reconcile
 
         deadline = time.perf_counter() + self.config.converge_timeout
         while True:
-            commerce_sync_hourly_reconcile()  # full stock comparison, order poll, WooCommerce webhooks re-activated
-            self.run_jobs()
             for kit in self.kits:
-                with contextlib.suppress(RuntimeError):
-                    self.call("retry_failed", store=kit.store)
+                kit.sim.deliver_webhooks()
+            commerce_sync_hourly_reconcile()  # full stock comparison, order poll, WooCommerce webhooks re-activated
+            frappe.db.commit()
+            if not self.pool:
+                self.run_jobs()
+            for kit in self.kits:
+                failed = frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "status": "Failed"}, pluck="name")
+                if failed:
+                    with contextlib.suppress(RuntimeError):
+                        self.call("retry_failed", store=kit.store, jobs=failed)
                 with contextlib.suppress(RuntimeError):
                     self.call("sync_orders", store=kit.store, since=POLL_SINCE)
                 kit.sim.deliver_webhooks()
-                self.work_quietly(kit, entities=["stock"])
+                if not self.pool:
+                    self.work_quietly(kit, entities=["stock"])
+            self.wait_for_workers(60.0)
+            frappe.db.commit()  # a fresh snapshot for the comparison
             probe = Figures()
             self.compare_all(probe)
             if not probe.problems or time.perf_counter() > deadline:
                 return
             time.sleep(1.0)
+
+    def wait_for_workers(self, timeout: float) -> None:
+        """Until the worker processes have nothing queued or running (none: the in-process jobs ran already)."""
+        deadline = time.monotonic() + timeout
+        while self.pool and not self.pool.idle() and time.monotonic() < deadline:
+            time.sleep(0.2)
 
     # -- comparison -----------------------------------------------------------
     def compare_all(self, figures: Figures) -> None:
@@ -411,6 +556,100 @@ class ChaosRun(Sandbox):
         return hits
 
 
+def quick_store_clients() -> contextlib.ExitStack:
+    """Short client timeouts (a stalled store is a timeout) and quick retry backoff, in this process (the worker
+    processes run it as their set-up)."""
+    from unittest import mock
+
+    from wix_commerce_sync import shell
+
+    real = shell.store_config
+
+    def faster(store_doc):
+        config = real(store_doc)
+        config.options.update(CLIENT_OPTIONS)
+        return config
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(mock.patch.object(shell, "store_config", faster))
+    return stack
+
+
+MUTANTS = ("dedupe", "unique-order-key", "no-blind-retry")
+MUTANT_ENV = "WCS_CHAOS_MUTANT"
+
+
+def worker_setup() -> None:
+    """What every worker process of the run does first: the run's quick clients, and the mutant if one is asked."""
+    quick_store_clients()
+    apply_mutant(os.environ.get(MUTANT_ENV))
+
+
+def apply_mutant(name: str | None) -> None:
+    """Take one safeguard away, to show the chaos test catches its loss (``--mutant``; never in a normal run).
+
+    - ``dedupe``: every webhook delivery gets a dedupe key of its own, so a redelivery is queued again;
+    - ``unique-order-key``: the unique index on Commerce Order Mapping's store + order key is dropped (see
+      ``drop_unique_order_key``: done once on the site's database);
+    - ``no-blind-retry``: every request counts as idempotent, so a create whose answer was lost is sent again.
+    """
+    if not name:
+        return
+    if name not in MUTANTS:
+        raise ValueError(f"unknown mutant {name!r}: one of {', '.join(MUTANTS)}")
+    if name == "dedupe":
+        import dataclasses
+        import uuid
+
+        from wix_commerce_sync.sync.engine import SyncEngine
+
+        real_enqueue = SyncEngine.enqueue_inbound
+
+        def enqueue_every_delivery(self, event):
+            return real_enqueue(self, dataclasses.replace(event, dedupe_key=f"{event.dedupe_key}:{uuid.uuid4().hex}"))
+
+        SyncEngine.enqueue_inbound = enqueue_every_delivery
+    elif name == "no-blind-retry":
+        from wix_commerce_sync.connectors.http import HttpClient
+
+        real_request = HttpClient.request
+
+        def always_idempotent(self, method, path, *, retry=True, idempotent=None, **kwargs):
+            return real_request(self, method, path, retry=retry, idempotent=True, **kwargs)
+
+        HttpClient.request = always_idempotent
+
+
+def drop_unique_order_key() -> None:
+    import frappe
+
+    for index in {r[0] for r in frappe.db.sql("select index_name from information_schema.statistics where "
+                                             "table_schema = database() and table_name = 'tabCommerce Order Mapping' "
+                                             "and column_name = 'order_key' and non_unique = 0")}:  # fmt: skip
+        frappe.db.sql(f"alter table `tabCommerce Order Mapping` drop index `{index}`")
+    frappe.db.commit()
+
+
+def _set_site_config(site_path: str, key: str, value: Any) -> None:
+    import json
+
+    config = Path(site_path) / "site_config.json"
+    conf = json_conf(site_path)
+    conf[key] = value
+    config.write_text(json.dumps(conf, indent=1))
+
+
+def json_conf(site_path: str) -> dict:
+    import json
+
+    return json.loads((Path(site_path) / "site_config.json").read_text())
+
+
+def _spaced(steps: int, count: int, offset: float) -> set[int]:
+    """``count`` steps spread over ``steps`` (each at its own fraction of the run)."""
+    return {min(steps - 1, int(steps * (i + offset) / count)) for i in range(count)} if count else set()
+
+
 def sku_counts(sim: Any) -> Counter:
     """How many store products carry each SKU (a product's variants counted once per product)."""
     products = getattr(sim, "product_store", None)
@@ -436,6 +675,25 @@ def _skus_in(value: Any) -> set[str]:
     return found
 
 
+# the CI-sized run of the suite (tests/chaos): 5 orders per store plus the WooCommerce outage's 8, every fault kind
+CI_ARGS = ("--orders", "15", "--stock", "30", "--fault-rate", "0.35", "--seed", "16")
+
+
+def run_in_subprocess(report: Path, *args: str, timeout: float = 900) -> dict:
+    """Run the driver in a process of its own (the run opens and closes its own stand-in site): its report, with
+    the process's output under "output"."""
+    import json
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", __name__, *args, "--report", str(report)]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[3],
+                            timeout=timeout)  # fmt: skip
+    if result.returncode != 0:
+        raise AssertionError(result.stdout[-2000:] + result.stderr[-4000:])
+    return {**json.loads(report.read_text()), "output": result.stdout + result.stderr}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run in a process of its own (the run opens and closes its own stand-in site): figures to a JSON file."""
     import argparse
@@ -447,10 +705,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--converge", type=float, default=40.0)
+    parser.add_argument("--workers", type=int, default=3, help="worker processes (0: jobs run in this process)")
+    parser.add_argument("--db", default="auto", choices=("auto", "mariadb", "sqlite"))
+    parser.add_argument("--mutant", choices=MUTANTS, help="take one safeguard away (shows the run catches it)")
     parser.add_argument("--report", required=True)
     args = parser.parse_args(argv)
     config = ChaosConfig(orders=args.orders, stock_changes=args.stock, fault_rate=args.fault_rate, seed=args.seed,
-                         converge_timeout=args.converge)  # fmt: skip
+                         converge_timeout=args.converge, workers=args.workers, db=args.db,
+                         mutant=args.mutant)  # fmt: skip
     with __import__("tempfile").TemporaryDirectory() as tmp:
         run = ChaosRun(tmp, config)
         figures = run.run()
