@@ -345,13 +345,21 @@ class WooCommerceSimulator(SimulatorServer):
             parent = self.product_store.get(record["parent_id"]) if record["type"] == "variation" else record
             stamp = self.tick()
             if name is not None:
-                for pid in [parent["id"], *parent.get("variations", [])]:
-                    self.product_store[pid].update(name=name, date_modified_gmt=stamp)
+                self._sync_variation_names(parent, parent["name"], name)
+                parent.update(name=name, date_modified_gmt=stamp)
                 self._fire("product", "updated", parent["id"])
             if price is not None:
                 record.update(regular_price=str(price), date_modified_gmt=stamp)
                 self._fire("product", "updated", record["id"])
         self._after_change(sync=True)
+
+    def _sync_variation_names(self, parent: dict[str, Any], previous: str, new: str) -> None:
+        """sync_variation_names (variable product data store): a renamed parent's name is replaced in its
+        variations' titles (SQL ``REPLACE(post_title, previous, new)``)."""
+        for variation_id in parent.get("variations", []):
+            variation = self.product_store.get(variation_id)
+            if variation is not None:
+                variation["name"] = variation["name"].replace(previous or "AUTO-DRAFT", new)
 
     def edit_customer(self, email: str, *, first_name: str | None = None, last_name: str | None = None) -> None:
         """The customer's name changed in wp-admin (the user profile, not the order addresses): customer.updated."""
@@ -1006,6 +1014,8 @@ class WooCommerceSimulator(SimulatorServer):
         if record.get("sku") and "sku" in item and item["sku"] != record["sku"]:
             self.sku_index.pop(record["sku"], None)
         stock_locked = record["type"] != "variation" and not self.manage_stock_enabled
+        if "name" in item and item["name"] != record["name"]:
+            self._sync_variation_names(record, record["name"], item["name"])
         for key in ("name", "slug", "status", "description", "sku", "regular_price", "sale_price", "weight",
                     "attributes", "tags", "manage_stock", "meta_data", "date_on_sale_from_gmt", "date_on_sale_to_gmt"):
             if key not in item or (key == "manage_stock" and stock_locked):
