@@ -198,6 +198,9 @@ def run(platform: str, data_dir: str) -> dict[str, Any]:
 
                 frappe.db.rollback()
                 report[step.__name__] = {"error": traceback.format_exc()[-3000:]}
+        # what the simulators' contract checks recorded (WooCommerce: request fields its source does not know;
+        # Shopify: answers its schema refuses; Wix refuses a request off its contract with a 400 at once)
+        report["contract_problems"] = [*getattr(kit.sim, "contract_violations", []), *getattr(kit.sim, "schema_violations", [])]
     finally:
         sb.stop()
     return report

@@ -80,3 +80,7 @@ def test_a_store_customer_edit_reaches_the_erpnext_customer(facts):
     edit = step(facts, "store_customer_edit")
     assert edit["store"] == {"first_name": "Renamed", "last_name": "Onstore"}, edit
     assert "Renamed Onstore" in edit["erp_customers"], edit
+
+
+def test_every_request_the_hooks_answered_passed_the_contract_checks(facts):
+    assert facts["contract_problems"] == []

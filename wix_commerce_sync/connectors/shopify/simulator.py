@@ -701,10 +701,16 @@ class ShopifySimulator(SimulatorServer):
                      restock: bool = True) -> dict[str, Any]:
         """A refund made in the Shopify admin, through the same path as ``refundCreate``: ``lines`` [{sku, quantity}]
         (restockType RETURN when ``restock``, else NO_RESTOCK; none = every unit not yet refunded), ``amount`` the
-        money returned (default: those units' price and tax share); fires refunds/create and orders/updated.
-        Returns the refund record (REST shape)."""
+        money returned (default: those units' price and tax share; without lines: what is left of the order total);
+        fires refunds/create and orders/updated. Returns the refund record (REST shape); ValueError when Shopify
+        refuses (a cancelled, voided or fully refunded order, more money than is left)."""
         with self.lock:
             order = self.orders[_num(order_id)]
+            paid_back = sum((_d(r["total_refunded_set"]["shop_money"]["amount"]) for r in order["refunds"]), Decimal(0))
+            if order["financial_status"] in ("refunded", "voided"):
+                raise ValueError(f"Shopify order {order_id} is {order['financial_status']}: nothing left to refund")
+            if lines is None and amount is None:
+                amount = f"{_c((_d(order['total_price']) - paid_back) * _d(order.get('presentment_rate') or 1))}"
             refunded: dict[int, int] = {}
             for r in order["refunds"]:
                 for x in r["refund_line_items"]:
@@ -715,6 +721,8 @@ class ShopifySimulator(SimulatorServer):
                 wanted = [(next(li for li in order["line_items"] if li.get("sku") == row["sku"]), int(row["quantity"]))
                           for row in lines]
             wanted = [(li, qty) for li, qty in wanted if qty > 0]
+            if _d(amount or 0) / _d(order.get("presentment_rate") or 1) > _d(order["total_price"]) - paid_back:
+                raise ValueError(f"Shopify refuses {amount}: more than is left to refund on order {order_id}")
             if amount is None:
                 owed = sum((_d(li["price"]) * qty + sum((_d(t["price"]) for t in li.get("tax_lines") or []), Decimal(0))
                             * qty / li["quantity"] for li, qty in wanted), Decimal(0))

@@ -1247,17 +1247,21 @@ class WooCommerceSimulator(SimulatorServer):
     def refund_order(self, order_id: int | str, lines: list[dict[str, Any]] | None = None, amount: str | None = None,
                      restock: bool = True) -> dict[str, Any]:
         """A refund made in wp-admin (wc_create_refund): ``lines`` [{sku, quantity}] credited at their net price
-        and tax; ``amount`` defaults to those lines' total (the order's remainder without lines); with ``restock``
-        the refunded units go back to stock (wc_restock_refunded_items); order.updated fires. Returns the refund."""
+        and tax (none: every unit not yet refunded); ``amount`` defaults to those lines' total (without lines: what
+        is left of the order total); with ``restock`` the refunded units go back to stock
+        (wc_restock_refunded_items); order.updated fires. Returns the refund; ValueError when WooCommerce refuses."""
         with self.lock:
             order = self.orders[int(order_id)]
-            rows = self._refund_rows(order, lines or [])
+            if lines is None:
+                left = self._units_not_refunded(order)
+                lines = [{"sku": li.get("sku"), "quantity": left[li["id"]]} for li in order["line_items"]
+                         if left[li["id"]] > 0 and li.get("sku")]
+                if amount is None:
+                    amount = s2(Decimal(order["total"]) + sum((Decimal(r["total"]) for r in order["refunds"]), Decimal(0)))
+            rows = self._refund_rows(order, lines)
             if amount is None:
-                owed = sum((Decimal(r["refund_total"]) + sum((Decimal(t["refund_total"]) for t in r["refund_tax"]),
-                                                                Decimal(0)) for r in rows), Decimal(0))
-                if not rows:
-                    owed = Decimal(order["total"]) + sum((Decimal(r["total"]) for r in order["refunds"]), Decimal(0))
-                amount = s2(owed)
+                amount = s2(sum((Decimal(r["refund_total"]) + sum((Decimal(t["refund_total"]) for t in r["refund_tax"]),
+                                                                   Decimal(0)) for r in rows), Decimal(0)))
             refund = self._make_refund(order, {"amount": amount, "reason": "Refunded in the shop",
                                                "api_refund": False, "api_restock": restock, "line_items": rows})
             if refund is None:
@@ -1267,6 +1271,14 @@ class WooCommerceSimulator(SimulatorServer):
             rendered = dict(refund)
         self._after_change(sync=True)
         return rendered
+
+    def _units_not_refunded(self, order: dict[str, Any]) -> dict[int, int]:
+        left = {li["id"]: int(li["quantity"]) for li in order["line_items"]}
+        for refund in self.refund_records.get(order["id"], []):
+            for row in refund["line_items"]:
+                item = int(next(m["value"] for m in row["meta_data"] if m["key"] == "_refunded_item_id"))
+                left[item] = left.get(item, 0) + int(row["quantity"])  # refund rows carry negative quantities
+        return left
 
     def _refund_rows(self, order: dict[str, Any], lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The ``line_items`` rows of a refund request for [{sku, quantity}]: net total and tax per unit share."""
