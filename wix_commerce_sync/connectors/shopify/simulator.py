@@ -36,6 +36,10 @@ What it does, and how faithfully:
   on demand (``deliver_webhooks(duplicate=, reverse=)``) or at once (``auto_deliver``).
 - Faults: the inherited ones (latency, fail_next, timeout_next, reset_next) plus
   ``throttle_next(n, http_status=200|429)``.
+- Chaos hooks, the same on the three simulators (issue 16): ``fail_batch_items_next(n)`` (inventorySetQuantities is
+  all-or-nothing: a partial failure applies no row and names the failed ones in ``userErrors``; aliased productSet
+  mutations fail one by one; counted in ``batch_items_failed``), ``refund_order`` (an admin refund, the refundCreate
+  way), ``edit_product``/``product_by_sku`` and ``edit_customer``/``customer_by_email`` (admin edits, webhooks).
 """
 
 from __future__ import annotations

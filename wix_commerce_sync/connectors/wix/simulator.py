@@ -17,6 +17,11 @@ Also: API-key or OAuth auth, 200 requests per minute per site (429 + Retry-After
 per site (V3 or V1), Stores locations (the id space of inventory ``locationId``), RS256 JWT webhooks.
 The webhook subscription endpoint ``/_sim/webhooks`` stands in for the Wix app dashboard.
 
+Chaos hooks, the same on the three simulators (issue 16): ``fail_batch_items_next(n)`` (the next n V3 bulk writes -
+inventory, products update/create - apply only part of their items, the others answer ``itemMetadata.success: false``;
+counted in ``batch_items_failed``; V1 has no bulk write), ``refund_order`` (a dashboard refund, the trigger-refund
+way), ``edit_product``/``product_by_sku`` and ``edit_customer``/``customer_by_email`` (dashboard edits, events).
+
 A ``clock`` (seconds, float) can be injected: the rate limit and token expiry use it, so a benchmark can
 run 10,000 stock rows against the 200/min bound on a virtual clock (see ``VirtualClock``).
 """

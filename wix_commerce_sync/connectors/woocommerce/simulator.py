@@ -27,6 +27,11 @@ Switchable faults beyond the inherited ``Faults``: ``lose_answer_to(method, path
 request commits, then its answer is lost, past the reads a client makes first), ``waf_strip_auth`` (the host drops the
 Authorization header, only query-string auth works), ``waf_block`` (403 or 501 HTML page from a
 ModSecurity-like firewall), ``throttle_next(n, retry_after)`` (429 + Retry-After).
+
+Chaos hooks, the same on the three simulators (issue 16): ``fail_batch_items_next(n)`` (the next n product/variation
+batches apply only part of their items, the others answer the ``batch_items`` per-item error; counted in
+``batch_items_failed``), ``refund_order`` (a wp-admin refund), ``edit_product``/``product_by_sku`` and
+``edit_customer``/``customer_by_email`` (store-side edits with their webhooks).
 """
 
 from __future__ import annotations
