@@ -52,6 +52,7 @@ def test_aliased_product_sets_fail_one_by_one(conn: ShopifyConnector, sim: Shopi
     assert "GENERIC_ERROR" in results[0].error or "went wrong" in results[0].error
     assert sim.product_by_sku("CAP-0") is None and sim.product_by_sku("CAP-1")["name"] == "Cap 1"
     assert all(r.ok for r in conn.upsert_products([products[0], products[2]]))  # one request only: the retry works
+    assert sim.schema_violations == []  # the failed aliases' answers are what the schema allows
 
 
 def test_an_admin_refund_restocks_and_reads_back_with_its_lines(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
