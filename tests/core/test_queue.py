@@ -86,3 +86,21 @@ def test_due_count_is_what_a_claim_would_hand_out(tmp_path):
     assert {j.name for j in store.claim("w", now, limit=10)} == {fresh.name, failed_due.name}
     assert store.due_count("S", q.INBOUND, now) == 0
     assert store.due_count("S", q.INBOUND, now + q.CLAIM_LEASE + timedelta(minutes=10)) == 3  # orphaned + now due
+
+
+def test_a_newer_outbound_change_supersedes_an_older_failed_one_but_inbound_keeps_it(tmp_path):
+    """An outbound job carries the record's whole state (absolute stock): a failed older one retried after a newer
+    one went through would put the old figure back on the store. Inbound, the engine's ordering gate decides."""
+    store = q.SqliteJobStore(str(tmp_path / "q.db"))
+    for direction in (q.OUTBOUND, q.INBOUND):
+        def job(i: int, ordering: str, d: str = direction) -> q.NewJob:
+            return q.NewJob(store="S", entity="stock", direction=d, action="upsert", dedupe_key=f"{d}{i}",
+                            record_key=f"{d}:SKU-1", payload=f'"{i}"', ordering_key=ordering)  # fmt: skip
+
+        store.enqueue(job(1, "2026-01-01 10:00:00"), T0)
+        (old,) = store.claim("w", T0, store="S", direction=direction)
+        store.fail(old, "partial batch failure", T0, T0 + timedelta(minutes=5))
+        newer = store.enqueue(job(2, "2026-01-01 10:01:00"), T0)
+        assert newer.status == q.QUEUED
+        expected = q.SUPERSEDED if direction == q.OUTBOUND else q.FAILED
+        assert store.get(old.name).status == expected, direction

@@ -2,8 +2,8 @@
 
 - dedupe: ``dedupe_key`` is a unique column; a second insert raises a unique/duplicate error, which is
   caught inside a savepoint (the surrounding transaction stays usable on every database); no read first;
-- supersede: an older Queued job of the same ``record_key`` becomes Superseded, or the new one does
-  when a newer change is already waiting;
+- supersede: an older Queued job of the same ``record_key`` (outbound: or Failed one) becomes Superseded, or the
+  new one does when a newer change is already waiting;
 - claim, without locking reads over ranges (under InnoDB REPEATABLE READ a range read ``FOR UPDATE`` locks every
   row and gap it scans, so one worker's claim hid the whole queue from the others): a plain read through the
   claim index (``on_doctype_update``) picks the next due names; a locking read of exactly those primary keys with
@@ -76,9 +76,11 @@ class FrappeJobStore:
             return None
         full = _job(frappe._dict({f: doc.get(f) for f in _FIELDS}))
         full.created_at = now
-        waiting = frappe.get_all(JOB, filters={"record_key": job.record_key, "status": q.QUEUED, "name": ["!=", doc.name]},
-                                 fields=["name", "ordering_key"], order_by=None)  # fmt: skip
-        if job.ordering_key and any(r.ordering_key and r.ordering_key > job.ordering_key for r in waiting):
+        waiting = frappe.get_all(JOB, filters={"record_key": job.record_key, "name": ["!=", doc.name],
+                                               "status": ["in", q.superseded_statuses(job.direction)]},
+                                 fields=["name", "ordering_key", "status"], order_by=None)  # fmt: skip
+        if job.ordering_key and any(r.status == q.QUEUED and r.ordering_key and r.ordering_key > job.ordering_key
+                                    for r in waiting):
             frappe.db.set_value(JOB, doc.name, "status", q.SUPERSEDED, update_modified=False)  # a newer one waits
             full.status = q.SUPERSEDED
             return full

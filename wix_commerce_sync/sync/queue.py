@@ -6,7 +6,10 @@ same contract on plain SQLite, for engine tests and benchmarks. Both promise:
 
 - ``enqueue`` is idempotent on ``dedupe_key`` (a unique column): a second
   delivery of the same event is refused by the database, not by a lookup race;
-- a newer queued change for the same ``record_key`` supersedes older queued ones;
+- a newer queued change for the same ``record_key`` supersedes older queued ones, and, outbound, older failed ones
+  too: an outbound job carries the record's whole state (absolute stock, the item, the customer), so a failed
+  older one retried after the newer one went through would put back what ERPNext no longer says (inbound jobs
+  keep theirs: the engine's ordering gate refuses an older state);
 - ``claim`` is atomic: two workers never receive the same job.
 """
 
@@ -29,6 +32,11 @@ DEAD = "Dead"
 SUPERSEDED = "Superseded"
 INBOUND = "Inbound"
 OUTBOUND = "Outbound"
+
+
+def superseded_statuses(direction: str) -> tuple[str, str]:
+    """The statuses of older jobs of a record that a newer change of it supersedes (see the module docstring)."""
+    return (QUEUED, FAILED) if direction == OUTBOUND else (QUEUED, QUEUED)
 # A job still Processing this long after its claim lost its worker (Frappe kills a job at its queue
 # timeout, 25 minutes at most on "long"): it becomes claimable again.
 CLAIM_LEASE = timedelta(minutes=30)
@@ -176,9 +184,10 @@ class SqliteJobStore:
                 full.status = SUPERSEDED
                 return full
             conn.execute(
-                "UPDATE jobs SET status=? WHERE record_key=? AND status=? AND name<>? "
+                "UPDATE jobs SET status=? WHERE record_key=? AND status IN (?, ?) AND name<>? "
                 "AND (ordering_key IS NULL OR ? IS NULL OR ordering_key<=?)",
-                (SUPERSEDED, full.record_key, QUEUED, full.name, full.ordering_key, full.ordering_key),
+                (SUPERSEDED, full.record_key, *superseded_statuses(full.direction), full.name, full.ordering_key,
+                 full.ordering_key),
             )
         return full
 

@@ -53,6 +53,25 @@ class TestFrappeJobStore(fx.ShellTestCase):
         self.assertGreaterEqual(jobs.counts(self.store).get(q.QUEUED, 0), 1)
         self.assertEqual(jobs.queued_count(self.store, "orders", q.INBOUND), 1)
 
+    def test_a_newer_outbound_change_supersedes_an_older_failed_one(self):
+        """Outbound jobs carry whole state (absolute stock): a failed older one must not be retried after a newer
+        one, or the store gets the old figure back. A failed inbound job stays (the ordering gate decides)."""
+        jobs = FrappeJobStore(commit_claims=False)
+        now = datetime.now(timezone.utc)
+        for direction in (q.OUTBOUND, q.INBOUND):
+            def job(key: str, ordering: str, d: str = direction) -> q.NewJob:
+                return q.NewJob(store=self.store, entity="stock", direction=d, action="upsert",
+                                dedupe_key=f"{self.store}::{d}::{key}", record_key=f"{self.store}::{d}::SKU-1",
+                                payload='"x"', external_id="SKU-1", ordering_key=ordering)  # fmt: skip
+
+            old = jobs.enqueue(job("a", "2026-01-01 10:00:00"), now)
+            self.addCleanup(frappe.db.delete, "Commerce Sync Job", {"record_key": old.record_key})  # others' queue
+            jobs.fail(old, "partial batch failure", now, now + timedelta(minutes=5))
+            newer = jobs.enqueue(job("b", "2026-01-01 10:01:00"), now)
+            self.assertEqual(newer.status, q.QUEUED)
+            expected = q.SUPERSEDED if direction == q.OUTBOUND else q.FAILED
+            self.assertEqual(jobs.get(old.name).status, expected, direction)
+
     def test_state_and_cursor_round_trip(self):
         state = FrappeStateStore()
         when = datetime(2026, 3, 1, 12, 30, 15, tzinfo=timezone.utc)

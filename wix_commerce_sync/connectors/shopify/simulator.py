@@ -36,6 +36,10 @@ What it does, and how faithfully:
   on demand (``deliver_webhooks(duplicate=, reverse=)``) or at once (``auto_deliver``).
 - Faults: the inherited ones (latency, fail_next, timeout_next, reset_next) plus
   ``throttle_next(n, http_status=200|429)``.
+- Chaos hooks, the same on the three simulators (issue 16): ``fail_batch_items_next(n)`` (inventorySetQuantities is
+  all-or-nothing: a partial failure applies no row and names the failed ones in ``userErrors``; aliased productSet
+  mutations fail one by one; counted in ``batch_items_failed``), ``refund_order`` (an admin refund, the refundCreate
+  way), ``edit_product``/``product_by_sku`` and ``edit_customer``/``customer_by_email`` (admin edits, webhooks).
 """
 
 from __future__ import annotations
@@ -216,6 +220,8 @@ class ShopifySimulator(SimulatorServer):
         self.auto_deliver = False
         self._queue: list[dict] = []
         self._throttle_faults: list[int] = []
+        self._partial_batches = 0  # batch writes still to answer with per-item userErrors
+        self.batch_items_failed = 0  # rows/products those writes reported failed (none of them applied)
         self._ids = BIG_ID_BASE
         self._clock = datetime.now(timezone.utc) - timedelta(days=1)
         self._tmp = tempfile.TemporaryDirectory(prefix="shopify-sim-")
@@ -280,6 +286,27 @@ class ShopifySimulator(SimulatorServer):
         """The next n GraphQL calls answer THROTTLED (HTTP 200 body, or HTTP 429)."""
         with self.lock:
             self._throttle_faults.extend([http_status] * n)
+
+    def fail_batch_items_next(self, n: int = 1) -> None:
+        """The next ``n`` batch writes report every second item (the first, third, ...) failed.
+
+        What the pinned Admin schema allows: ``inventorySetQuantities`` is all-or-nothing, so a call with a bad row
+        applies NO row and answers ``userErrors`` naming the failed rows (``field: ["input", "quantities", i]``); a
+        document of several aliased ``productSet`` mutations (the app's product batch) runs each mutation on its
+        own, so the failed ones answer ``userErrors`` (GENERIC_ERROR) and the others are applied.
+        """
+        with self.lock:
+            self._partial_batches += n
+
+    def _take_partial_batch(self, op: Operation) -> bool:
+        """Whether this mutation document is a batch write that an armed ``fail_batch_items_next`` hits."""
+        names = [f.name for f in op.fields]
+        batch = "inventorySetQuantities" in names or names.count("productSet") > 1
+        with self.lock:
+            if op.kind != "mutation" or not batch or self._partial_batches <= 0:
+                return False
+            self._partial_batches -= 1
+            return True
 
     def rate_limit_bound(self, cost_log: list[tuple[float, float]] | None = None, start_available: float | None = None) -> float:
         """Least time the bucket allows for these operations: every call but the last pays its
@@ -394,6 +421,48 @@ class ShopifySimulator(SimulatorServer):
             product.update(fields)
             product["updated_at"] = self._now()
         self._emit("products/update", self.rest_product(product))
+
+    def edit_product(self, sku: str, *, name: str | None = None, price: str | None = None) -> None:
+        """The merchant edits, in the admin, the title of the product holding ``sku`` and/or that variant's price
+        (fires products/update)."""
+        with self.lock:
+            variant = self.variants[self.sku_index[sku]]
+            product = self.products[variant["product_id"]]
+            if name is not None:
+                product["title"] = name
+            if price is not None:
+                variant.update(price=str(price), updated_at=self._now())
+            product["updated_at"] = self._now()
+        self._emit("products/update", self.rest_product(product))
+
+    def product_by_sku(self, sku: str) -> dict[str, Any] | None:
+        with self.lock:
+            vid = self.sku_index.get(sku)
+            if vid is None:
+                return None
+            variant = self.variants[vid]
+            return {"name": self.products[variant["product_id"]]["title"], "price": variant["price"],
+                    "product_id": variant["product_id"], "variant_id": vid}
+
+    def edit_customer(self, email: str, *, first_name: str | None = None, last_name: str | None = None) -> None:
+        """The merchant renames a customer in the admin (fires customers/update)."""
+        with self.lock:
+            customer = self._customer_by_email(email)
+            for key, value in (("first_name", first_name), ("last_name", last_name)):
+                if value is not None:
+                    customer[key] = value
+            customer["updated_at"] = self._now()
+        self._emit("customers/update", self.rest_customer(customer))
+
+    def customer_by_email(self, email: str) -> dict[str, Any]:
+        with self.lock:
+            return self.rest_customer(self._customer_by_email(email))
+
+    def _customer_by_email(self, email: str) -> dict:
+        found = next((c for c in self.customers.values() if (c.get("email") or "").lower() == email.lower()), None)
+        if found is None:
+            raise KeyError(f"no Shopify customer with email {email}")
+        return found
 
     def set_inventory(self, sku: str, qty: int, location: Any = None) -> None:
         """Change a quantity on the store side (a competing writer); fires inventory_levels/update."""
@@ -631,6 +700,49 @@ class ShopifySimulator(SimulatorServer):
             return []
         remaining = {li["id"]: li["fulfillable_quantity"] for li in order["line_items"]}
         return self._commit_stock(order, +1, remaining)
+
+    def refund_order(self, order_id: Any, lines: list[dict[str, Any]] | None = None, amount: str | None = None,
+                     restock: bool = True) -> dict[str, Any]:
+        """A refund made in the Shopify admin, through the same path as ``refundCreate``: ``lines`` [{sku, quantity}]
+        (restockType RETURN when ``restock``, else NO_RESTOCK; none = every unit not yet refunded), ``amount`` the
+        money returned (default: those units' price and tax share; without lines: what is left of the order total);
+        fires refunds/create and orders/updated. Returns the refund record (REST shape); ValueError when Shopify
+        refuses (a cancelled, voided or fully refunded order, more money than is left)."""
+        with self.lock:
+            order = self.orders[_num(order_id)]
+            paid_back = sum((_d(r["total_refunded_set"]["shop_money"]["amount"]) for r in order["refunds"]), Decimal(0))
+            if order["financial_status"] in ("refunded", "voided"):
+                raise ValueError(f"Shopify order {order_id} is {order['financial_status']}: nothing left to refund")
+            if lines is None and amount is None:
+                amount = f"{_c((_d(order['total_price']) - paid_back) * _d(order.get('presentment_rate') or 1))}"
+            refunded: dict[int, int] = {}
+            for r in order["refunds"]:
+                for x in r["refund_line_items"]:
+                    refunded[x["line_item_id"]] = refunded.get(x["line_item_id"], 0) + x["quantity"]
+            if lines is None:
+                wanted = [(li, li["quantity"] - refunded.get(li["id"], 0)) for li in order["line_items"]]
+            else:
+                wanted = [(next(li for li in order["line_items"] if li.get("sku") == row["sku"]), int(row["quantity"]))
+                          for row in lines]
+            wanted = [(li, qty) for li, qty in wanted if qty > 0]
+            if _d(amount or 0) / _d(order.get("presentment_rate") or 1) > _d(order["total_price"]) - paid_back:
+                raise ValueError(f"Shopify refuses {amount}: more than is left to refund on order {order_id}")
+            if amount is None:
+                owed = sum((_d(li["price"]) * qty + sum((_d(t["price"]) for t in li.get("tax_lines") or []), Decimal(0))
+                            * qty / li["quantity"] for li, qty in wanted), Decimal(0))
+                amount = f"{_c(owed * _d(order.get('presentment_rate') or 1))}"
+            data = {"orderId": _gid("Order", order["id"]), "note": "Refunded in the Shopify admin",
+                    "currency": order["presentment_currency"],
+                    "refundLineItems": [{"lineItemId": _gid("LineItem", li["id"]), "quantity": qty,
+                                         "restockType": "RETURN" if restock else "NO_RESTOCK"} for li, qty in wanted],
+                    "transactions": [{"amount": amount, "gateway": "bogus", "kind": "REFUND",
+                                      "orderId": _gid("Order", order["id"])}] if _d(amount) > 0 else []}
+        with self.merchant_action():
+            result = self._mutation_refundCreate(Field("refundCreate", args={"input": data}), self.api_version)
+        if result["userErrors"]:
+            raise ValueError(f"Shopify refuses the refund: {result['userErrors']}")
+        with self.lock:
+            return self.rest_order(order)["refunds"][-1]
 
     def fulfilments_of(self, order_id: Any) -> list[dict]:
         return list(self.orders[_num(order_id)]["fulfillments"])
@@ -915,8 +1027,14 @@ class ShopifySimulator(SimulatorServer):
             _check_limits(f)
         data: dict[str, Any] = {}
         refund = 0
-        for f in op.fields:
+        self._action.partial = self._take_partial_batch(op)
+        for position, f in enumerate(op.fields):
             self.operations.append(f.name)
+            if self._action.partial and f.name == "productSet" and position % 2 == 0:
+                self.batch_items_failed += 1
+                data[f.key] = {"product": None, "userErrors": [_user_error(
+                    None, "Something went wrong, please try again (simulated partial batch failure).", "GENERIC_ERROR")]}
+                continue
             handler: Callable[[Field, str], Any] | None = getattr(self, f"_{op.kind}_{f.name}", None)
             if handler is None:
                 raise GraphQLFailure(f"Field '{f.name}' doesn't exist on type '{op.kind.capitalize()}Root'", "undefinedField")
@@ -1230,6 +1348,11 @@ class ShopifySimulator(SimulatorServer):
                                               "CHANGE_FROM_QUANTITY_STALE"))
                     continue
                 planned.append(((item, location), int(row["quantity"]), current))
+            if not errors and getattr(self._action, "partial", False):  # an armed partial batch failure
+                errors = [_user_error(["input", "quantities", str(i)], "The inventory item could not be adjusted "
+                                      "(simulated partial batch failure).", "NON_MUTABLE_INVENTORY_ITEM")
+                          for i in range(0, len(rows), 2)]
+                self.batch_items_failed += len(errors)
             if errors:  # the mutation is all-or-nothing
                 return {"inventoryAdjustmentGroup": None, "userErrors": errors}
             changes, changed_keys = [], []

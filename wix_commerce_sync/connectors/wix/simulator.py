@@ -17,6 +17,11 @@ Also: API-key or OAuth auth, 200 requests per minute per site (429 + Retry-After
 per site (V3 or V1), Stores locations (the id space of inventory ``locationId``), RS256 JWT webhooks.
 The webhook subscription endpoint ``/_sim/webhooks`` stands in for the Wix app dashboard.
 
+Chaos hooks, the same on the three simulators (issue 16): ``fail_batch_items_next(n)`` (the next n V3 bulk writes -
+inventory, products update/create - apply only part of their items, the others answer ``itemMetadata.success: false``;
+counted in ``batch_items_failed``; V1 has no bulk write), ``refund_order`` (a dashboard refund, the trigger-refund
+way), ``edit_product``/``product_by_sku`` and ``edit_customer``/``customer_by_email`` (dashboard edits, events).
+
 A ``clock`` (seconds, float) can be injected: the rate limit and token expiry use it, so a benchmark can
 run 10,000 stock rows against the 200/min bound on a virtual clock (see ``VirtualClock``).
 """
@@ -235,6 +240,8 @@ class WixSimulator(SimulatorServer):
         # faults beyond the base ones
         self.conflict_next = 0  # next n revisioned writes answer 409 as if someone else wrote first
         self.bulk_item_errors: dict[str, str] = {}  # id -> error code for per-item bulk failures
+        self._partial_batches = 0  # bulk writes still to carry out only in part (fail_batch_items_next)
+        self.batch_items_failed = 0  # items those partial bulk writes reported failed (and did not apply)
         self.expire_tokens_now = False
         self.request_times: list[float] = []  # clock time of every admitted API request
         self.api_calls: list[tuple[str, str, Any]] = []  # (method, path, JSON body) of every Wix API request
@@ -315,6 +322,23 @@ class WixSimulator(SimulatorServer):
         commits), then their answer is lost (connection reset, or ``status``)."""
         with self.lock:
             self._targeted_losses.append([path_contains, n, status])
+
+    def fail_batch_items_next(self, n: int = 1) -> None:
+        """The next ``n`` bulk writes (inventory items update, products update, products create with inventory)
+        carry out only part of their items: every second one (the first, third, ...) is not applied and its result
+        is ``itemMetadata {id, originalIndex, success: false, error {code, description}}``, counted in
+        ``bulkActionMetadata.totalFailures``, as the contract's ``ItemMetadata``/``BulkActionMetadata`` declare."""
+        with self.lock:
+            self._partial_batches += n
+
+    def _failing_items(self) -> Callable[[], bool]:
+        """For one bulk request: a callable saying, item by item, whether that item fails (an armed fault)."""
+        with self.lock:
+            armed = self._partial_batches > 0
+            if armed:
+                self._partial_batches -= 1
+        items = itertools.count()
+        return (lambda: next(items) % 2 == 0) if armed else (lambda: False)
 
     def _serve(self, handler: Any) -> None:
         path = urlsplit(handler.path).path
@@ -543,9 +567,10 @@ class WixSimulator(SimulatorServer):
         self._check_bulk(items)
         self._check_entity_limits("v3_products_bulk_create_with_inventory", items)
         results = []
+        fails = self._failing_items()
         for index, body in enumerate(items):
             body = body if isinstance(body, dict) else {}
-            results.append(self._bulk_item(index, lambda b=body: self._v3_create_checked(b), None))
+            results.append(self._bulk_item(index, lambda b=body: self._v3_create_checked(b), None, fails()))
         inventory = [{"itemMetadata": {"id": item_id, "originalIndex": n, "success": True}}
                      for n, item_id in enumerate(i for r in results if r["itemMetadata"]["success"]
                                                  for i in self._items_of(r["item"]))]
@@ -577,9 +602,11 @@ class WixSimulator(SimulatorServer):
         self._check_bulk(items)
         self._check_entity_limits("v3_products_bulk_update", items)
         results = []
+        fails = self._failing_items()
         for index, item in enumerate(items):
             body = item.get("product") or {}
-            results.append(self._bulk_item(index, lambda b=body: self._v3_apply_update(b.get("id"), b), body.get("id")))
+            results.append(self._bulk_item(index, lambda b=body: self._v3_apply_update(b.get("id"), b), body.get("id"),
+                                           fails()))
         return SimResponse(200, self._bulk_response(results))
 
     @staticmethod
@@ -589,7 +616,12 @@ class WixSimulator(SimulatorServer):
         if limit is not None and len(items) > limit:
             raise ApiError(400, f"at most {BULK_LIMIT} items per bulk request", "INVALID_ARGUMENT")
 
-    def _bulk_item(self, index: int, action: Callable[[], dict[str, Any]], item_id: str | None) -> dict[str, Any]:
+    def _bulk_item(self, index: int, action: Callable[[], dict[str, Any]], item_id: str | None,
+                   fail: bool = False) -> dict[str, Any]:
+        if fail:
+            self.batch_items_failed += 1
+            return {"itemMetadata": {"id": item_id, "originalIndex": index, "success": False, "error": {
+                "code": "INTERNAL_ERROR", "description": "simulated partial bulk failure: item not written"}}}
         if item_id and item_id in self.bulk_item_errors:
             code = self.bulk_item_errors[item_id]
             return {"itemMetadata": {"id": item_id, "originalIndex": index, "success": False,
@@ -772,9 +804,10 @@ class WixSimulator(SimulatorServer):
         items = (request.json() or {}).get("inventoryItems") or []
         self._check_bulk(items, limit=None)  # maxSize (1000) is checked from the contract
         results = []
+        fails = self._failing_items()
         for index, entry in enumerate(items):
             body = entry.get("inventoryItem") or {}
-            results.append(self._bulk_item(index, lambda b=body: self._v3_set_item(b), body.get("id")))
+            results.append(self._bulk_item(index, lambda b=body: self._v3_set_item(b), body.get("id"), fails()))
         return SimResponse(200, self._bulk_response(results))
 
     def _v3_set_item(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -1027,28 +1060,63 @@ class WixSimulator(SimulatorServer):
         payment = self._payment_of(order)
         if payment is None or wanted.get("paymentId") != payment["id"]:
             raise ApiError(400, "payment not found on the order", "PAYMENT_NOT_FOUND")
-        amount = _d((wanted.get("amount") or {}).get("amount") or "0")
+        restock = ((body.get("sideEffects") or {}).get("restockInfo") or {})
+        refund = self._refund(order, payment, _d((wanted.get("amount") or {}).get("amount") or "0"),
+                              (body.get("details") or {}).get("lineItems") or [],
+                              restock.get("items") or [] if restock.get("type") == "SOME_ITEMS" else [],
+                              external=bool(wanted.get("externalRefund")), reason=(body.get("details") or {}).get("reason"))
+        return SimResponse(200, {"refundId": refund["id"], "orderTransactions": {"orderId": oid}})
+
+    def _refund(self, order: dict[str, Any], payment: dict[str, Any], amount: Decimal, items: list[dict[str, Any]],
+                restock: list[dict[str, Any]], *, external: bool, reason: str | None) -> dict[str, Any]:
+        """A refund of the order's payment: line refund quantities, restocked units, balance and payment status."""
         if amount <= 0 or payment["refunded"] + amount > payment["amount"]:
             raise ApiError(400, "refund amount exceeds the refundable amount", "INVALID_REFUND_AMOUNT")
         lines = {li["id"]: li for li in order["lineItems"]}
-        for item in (body.get("details") or {}).get("lineItems") or []:
+        for item in items:
             line = lines.get(item.get("lineItemId"))
             if line is None or int(item["quantity"]) > int(line["quantity"]) - int(line.get("refundQuantity") or 0):
                 raise ApiError(400, f"line item {item.get('lineItemId')} cannot be refunded for that quantity", "INVALID_LINE_ITEMS")
-        for item in (body.get("details") or {}).get("lineItems") or []:
+        for item in items:
             lines[item["lineItemId"]]["refundQuantity"] = int(lines[item["lineItemId"]].get("refundQuantity") or 0) + int(item["quantity"])
-        restock = ((body.get("sideEffects") or {}).get("restockInfo") or {})
-        for item in restock.get("items") or [] if restock.get("type") == "SOME_ITEMS" else []:
+        for item in restock:
             self._restock(lines[item["lineItemId"]]["physicalProperties"].get("sku"), int(item["quantity"]))
         payment["refunded"] += amount
         order["balanceSummary"] = {"refunded": _money(payment["refunded"]), "paid": _money(payment["amount"])}
         order["paymentStatus"] = "FULLY_REFUNDED" if payment["refunded"] >= payment["amount"] else "PARTIALLY_REFUNDED"
         order["updatedDate"] = self._stamp()
-        refund_id = str(uuid.uuid4())
-        self.refunds.append({"id": refund_id, "orderId": oid, "amount": amount, "externalRefund": bool(wanted.get("externalRefund")),
-                             "reason": (body.get("details") or {}).get("reason")})  # fmt: skip
-        self._emit_standard("wix.ecom.v1.order", "updated", oid, order)
-        return SimResponse(200, {"refundId": refund_id, "orderTransactions": {"orderId": oid}})
+        refund = {"id": str(uuid.uuid4()), "orderId": order["id"], "amount": amount, "externalRefund": external,
+                  "reason": reason}
+        self.refunds.append(refund)
+        self._emit_standard("wix.ecom.v1.order", "updated", order["id"], order)
+        return refund
+
+    def refund_order(self, order_id: str, lines: list[dict[str, Any]] | None = None, amount: str | None = None,
+                     restock: bool = True) -> dict[str, Any]:
+        """A refund made in the Wix dashboard, through the same path as trigger-refund: ``lines`` [{sku, quantity}]
+        (none = every unit not yet refunded), restocked when ``restock``; ``amount`` the money returned (default:
+        those units' share of their lines' total after tax); fires the order updated event. Returns the refund."""
+        with self.lock:
+            order = self._order(order_id)
+            payment = self._payment_of(order)
+            if payment is None:
+                raise ValueError(f"Wix order {order_id} has no payment to refund")
+            left = {li["id"]: int(li["quantity"]) - int(li.get("refundQuantity") or 0) for li in order["lineItems"]}
+            if lines is None:
+                rows = [{"lineItemId": lid, "quantity": qty} for lid, qty in left.items() if qty > 0]
+            else:
+                by_sku = {li["physicalProperties"].get("sku"): li["id"] for li in order["lineItems"]}
+                rows = [{"lineItemId": by_sku[row["sku"]], "quantity": int(row["quantity"])} for row in lines]
+            if amount is None:
+                owed = sum((_d(li["totalPriceAfterTax"]["amount"]) * row["quantity"] / int(li["quantity"])
+                            for row in rows for li in order["lineItems"] if li["id"] == row["lineItemId"]), Decimal(0))
+                if lines is None:
+                    owed = payment["amount"] - payment["refunded"]
+                amount = str(owed.quantize(CENT, rounding=ROUND_HALF_UP))
+            refund = self._refund(order, payment, _d(amount), rows, rows if restock else [], external=False,
+                                  reason="Refunded in the Wix dashboard")
+        self._maybe_auto_deliver()
+        return dict(refund)
 
     def _restock(self, sku: str | None, quantity: int) -> None:
         current = self.stock_of(sku) if sku in self._sku_index else None
@@ -1408,6 +1476,70 @@ class WixSimulator(SimulatorServer):
             order = self.orders.pop(order_id)
             self._emit_standard("wix.ecom.v1.order", "imported_order_deleted", order_id, order, action=True)
         self._maybe_auto_deliver()
+
+    def edit_product(self, sku: str, *, name: str | None = None, price: str | None = None) -> None:
+        """The merchant edits, in the dashboard, the name of the product holding ``sku`` and/or that variant's price
+        (a new revision; the product updated event, or V1's ProductChanged)."""
+        with self.lock:
+            pid, vid = self._sku_index[sku]
+            product = self.products[pid]
+            changed = []
+            if name is not None:
+                product["name"] = name
+                changed.append("name")
+            if price is not None and self.catalog_version == V3:
+                variant = next(v for v in product["variantsInfo"]["variants"] if v["id"] == vid)
+                variant["price"]["actualPrice"] = {"amount": str(price)}
+            elif price is not None:
+                self._v1_prices[(pid, vid)] = str(price)
+                if len(product["variants"]) == 1:
+                    product["priceData"]["price"] = float(price)
+                self._v1_reprice(product)
+                changed.append("priceData")
+            if self.catalog_version == V3:
+                product["revision"] = str(int(product["revision"]) + 1)
+                product["updatedDate"] = self._stamp()
+                self._emit_standard("wix.stores.catalog.v3.product", "updated", pid, product)
+            else:
+                product["lastUpdated"] = self._stamp()
+                self._emit_v1("com.wix.ecommerce.catalog.api.v1.ProductChanged", {"productId": pid, "changedFields": changed})
+        self._maybe_auto_deliver()
+
+    def product_by_sku(self, sku: str) -> dict[str, Any] | None:
+        with self.lock:
+            found = self._sku_index.get(sku)
+            if found is None:
+                return None
+            pid, vid = found
+            return {"name": self.products[pid]["name"], "price": self._catalog_price(pid, vid),
+                    "product_id": pid, "variant_id": vid}
+
+    def edit_customer(self, email: str, *, first_name: str | None = None, last_name: str | None = None) -> None:
+        """The site owner renames a contact in the dashboard (a new revision; the contact updated event)."""
+        with self.lock:
+            contact = self._contact_by_email(email)
+            name = dict(contact["info"].get("name") or {})
+            for key, value in (("first", first_name), ("last", last_name)):
+                if value is not None:
+                    name[key] = value
+            contact["info"] = {**contact["info"], "name": name}
+            contact["revision"] += 1
+            contact["updatedDate"] = self._stamp()
+            self._emit_standard("wix.contacts.v4.contact", "updated", contact["id"], contact)
+        self._maybe_auto_deliver()
+
+    def customer_by_email(self, email: str) -> dict[str, Any]:
+        with self.lock:
+            contact = self._contact_by_email(email)
+            name = contact["info"].get("name") or {}
+            return {"first_name": name.get("first"), "last_name": name.get("last"), "id": contact["id"], "email": email}
+
+    def _contact_by_email(self, email: str) -> dict[str, Any]:
+        found = next((c for c in self.contacts.values()
+                      if (c["primaryInfo"].get("email") or "").lower() == email.lower()), None)
+        if found is None:
+            raise KeyError(f"no Wix contact with email {email}")
+        return found
 
     @property
     def sku_index(self) -> dict[str, tuple[str, str]]:

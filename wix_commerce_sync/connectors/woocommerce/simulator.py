@@ -27,6 +27,11 @@ Switchable faults beyond the inherited ``Faults``: ``lose_answer_to(method, path
 request commits, then its answer is lost, past the reads a client makes first), ``waf_strip_auth`` (the host drops the
 Authorization header, only query-string auth works), ``waf_block`` (403 or 501 HTML page from a
 ModSecurity-like firewall), ``throttle_next(n, retry_after)`` (429 + Retry-After).
+
+Chaos hooks, the same on the three simulators (issue 16): ``fail_batch_items_next(n)`` (the next n product/variation
+batches apply only part of their items, the others answer the ``batch_items`` per-item error; counted in
+``batch_items_failed``), ``refund_order`` (a wp-admin refund), ``edit_product``/``product_by_sku`` and
+``edit_customer``/``customer_by_email`` (store-side edits with their webhooks).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler
@@ -146,6 +151,8 @@ class WooCommerceSimulator(SimulatorServer):
         self.delivery_second = lambda: int(time.time())
         self.contract_violations: list[str] = []
         self._lose_rules: list[tuple[str, str, int | None]] = []  # params/fields the client sent that the contract does not know
+        self._partial_batches = 0  # product/variation batch writes still to carry out only in part
+        self.batch_items_failed = 0  # items those partial batches reported failed (and did not apply)
 
     # ------------------------------------------------------------------ config, clock, faults
     def store_config(self, name: str = "woo-sim", **options: Any) -> StoreConfig:
@@ -181,6 +188,29 @@ class WooCommerceSimulator(SimulatorServer):
     def throttle_next(self, n: int, retry_after: float = 0.05) -> None:
         """The host answers 429 with Retry-After n times (WooCommerce core has no limiter; hosts do)."""
         self.faults.fail_next(n, 429, {"Retry-After": str(retry_after)})
+
+    def fail_batch_items_next(self, n: int = 1) -> None:
+        """The next ``n`` product/variation batch writes carry out only part of their items.
+
+        Every second item (the first, third, ...) is not applied and its slot is the per-item error of the REST
+        base ``batch_items``: ``{"id", "error": {code, message, data}}``, here the one ``save_object`` gives when
+        ``$object->save()`` throws (``woocommerce_rest_{post_type}_not_created``, status 400).
+        """
+        with self.lock:
+            self._partial_batches += n
+
+    def _failing_slots(self) -> Callable[[], bool]:
+        """For one batch request: a callable saying, slot by slot, whether that slot fails (an armed fault)."""
+        with self.lock:
+            armed = self._partial_batches > 0
+            self._partial_batches -= armed
+        slots = itertools.count()
+        return (lambda: next(slots) % 2 == 0) if armed else (lambda: False)
+
+    def _failed_slot(self, item_id: Any, post_type: str) -> dict[str, Any]:
+        self.batch_items_failed += 1
+        return _slot_error(item_id, f"woocommerce_rest_{post_type}_not_created",
+                           "Deadlock found when trying to get lock; try restarting transaction (simulated)", 400)
 
     def tick(self, seconds: int = 1) -> str:
         """Advance the site clock; returns the new GMT time text."""
@@ -311,6 +341,51 @@ class WooCommerceSimulator(SimulatorServer):
             record.update(manage_stock=True, stock_quantity=int(qty), date_modified_gmt=self.tick())
             self._fire("product", "updated", pid)
         self._after_change(sync=True)
+
+    def edit_product(self, sku: str, *, name: str | None = None, price: str | None = None) -> None:
+        """The merchant edits the product holding ``sku`` in wp-admin: its name (a variation's is its parent's) and
+        that SKU's regular price; product.updated fires for what changed."""
+        with self.lock:
+            record = self.product_store[self.sku_index[sku]]
+            parent = self.product_store.get(record["parent_id"]) if record["type"] == "variation" else record
+            stamp = self.tick()
+            if name is not None:
+                self._sync_variation_names(parent, parent["name"], name)
+                parent.update(name=name, date_modified_gmt=stamp)
+                self._fire("product", "updated", parent["id"])
+            if price is not None:
+                record.update(regular_price=str(price), date_modified_gmt=stamp)
+                self._fire("product", "updated", record["id"])
+        self._after_change(sync=True)
+
+    def _sync_variation_names(self, parent: dict[str, Any], previous: str, new: str) -> None:
+        """sync_variation_names (variable product data store): a renamed parent's name is replaced in its
+        variations' titles (SQL ``REPLACE(post_title, previous, new)``)."""
+        for variation_id in parent.get("variations", []):
+            variation = self.product_store.get(variation_id)
+            if variation is not None:
+                variation["name"] = variation["name"].replace(previous or "AUTO-DRAFT", new)
+
+    def edit_customer(self, email: str, *, first_name: str | None = None, last_name: str | None = None) -> None:
+        """The customer's name changed in wp-admin (the user profile, not the order addresses): customer.updated."""
+        with self.lock:
+            record = self._customer_record(email)
+            for key, value in (("first_name", first_name), ("last_name", last_name)):
+                if value is not None:
+                    record[key] = value
+            record["date_modified_gmt"] = self.tick()
+            self._fire("customer", "updated", record["id"])
+        self._after_change(sync=True)
+
+    def customer_by_email(self, email: str) -> dict[str, Any]:
+        with self.lock:
+            return self.render_customer(self._customer_record(email))
+
+    def _customer_record(self, email: str) -> dict[str, Any]:
+        found = next((c for c in self.customers.values() if c["email"].lower() == email.lower()), None)
+        if found is None:
+            raise KeyError(f"no WooCommerce customer with email {email}")
+        return found
 
     def render_product(self, record: dict[str, Any]) -> dict[str, Any]:
         regular, sale = record.get("regular_price") or "", record.get("sale_price") or ""
@@ -908,12 +983,16 @@ class WooCommerceSimulator(SimulatorServer):
         if guard:
             return guard
         out: dict[str, list[Any]] = {}
+        fails = self._failing_slots()
         if payload.get("create"):
-            out["create"] = [self._create_product_item(item) for item in payload["create"]]
+            out["create"] = [self._failed_slot(0, "product") if fails() else self._create_product_item(item)
+                             for item in payload["create"]]
         if payload.get("update"):
-            out["update"] = [self._update_product_item(item) for item in payload["update"]]
+            out["update"] = [self._failed_slot(item.get("id"), "product") if fails() else self._update_product_item(item)
+                             for item in payload["update"]]
         if payload.get("delete"):
-            out["delete"] = [self._delete_product_item(i) for i in payload["delete"]]
+            out["delete"] = [self._failed_slot(i, "product") if fails() else self._delete_product_item(i)
+                             for i in payload["delete"]]
         return SimResponse(200, out)
 
     def _sku_taken(self, sku: str, own_id: int | None) -> bool:
@@ -940,6 +1019,8 @@ class WooCommerceSimulator(SimulatorServer):
         if record.get("sku") and "sku" in item and item["sku"] != record["sku"]:
             self.sku_index.pop(record["sku"], None)
         stock_locked = record["type"] != "variation" and not self.manage_stock_enabled
+        if "name" in item and item["name"] != record["name"]:
+            self._sync_variation_names(record, record["name"], item["name"])
         for key in ("name", "slug", "status", "description", "sku", "regular_price", "sale_price", "weight",
                     "attributes", "tags", "manage_stock", "meta_data", "date_on_sale_from_gmt", "date_on_sale_to_gmt"):
             if key not in item or (key == "manage_stock" and stock_locked):
@@ -991,9 +1072,13 @@ class WooCommerceSimulator(SimulatorServer):
         if parent is None or parent["type"] != "variable":
             return err(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
         out: dict[str, list[Any]] = {}
+        fails = self._failing_slots()
         if payload.get("create"):
             out["create"] = []
             for item in payload["create"]:
+                if fails():
+                    out["create"].append(self._failed_slot(0, "product_variation"))
+                    continue
                 if self._sku_taken(item.get("sku") or "", None):
                     out["create"].append(_slot_error(0, "product_invalid_sku", "Invalid or duplicated SKU."))
                     continue
@@ -1003,6 +1088,9 @@ class WooCommerceSimulator(SimulatorServer):
         if payload.get("update"):
             out["update"] = []
             for item in payload["update"]:
+                if fails():
+                    out["update"].append(self._failed_slot(item.get("id"), "product_variation"))
+                    continue
                 record = self.product_store.get(int(item.get("id") or 0))
                 if record is None or record.get("parent_id") != parent["id"]:
                     out["update"].append(_slot_error(item.get("id"), "woocommerce_rest_product_variation_invalid_id",
@@ -1095,11 +1183,18 @@ class WooCommerceSimulator(SimulatorServer):
         order = self.orders.get(int(order_id))
         if order is None:
             return err(404, "woocommerce_rest_order_invalid_id", "Invalid order ID.")
-        payload = payload or {}
+        refund = self._make_refund(order, payload or {})
+        if refund is None:
+            return err(500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.")
+        # create_item renders with context 'edit': refunded_payment (context 'view' only) is dropped
+        return SimResponse(201, {k: v for k, v in self._render_refund(refund).items() if k != "refunded_payment"})
+
+    def _make_refund(self, order: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any] | None:
+        """wc_create_refund: the refund record, the order's refunds and status; None when the amount is refused."""
         amount = Decimal(str(payload.get("amount") or "0"))
         already = sum((-Decimal(r["total"]) for r in order["refunds"]), Decimal(0))
         if amount <= 0 or amount + already > Decimal(order["total"]):
-            return err(500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.")
+            return None
         api_refund = payload.get("api_refund", True)  # WooCommerce default: move the money
         refund_id = next(self._post_ids)
         refund = {"id": refund_id, "date_created_gmt": self.tick(), "amount": s2(amount),
@@ -1113,8 +1208,7 @@ class WooCommerceSimulator(SimulatorServer):
             order["status"] = "refunded"
         order["date_modified_gmt"] = self.gmt()
         self._fire("order", "updated", order["id"])  # order.updated also fires on refunds
-        # create_item renders with context 'edit': refunded_payment (context 'view' only) is dropped
-        return SimResponse(201, {k: v for k, v in self._render_refund(refund).items() if k != "refunded_payment"})
+        return refund
 
     def _refund_items(self, order: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """wc_create_refund: each refunded order item is copied with id 0, meta ``_refunded_item_id``, quantity
@@ -1154,6 +1248,63 @@ class WooCommerceSimulator(SimulatorServer):
     def refunds_of(self, order_id: int | str) -> list[dict[str, Any]]:
         with self.lock:
             return list(self.refund_records.get(int(order_id), []))
+
+    def refund_order(self, order_id: int | str, lines: list[dict[str, Any]] | None = None, amount: str | None = None,
+                     restock: bool = True) -> dict[str, Any]:
+        """A refund made in wp-admin (wc_create_refund): ``lines`` [{sku, quantity}] credited at their net price
+        and tax (none: every unit not yet refunded); ``amount`` defaults to those lines' total (without lines: what
+        is left of the order total); with ``restock`` the refunded units go back to stock
+        (wc_restock_refunded_items); order.updated fires. Returns the refund; ValueError when WooCommerce refuses."""
+        with self.lock:
+            order = self.orders[int(order_id)]
+            if lines is None:
+                left = self._units_not_refunded(order)
+                lines = [{"sku": li.get("sku"), "quantity": left[li["id"]]} for li in order["line_items"]
+                         if left[li["id"]] > 0 and li.get("sku")]
+                if amount is None:
+                    amount = s2(Decimal(order["total"]) + sum((Decimal(r["total"]) for r in order["refunds"]), Decimal(0)))
+            rows = self._refund_rows(order, lines)
+            if amount is None:
+                amount = s2(sum((Decimal(r["refund_total"]) + sum((Decimal(t["refund_total"]) for t in r["refund_tax"]),
+                                                                   Decimal(0)) for r in rows), Decimal(0)))
+            refund = self._make_refund(order, {"amount": amount, "reason": "Refunded in the shop",
+                                               "api_refund": False, "api_restock": restock, "line_items": rows})
+            if refund is None:
+                raise ValueError(f"WooCommerce refuses a refund of {amount} on order {order_id}")
+            if restock:
+                self._restock_refunded(order, rows)
+            rendered = dict(refund)
+        self._after_change(sync=True)
+        return rendered
+
+    def _units_not_refunded(self, order: dict[str, Any]) -> dict[int, int]:
+        left = {li["id"]: int(li["quantity"]) for li in order["line_items"]}
+        for refund in self.refund_records.get(order["id"], []):
+            for row in refund["line_items"]:
+                item = int(next(m["value"] for m in row["meta_data"] if m["key"] == "_refunded_item_id"))
+                left[item] = left.get(item, 0) + int(row["quantity"])  # refund rows carry negative quantities
+        return left
+
+    def _refund_rows(self, order: dict[str, Any], lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The ``line_items`` rows of a refund request for [{sku, quantity}]: net total and tax per unit share."""
+        rows = []
+        for wanted in lines:
+            item = next(li for li in order["line_items"] if li.get("sku") == wanted["sku"])
+            share = Decimal(int(wanted["quantity"])) / Decimal(item["quantity"])
+            taxes = [{"id": t["id"], "refund_total": s2(Decimal(t["total"]) * share)} for t in item.get("taxes") or []]
+            rows.append({"id": item["id"], "quantity": int(wanted["quantity"]),
+                         "refund_total": s2(Decimal(item["total"]) * share), "refund_tax": taxes})
+        return rows
+
+    def _restock_refunded(self, order: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        items = {li["id"]: li for li in order["line_items"]}
+        for row in rows:
+            item = items[row["id"]]
+            product = self.product_store.get(item.get("variation_id") or item.get("product_id") or 0)
+            if product and product.get("manage_stock") and product.get("stock_quantity") is not None:
+                product["stock_quantity"] += row["quantity"]
+                product["date_modified_gmt"] = self.tick()
+                self._fire("product", "updated", product["id"])
 
     # customers ----------------------------------------------------------------
     def _list_customers(self, request: SimRequest, payload: Any) -> SimResponse:
