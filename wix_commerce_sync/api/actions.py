@@ -315,7 +315,7 @@ def update_fulfilment(store: str, delivery_note: str) -> dict:
     check_permission(store)
     from wix_commerce_sync.erpnext.outbound import fulfilment_from_delivery_note
     from wix_commerce_sync.sync.ports import OutboundChange
-    from wix_commerce_sync.tasks.jobs import stats_dict
+    from wix_commerce_sync.tasks.jobs import flush_locked, stats_dict
 
     if not frappe.db.exists("Delivery Note", delivery_note):
         refuse(_("Delivery Note {0} not found.").format(delivery_note), frappe.DoesNotExistError)
@@ -329,7 +329,7 @@ def update_fulfilment(store: str, delivery_note: str) -> dict:
         engine = _engine(store)
         engine.queue_outbound(OutboundChange("orders", dn.name, fulfilment, action="fulfil",
                                              reference_doctype="Delivery Note", reference_name=dn.name))  # fmt: skip
-        result = stats_dict(engine.flush_outbound(Entity.ORDERS))
+        result = stats_dict(flush_locked(engine, store, Entity.ORDERS))
     return _safe(store, {**result, "summary": stats_summary(_("Fulfilment of {0} sent").format(dn.name), result)})
 
 
@@ -479,7 +479,7 @@ def sync_orders(store: str, status: str | None = None, since: str | None = None,
 def push_stock(store: str, sku: str, confirm: int = 0) -> dict:
     """Push one SKU's ERPNext quantity to the store. A push that would LOWER the store's quantity asks first."""
     check_permission(store)
-    from wix_commerce_sync.tasks.jobs import stats_dict
+    from wix_commerce_sync.tasks.jobs import flush_locked, stats_dict
 
     sku = _required(sku, _("SKU"))
     if not frappe.db.exists("Commerce Item Mapping", {"store": store, "sku": sku}):
@@ -496,7 +496,7 @@ def push_stock(store: str, sku: str, confirm: int = 0) -> dict:
                      "than it shows now. Confirm to push.").format(sku, len(lowered))  # fmt: skip
             return {"needs_confirmation": True, "summary": summary(text, indicator="orange", columns=columns, rows=rows)}
         queued = engine.plan_stock_push(skus=[sku])
-        result = stats_dict(engine.flush_outbound(Entity.STOCK))
+        result = stats_dict(flush_locked(engine, store, Entity.STOCK))
     level_rows = [[sku, lv.location_id or "", str(lv.quantity)] for lv in levels]
     done = stats_summary(_("Stock of {0} pushed").format(sku), result,
                          empty=_("The store already has ERPNext's quantity of {0}: nothing to push.").format(sku))  # fmt: skip
@@ -535,7 +535,7 @@ def push_product(store: str, item_code: str) -> dict:
     check_permission(store)
     from wix_commerce_sync.erpnext.outbound import product_from_item
     from wix_commerce_sync.sync.ports import OutboundChange
-    from wix_commerce_sync.tasks.jobs import stats_dict
+    from wix_commerce_sync.tasks.jobs import flush_locked, stats_dict
 
     item_code = _required(item_code, _("Item"))
     if not frappe.db.exists("Item", item_code):
@@ -546,7 +546,7 @@ def push_product(store: str, item_code: str) -> dict:
         if product is None:
             refuse(_("Item {0} cannot be sent to store {1} (no price or not for sale).").format(item_code, store))
         engine.queue_outbound(OutboundChange("items", item_code, product, reference_doctype="Item", reference_name=item_code))
-        result = stats_dict(engine.flush_outbound(Entity.ITEMS))
+        result = stats_dict(flush_locked(engine, store, Entity.ITEMS))
     return _safe(store, {**result, "summary": stats_summary(_("Item {0} sent to the store").format(item_code), result)})
 
 

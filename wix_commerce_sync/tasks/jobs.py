@@ -53,6 +53,12 @@ def process_inbound(store: str, entity: str | None = None, limit: int = 100) -> 
 FLUSH_ENTITIES = (Entity.ITEMS, Entity.STOCK, Entity.CUSTOMERS, Entity.ORDERS)
 FLUSH_LINGER_SECONDS = 0.5  # one more look for rows committed while the last batch was pushed
 FLUSH_BUDGET_SECONDS = 240.0  # below the "short" queue's 300 s timeout: a killed job would leave rows claimed
+# RQ's deduplicate is check-then-enqueue: two requests at one moment make two flush jobs, and a desk action or
+# "Process Queue Now" flushes as well. Every push of a store holds the store's flush lock (persistence/locks.py):
+# two pushes racing would create one new store product twice (a look-first cannot see a create in flight).
+FLUSH_LOCK = "flush"
+FLUSH_LOCK_WAIT_SECONDS = 5.0  # a flush job that finds another pushing leaves the rows to it (or the next tick)
+ACTION_LOCK_WAIT_SECONDS = 30.0  # a desk action or the long queue's queue-now waits its turn
 
 
 def flush_job_id(store: str) -> str:
@@ -74,7 +80,15 @@ def request_flush(store: str) -> None:
 
 def flush_store(store: str) -> dict:
     """Push everything due for the store, in the connector's batches, until nothing is left to claim."""
-    engine = _engine(store)
+    from wix_commerce_sync.persistence.locks import store_lock
+
+    with store_lock(FLUSH_LOCK, store, wait_seconds=FLUSH_LOCK_WAIT_SECONDS) as held:
+        if not held:  # another push of this store runs: it takes these rows, or the next tick's flush does
+            return {**stats_dict(RunStats()), "busy": True}
+        return _flush_until_empty(_engine(store))
+
+
+def _flush_until_empty(engine) -> dict:
     total = RunStats()
     started = time.monotonic()
     lingered = False
@@ -103,9 +117,23 @@ def flush_outbound(store: str, force: bool = False) -> dict:
     engine = _engine(store)
     total = RunStats()
     for entity in (Entity.ITEMS, Entity.STOCK, Entity.CUSTOMERS, Entity.ORDERS):
-        total.add(engine.flush_outbound(entity, force=force))
+        total.add(flush_locked(engine, store, entity, force=force))
     frappe.db.commit()  # results of calls already made to the store must be kept
     return stats_dict(total)
+
+
+def flush_locked(engine, store: str, entity: Entity, *, force: bool = False) -> RunStats:
+    """One entity's push outside the flush job (desk actions, queue-now), under the store's flush lock; when a
+    flush job keeps the lock past the wait, the queued change goes out with that job (or the next)."""
+    from wix_commerce_sync.persistence.locks import store_lock
+
+    with store_lock(FLUSH_LOCK, store, wait_seconds=ACTION_LOCK_WAIT_SECONDS) as held:
+        if held:
+            return engine.flush_outbound(entity, force=force)
+    request_flush(store)
+    stats = RunStats()
+    stats.skipped += 1
+    return stats
 
 
 def process_queue_now(store: str) -> dict:

@@ -18,9 +18,7 @@ from wix_commerce_sync.tests import fixtures as fx
 from wix_commerce_sync.tests.test_shell_sync import CommerceShellCase, realistic_order
 
 
-class TestConcurrentDelivery(CommerceShellCase):
-    store_name = "Commerce Concurrency Shop"
-
+class AtOnce:
     def at_once(self, *tasks: Callable[[], object]) -> list[object]:
         """Run each task in its own thread and connection, released together; returns results or exceptions."""
         site, sites_path = frappe.local.site, frappe.local.sites_path
@@ -47,6 +45,10 @@ class TestConcurrentDelivery(CommerceShellCase):
         for thread in threads:
             thread.join(timeout=120)
         return results
+
+
+class TestConcurrentDelivery(AtOnce, CommerceShellCase):
+    store_name = "Commerce Concurrency Shop"
 
     def sales_orders_for(self, external_id: str) -> list[str]:
         return frappe.get_all("Sales Order", filters={"commerce_order_id": external_id, "docstatus": ["<", 2]}, pluck="name")
@@ -80,3 +82,42 @@ class TestConcurrentDelivery(CommerceShellCase):
             self.assertIn(type(loser).__name__, {"ValidationError", "UniqueValidationError", "DuplicateEntryError"})
         self.assertEqual(len(self.sales_orders_for(order.external_id)), 1)
         self.assertEqual(frappe.db.count("Commerce Order Mapping", {"store": self.store, "external_order_id": order.external_id}), 1)
+
+
+class TestOneFlushPerStore(AtOnce, CommerceShellCase):
+    """RQ's deduplicate checks, then enqueues: two flush jobs of one store can run at once, and a desk action
+    pushes too. The store's flush lock lets one push at a time (a new product is never created twice)."""
+
+    store_name = "Commerce Flush Lock Shop"
+
+    def test_a_flush_finding_another_push_running_leaves_its_rows_to_it(self):
+        from unittest import mock
+
+        from wix_commerce_sync.persistence.locks import store_lock
+        from wix_commerce_sync.tasks import jobs
+
+        with mock.patch.object(jobs, "FLUSH_LOCK_WAIT_SECONDS", 0.2):
+            with store_lock(jobs.FLUSH_LOCK, self.store) as held:  # this connection pushes for the store
+                self.assertTrue(held)
+                (beside,) = self.at_once(lambda: jobs.flush_store(self.store))
+            (after,) = self.at_once(lambda: jobs.flush_store(self.store))
+        self.assertTrue(beside.get("busy"), beside)
+        self.assertNotIn("busy", after)
+
+    def test_the_lock_is_freed_when_its_connection_ends(self):
+        """A worker killed mid-push leaves no stale lock: the server frees a session's named locks."""
+        from wix_commerce_sync.persistence import locks
+
+        def take_and_never_release():  # the thread ends: frappe.destroy closes its connection
+            return frappe.db.sql("select get_lock(%s, 0)", (locks._lock_name("flush", self.store),))[0][0]
+
+        (took,) = self.at_once(take_and_never_release)
+        (again,) = self.at_once(lambda: store_lock_taken(self.store))
+        self.assertEqual((int(took), again), (1, True))
+
+
+def store_lock_taken(store: str) -> bool:
+    from wix_commerce_sync.persistence.locks import store_lock
+
+    with store_lock("flush", store) as held:
+        return held

@@ -550,7 +550,7 @@ class ChaosRun(Sandbox):
         haystack = text.getvalue()
         hits = []
         for secret in self.secrets():
-            for form in {secret, base64.b64encode(secret.encode()).decode(), quote(secret), quote_plus(secret)}:
+            for form in secret_forms(secret):
                 if form in haystack:
                     hits.append(f"secret ending {secret[-4:]} found ({'raw' if form == secret else 'encoded'})")
         return hits
@@ -637,6 +637,15 @@ def _set_site_config(site_path: str, key: str, value: Any) -> None:
     conf = json_conf(site_path)
     conf[key] = value
     config.write_text(json.dumps(conf, indent=1))
+
+
+def secret_forms(secret: str) -> set[str]:
+    """A secret as it could leak: raw, base64 and URL-encoded."""
+    return {secret, base64.b64encode(secret.encode()).decode(), quote(secret), quote_plus(secret)}
+
+
+def leaked_in(text: str, secrets: list[str]) -> list[str]:
+    return [s for s in secrets if any(form in text for form in secret_forms(s))]
 
 
 def json_conf(site_path: str) -> dict:

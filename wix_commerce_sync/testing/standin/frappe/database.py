@@ -15,6 +15,8 @@ import datetime
 import decimal
 import re
 import sqlite3
+import threading
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -97,6 +99,45 @@ class CallbackManager:
         return len(self._functions)
 
 
+class _NamedLocks:
+    """MariaDB's GET_LOCK / RELEASE_LOCK for the embedded backend: one owner connection per name, freed when the
+    connection closes. Shared by the threads of one process (an embedded site has no second process writing)."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, object] = {}
+        self._changed = threading.Condition()
+
+    def get(self, owner: object, name: str, timeout: float) -> int:
+        deadline = time.monotonic() + max(0.0, float(timeout or 0))
+        with self._changed:
+            while self._owners.get(name) not in (None, owner):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return 0
+                self._changed.wait(left)
+            self._owners[name] = owner
+            return 1
+
+    def release(self, owner: object, name: str) -> int | None:
+        with self._changed:
+            if name not in self._owners:
+                return None
+            if self._owners[name] is not owner:
+                return 0
+            del self._owners[name]
+            self._changed.notify_all()
+            return 1
+
+    def release_all(self, owner: object) -> None:
+        with self._changed:
+            for name in [n for n, o in self._owners.items() if o is owner]:
+                del self._owners[name]
+            self._changed.notify_all()
+
+
+_named_locks = _NamedLocks()
+
+
 class Database:
     """The embedded backend (SQLite). ``frappe.connect`` picks ``MariaDBDatabase`` when the site's
     ``db_type`` is ``mariadb``; both expose the same ``frappe.db`` API and the same schema helpers."""
@@ -123,6 +164,8 @@ class Database:
         self._conn.create_function("regexp", 2, _regexp, deterministic=True)
         self._conn.create_function("now", 0, frappe.utils.now)
         self._conn.create_function("curdate", 0, frappe.utils.nowdate)
+        self._conn.create_function("get_lock", 2, lambda name, timeout: _named_locks.get(self, name, timeout))
+        self._conn.create_function("release_lock", 1, lambda name: _named_locks.release(self, name))
         self._init_session_state()
 
     def _init_session_state(self) -> None:
@@ -145,6 +188,7 @@ class Database:
             if self._in_write_txn:
                 self._conn.execute("rollback")
         finally:
+            _named_locks.release_all(self)  # as MariaDB frees a session's named locks when it ends
             self._conn.close()
 
     def connect(self):
