@@ -31,12 +31,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from wix_commerce_sync.sandbox import PLATFORMS, Kit, Sandbox, _available, _orders_of
+from wix_commerce_sync.sandbox import PLATFORMS, Kit, Sandbox, _available, _orders_of, _sim_id
 
-API_FAULTS = ("5xx", "429", "timeout", "reset", "lost_answer")
+API_FAULTS = ("5xx", "429", "timeout", "reset", "lost_answer", "partial_batch")
 WEBHOOK_FAULTS = ("duplicate", "reordered", "dropped")
 PROCESS_FAULTS = ("worker_killed", "db_connection_dropped")  # worker mode; the second needs MariaDB
 POLL_SINCE = "2000-01-01 00:00:00"  # the simulators keep their own clocks: re-read every order
+RECONCILE_EVERY = 20.0  # seconds between the drain's reconciliations (an hour on a bench)
 STALL_SECONDS = 1.5  # past the client read timeout set below
 CLIENT_OPTIONS = {"timeout": (1.0, 1.0), "max_attempts": 3, "backoff_initial": 0.01, "backoff_max": 0.05}
 
@@ -80,7 +81,8 @@ class FaultScheduler:
          "429": lambda: sim.faults.fail_next(1, 429, {"Retry-After": "0"}),
          "timeout": lambda: sim.faults.timeout_next(1, STALL_SECONDS),
          "reset": lambda: sim.faults.reset_next(1),
-         "lost_answer": lambda: sim.faults.lose_answer_next(1)}[kind]()  # fmt: skip
+         "lost_answer": lambda: sim.faults.lose_answer_next(1),
+         "partial_batch": lambda: sim.fail_batch_items_next(1)}[kind]()  # fmt: skip
         return self._count(kind)
 
     def webhook_fault(self) -> str | None:
@@ -122,6 +124,10 @@ class Figures:
     # one order event queued twice (the dedupe key failed to stop a redelivery); orders only: a product write
     # the app repeated makes two real store events in one second, which look alike
     jobs_doubled: int = 0
+    refunds: int = 0
+    refunds_lost: int = 0  # a store refund with no submitted credit note (or return) in ERPNext
+    refunds_doubled: int = 0  # more than one credit note for one store refund
+    edits: int = 0  # product and customer edits made on either side
     problems: list[str] = field(default_factory=list)
     dead_reasons: list[str] = field(default_factory=list)
     faults: Counter = field(default_factory=Counter)
@@ -135,7 +141,8 @@ class Figures:
                 "converge_seconds": round(self.converge_seconds, 1), "peak_memory_mb": round(self.peak_memory_mb, 1),
                 "worker_peak_rss_mb": round(self.worker_peak_rss_mb, 1), "wall_seconds": round(self.wall_seconds, 1),
                 "workers": self.workers, "backend": self.backend,
-                "secrets_found": self.secrets_found, "jobs_doubled": self.jobs_doubled, **faults, "faults_total": sum(self.faults.values())}  # fmt: skip
+                "secrets_found": self.secrets_found, "jobs_doubled": self.jobs_doubled, "refunds": self.refunds,
+                "refunds_lost": self.refunds_lost, "refunds_doubled": self.refunds_doubled, "edits": self.edits, **faults, "faults_total": sum(self.faults.values())}  # fmt: skip
 
 
 class ChaosRun(Sandbox):
@@ -154,6 +161,10 @@ class ChaosRun(Sandbox):
         self.pool = None
         self.queue = None
         self.db_type = "sqlite"
+        self.refunds: dict[str, list[tuple[str, str]]] = {}  # store -> (store order id, store refund id)
+        self.edited_skus: dict[str, set[str]] = {}  # products edited on either side
+        self.edited_emails: dict[str, set[str]] = {}  # customers renamed on the store
+        self.refund_count = 0
 
     # -- set-up ---------------------------------------------------------------
     def start(self) -> None:
@@ -230,7 +241,8 @@ class ChaosRun(Sandbox):
         self.deliver(kit)
 
     def edit_or_cancel(self, kit: Kit) -> None:
-        live = [o for o in kit.order_ids if o not in self.cancelled.setdefault(kit.store, set())]
+        refunded = {order for order, _ in self.refunds.get(kit.store, [])}  # a part-refunded order is not cancelled
+        live = [o for o in kit.order_ids if o not in self.cancelled.setdefault(kit.store, set()) and o not in refunded]
         if not live:
             return
         order_id = live[-1] if self.pool and self.rng.random() < 0.7 else self.rng.choice(live)
@@ -246,6 +258,54 @@ class ChaosRun(Sandbox):
                     "Wix": {"buyerNote": "edit"}}[kit.platform]  # fmt: skip
             with contextlib.suppress(Exception):  # a simulator may not model this edit: the cancel path still runs
                 kit.sim.update_order(sim_id, **note)
+        self.deliver(kit)
+
+    def store_refund(self, kit: Kit) -> None:
+        """A refund made on the store (one unit back in stock) for an order placed earlier."""
+        done = {order for order, _ in self.refunds.get(kit.store, [])}
+        live = [o for o in kit.order_ids[:-1] if o not in self.cancelled.get(kit.store, set()) and o not in done]
+        if not live:
+            return
+        order_id = self.rng.choice(live)
+        sku = sorted(self.order_skus.get(order_id) or [""])[0]
+        self.scheduler.api_fault(kit.sim)
+        try:
+            refund = kit.sim.refund_order(_sim_id(order_id), lines=[{"sku": sku, "quantity": 1}], restock=True)
+        except ValueError as exc:  # the store refused (nothing left to refund): no refund to look for
+            self.say(f"{kit.store}: refund of {order_id} refused by the store ({exc})")
+            return
+        self.refunds.setdefault(kit.store, []).append((order_id, str(refund["id"])))
+        self.refund_count += 1
+        self.deliver(kit)
+
+    def store_product_edit(self, kit: Kit, skus: list[str], n: int) -> None:
+        sku = self.rng.choice(skus)
+        kit.sim.edit_product(sku, name=f"{kit.platform} chaos product {n}", price=f"{self.rng.randint(10, 40)}.{n % 100:02d}")
+        self.edited_skus.setdefault(kit.store, set()).add(sku)
+        self.deliver(kit)
+
+    def erp_item_edit(self, kit: Kit, n: int) -> None:
+        """The merchant renames an item and changes its price in ERPNext (both go to the store)."""
+        import frappe
+
+        mapped = frappe.get_all("Commerce Item Mapping", filters={"store": kit.store, "sku": ["like", f"{kit.sku_prefix}%"]},
+                                fields=["item_code", "sku"], order_by="sku asc")  # fmt: skip
+        row = self.rng.choice(mapped)
+        template = frappe.db.get_value("Item", row.item_code, "variant_of") or row.item_code
+        self.scheduler.api_fault(kit.sim)
+        item = frappe.get_doc("Item", template)
+        item.item_name = f"ERPNext chaos name {kit.platform} {n}"
+        item.save(ignore_permissions=True)
+        price = frappe.get_doc("Item Price", {"item_code": row.item_code, "price_list": self.basics["price_list"]})
+        price.price_list_rate = float(f"{self.rng.randint(10, 40)}.{(n * 7) % 100:02d}")
+        price.save(ignore_permissions=True)
+        frappe.db.commit()
+        self.edited_skus.setdefault(kit.store, set()).add(row.sku)
+
+    def store_customer_edit(self, kit: Kit, n: int) -> None:
+        email = f"{kit.platform.lower()}-buyer{n % 2}@example.com"
+        kit.sim.edit_customer(email, first_name=f"Renamed{n}", last_name=kit.platform)
+        self.edited_emails.setdefault(kit.store, set()).add(email)
         self.deliver(kit)
 
     def stock_change(self, kit: Kit, codes: list[str], lines: int) -> int:
@@ -369,6 +429,7 @@ class ChaosRun(Sandbox):
                 kit.sim.faults.clear()
             self.drain()
             figures.converge_seconds = time.perf_counter() - (self.scheduler.last_fault_at or time.perf_counter())
+            figures.refunds = self.refund_count
             self.compare_all(figures)
             self.secret_values = self.secrets()
             figures.secrets_found = len(self.scan_secrets())
@@ -403,8 +464,20 @@ class ChaosRun(Sandbox):
                 skus, codes, stock_left = plan[kit.store]
                 self.place_order(kit, skus, n)
                 figures.orders += 1
-                if self.rng.random() < 0.4:
+                roll = self.rng.random()
+                if roll < 0.4:
                     self.edit_or_cancel(kit)
+                elif roll < 0.55:
+                    self.store_refund(kit)
+                if n % 4 == 1:
+                    self.store_product_edit(kit, skus, n)
+                    figures.edits += 1
+                if n % 4 == 3:
+                    self.erp_item_edit(kit, n)
+                    figures.edits += 1
+                if n % 5 == 2:
+                    self.store_customer_edit(kit, n)
+                    figures.edits += 1
                 if stock_left[0] > 0:
                     lines = min(stock_left[0], per_step)
                     stock_left[0] -= self.stock_change(kit, codes, lines)
@@ -439,11 +512,14 @@ class ChaosRun(Sandbox):
         from wix_commerce_sync.tasks.scheduler import commerce_sync_hourly_reconcile
 
         deadline = time.perf_counter() + self.config.converge_timeout
+        first, next_reconcile = True, 0.0
         while True:
             for kit in self.kits:
                 kit.sim.deliver_webhooks()
-            commerce_sync_hourly_reconcile()  # full stock comparison, order poll, WooCommerce webhooks re-activated
-            frappe.db.commit()
+            if time.perf_counter() >= next_reconcile:  # "hourly", compressed to RECONCILE_EVERY seconds
+                commerce_sync_hourly_reconcile()  # full stock comparison, order poll, WooCommerce webhooks re-activated
+                frappe.db.commit()
+                next_reconcile = time.perf_counter() + RECONCILE_EVERY
             if not self.pool:
                 self.run_jobs()
             for kit in self.kits:
@@ -451,8 +527,9 @@ class ChaosRun(Sandbox):
                 if failed:
                     with contextlib.suppress(RuntimeError):
                         self.call("retry_failed", store=kit.store, jobs=failed)
-                with contextlib.suppress(RuntimeError):
-                    self.call("sync_orders", store=kit.store, since=POLL_SINCE)
+                if first:  # once: every order the store has (the reconciliation's own poll reads since its cursor)
+                    with contextlib.suppress(RuntimeError):
+                        self.call("sync_orders", store=kit.store, since=POLL_SINCE)
                 kit.sim.deliver_webhooks()
                 if not self.pool:
                     self.work_quietly(kit, entities=["stock"])
@@ -460,8 +537,10 @@ class ChaosRun(Sandbox):
             frappe.db.commit()  # a fresh snapshot for the comparison
             probe = Figures()
             self.compare_all(probe)
+            self.say(f"drain: {len(probe.problems)} difference(s) left {probe.problems[:2]}")
             if not probe.problems or time.perf_counter() > deadline:
                 return
+            first = False
             time.sleep(1.0)
 
     def wait_for_workers(self, timeout: float) -> None:
@@ -511,6 +590,8 @@ class ChaosRun(Sandbox):
                 if code not in self._store_skus(kit) and not any(code in s for s in self._store_skus(kit)):
                     figures.records_different += 1
                     figures.problems.append(f"{kit.store}: ERPNext item {code} never reached the store")
+            self.compare_refunds(kit, figures)
+            self.compare_edits(kit, figures)
             twice = frappe.db.sql(
                 "select record_key, topic, ordering_key, count(*) from `tabCommerce Sync Job` where store = %s and "
                 "direction = 'Inbound' and entity = 'orders' and topic is not null and ordering_key is not null "
@@ -523,6 +604,58 @@ class ChaosRun(Sandbox):
                 figures.dead_jobs += 1
                 figures.dead_reasons.append(f"{kit.store}: {job.entity} {job.action} {job.record_key}: "
                                             f"{(job.last_error or '')[:200]}")  # fmt: skip
+
+    def compare_refunds(self, kit: Kit, figures: Figures) -> None:
+        """Every store refund is one submitted credit note (or, money-less, one return) in ERPNext."""
+        import frappe
+
+        for order_id, refund_id in self.refunds.get(kit.store, []):
+            made = [
+                name for doctype in ("Sales Invoice", "Delivery Note")
+                for name, ident in frappe.get_all(doctype, filters={"commerce_refund_id": ["like", f"%{refund_id}"],
+                                                                    "docstatus": 1, "is_return": 1},
+                                                  fields=["name", "commerce_refund_id"], as_list=True)
+                if ident.endswith((f"::{refund_id}", f"/{refund_id}"))
+            ]  # fmt: skip
+            credits = [n for n in made if frappe.db.exists("Sales Invoice", n)]
+            if not made:
+                figures.refunds_lost += 1
+                figures.problems.append(f"{kit.store}: refund {refund_id} of order {order_id} has no credit note")
+            elif len(credits) > 1:
+                figures.refunds_doubled += 1
+                figures.problems.append(f"{kit.store}: refund {refund_id} of order {order_id} has {len(credits)} "
+                                        f"credit notes")  # fmt: skip
+
+    def compare_edits(self, kit: Kit, figures: Figures) -> None:
+        """Products edited on either side show one name and price on both; renamed store customers too."""
+        import frappe
+
+        for sku in sorted(self.edited_skus.get(kit.store, ())):
+            store = kit.sim.product_by_sku(sku) or {}
+            code = frappe.db.get_value("Commerce Item Mapping", {"store": kit.store, "sku": sku}, "item_code")
+            item = frappe.db.get_value("Item", code, ["item_name", "variant_of"], as_dict=True) if code else None
+            if not item:
+                figures.records_different += 1
+                figures.problems.append(f"{kit.store}: edited product {sku} has no ERPNext item")
+                continue
+            name = frappe.db.get_value("Item", item.variant_of, "item_name") if item.variant_of else item.item_name
+            price = frappe.db.get_value("Item Price", {"item_code": code, "price_list": self.basics["price_list"]},
+                                        "price_list_rate")  # fmt: skip
+            # a WooCommerce variation is named "<parent> - <attributes>"
+            same_name = store.get("name") == name or str(store.get("name")).startswith(f"{name} - ")
+            same_price = price is not None and Decimal(str(store.get("price"))) == Decimal(str(price))
+            if not (same_name and same_price):
+                figures.records_different += 1
+                figures.problems.append(f"{kit.store}: product {sku}: store {store.get('name')!r} {store.get('price')} "
+                                        f"!= ERPNext {name!r} {price}")  # fmt: skip
+        for email in sorted(self.edited_emails.get(kit.store, ())):
+            store = kit.sim.customer_by_email(email)
+            customer = frappe.db.get_value("Commerce Customer Mapping", {"store": kit.store, "email": email}, "customer")
+            erp = frappe.db.get_value("Customer", customer, "customer_name") if customer else None
+            expected = f"{store.get('first_name') or ''} {store.get('last_name') or ''}".strip()
+            if erp != expected:
+                figures.records_different += 1
+                figures.problems.append(f"{kit.store}: customer {email}: store {expected!r} != ERPNext {erp!r}")
 
     # -- secrets --------------------------------------------------------------
     def secrets(self) -> list[str]:
