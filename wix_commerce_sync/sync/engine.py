@@ -9,7 +9,8 @@ store's policy, then calls the ERP port.
 Outbound (ERP -> store): changes are queued as jobs (a newer change for the same
 record supersedes the older queued one; unchanged content is never queued), then
 flushed in batches by size or age through the connector's batch calls, with
-per-row results.
+per-row results; an upsert batch writes each record once, as its newest change
+(a retried job next to a newer job of the same record shares its outcome).
 
 Every failure is retried with exponential backoff up to the store's max retries,
 then the job is Dead; both are logged, and administrators are alerted once a job
