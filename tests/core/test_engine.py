@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from wix_commerce_sync.sync import queue as q
-from wix_commerce_sync.sync.errors import TransientError, WebhookVerificationError
+from wix_commerce_sync.sync.errors import AmbiguousWriteError, TransientError, WebhookVerificationError
 from wix_commerce_sync.sync.models import Entity, StockLevel
 from wix_commerce_sync.sync.ports import OutboundChange
 from wix_commerce_sync.sync.settings import ConflictWinner
@@ -79,6 +79,23 @@ def test_a_change_we_pushed_does_not_come_back(world):
     assert stats.skipped == 1
     assert "upsert_product" not in world.erp.calls
     assert any(e.operation == "echo" for e in world.logger.entries)
+
+
+def test_a_retried_job_next_to_a_newer_change_of_its_record_is_written_once(world):
+    """Issue 16 chaos finding: a job whose create had an unknown outcome, retried by hand next to a newer change of
+    the same record, went out in one batch as two creates (two store products)."""
+    world.engine.queue_outbound(OutboundChange("items", "p1", make_product(price="15.00")))
+    world.connector.fail_next = [AmbiguousWriteError("create timed out; the store may have applied it")]
+    world.engine.flush_outbound(Entity.ITEMS)
+    [failed] = world.jobs.all()
+    world.clock.advance(seconds=1)
+    world.engine.queue_outbound(OutboundChange("items", "p1", make_product(price="16.00")))
+    assert world.engine.retry([failed.name]) == 1  # "Retry failed jobs" before the newer change went out
+    stats = world.engine.flush_outbound(Entity.ITEMS)
+    [(method, rows)] = world.connector.pushes
+    assert method == "upsert_products" and [r.variants[0].price for r in rows] == [Decimal("16.00")]
+    assert (stats.succeeded, stats.failed) == (2, 0)
+    assert sorted(j.status for j in world.jobs.all()) == [q.DONE, q.DONE]
 
 
 def test_a_change_we_applied_is_not_pushed_back(world):

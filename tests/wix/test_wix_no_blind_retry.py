@@ -35,6 +35,24 @@ def test_a_product_create_whose_answer_is_lost_is_found_on_the_retry(sim, connec
     assert retry.external_id in sim.products and creates(sim, create_path) == 1
 
 
+def test_a_lost_create_retried_next_to_a_newer_job_of_the_item_makes_one_product(sim, connect) -> None:
+    """Issue 16 chaos finding: the failed job (retried) and a newer job of the same Item land in one batch; the
+    look-first found the product for one row only and the other row created a second copy."""
+    create_path = "/bulk/products-with-inventory/create" if sim.catalog_version == "V3_CATALOG" else "/v1/products"
+    sim.lose_answer_of(create_path)
+    assert not connect(sim).upsert_products([product()])[0].ok
+    retried, newer = connect(sim).upsert_products([product(), product()])
+    assert copies(sim, "LOST-1") == 1 and creates(sim, create_path) == 1
+    assert retried.ok and newer.ok and retried.external_id == newer.external_id in sim.products
+
+
+def test_one_batch_with_the_same_new_product_twice_creates_it_once(sim, connect) -> None:
+    create_path = "/bulk/products-with-inventory/create" if sim.catalog_version == "V3_CATALOG" else "/v1/products"
+    older, newer = connect(sim).upsert_products([product(), product()])
+    assert copies(sim, "LOST-1") == 1 and creates(sim, create_path) == 1
+    assert older.ok and newer.ok and older.external_id == newer.external_id in sim.products
+
+
 def test_a_contact_create_whose_answer_is_lost_is_found_on_the_retry(sim, connect) -> None:
     customer = Customer(external_id=None, email="lost@example.com", first_name="Lou")
     sim.lose_answer_of("/contacts/v4/contacts")

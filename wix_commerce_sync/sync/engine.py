@@ -9,7 +9,8 @@ store's policy, then calls the ERP port.
 Outbound (ERP -> store): changes are queued as jobs (a newer change for the same
 record supersedes the older queued one; unchanged content is never queued), then
 flushed in batches by size or age through the connector's batch calls, with
-per-row results.
+per-row results; an upsert batch writes each record once, as its newest change
+(a retried job next to a newer job of the same record shares its outcome).
 
 Every failure is retried with exponential backoff up to the store's max retries,
 then the job is Dead; both are logged, and administrators are alerted once a job
@@ -536,12 +537,19 @@ class SyncEngine:
 
     def _push(self, entity: Entity, action: str, jobs: list[q.Job]) -> RunStats:
         stats = RunStats(processed=len(jobs))
-        records = [loads(job.payload) for job in jobs]
+        payloads = [loads(job.payload) for job in jobs]
+        # a record queued twice (a retried job next to a newer change of it) is written once, as its newest change:
+        # two creates of one new record in one call would make two store records
+        sent = _newest_per_record(jobs) if action == "upsert" else list(range(len(jobs)))
+        unique = sorted(set(sent))
+        records = [payloads[i] for i in sent]
         started = time.perf_counter()
         try:
-            results = self._send(entity, action, records)
-            if len(results) != len(jobs):
-                raise SyncError(f"connector returned {len(results)} results for {len(jobs)} rows")
+            written = self._send(entity, action, [payloads[i] for i in unique])
+            if len(written) != len(unique):
+                raise SyncError(f"connector returned {len(written)} results for {len(unique)} rows")
+            position = {index: n for n, index in enumerate(unique)}
+            results = [written[position[i]] for i in sent]
         except Exception as exc:
             for job in jobs:
                 stats.errors.append(self._job_failed(job, exc))
@@ -645,3 +653,13 @@ class SyncEngine:
                 reference_doctype=getattr(reference, "doctype", None), reference_name=getattr(reference, "name", None),
             )
         )  # fmt: skip
+
+
+def _newest_per_record(jobs: Sequence[q.Job]) -> list[int]:
+    """For each job, the position of the newest job of its record in ``jobs`` (itself when it is the newest)."""
+    newest: dict[str, int] = {}
+    for index, job in enumerate(jobs):
+        best = newest.get(job.record_key)
+        if job.record_key and (best is None or (job.ordering_key or "") >= (jobs[best].ordering_key or "")):
+            newest[job.record_key] = index
+    return [newest.get(job.record_key, index) for index, job in enumerate(jobs)]

@@ -16,6 +16,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -447,11 +448,23 @@ class WixConnector(Connector):
 
     # ------------------------------------------------------------ products
     def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
-        if not self.is_v3:
-            return [self._upsert_product_v1(p) for p in products]
-        results: dict[int, WriteResult] = {}
-        creates = [(i, p) for i, p in enumerate(products) if not p.external_id]
+        creates, repeats = _one_row_per_sku([(i, p) for i, p in enumerate(products) if not p.external_id])
         updates = [(i, p) for i, p in enumerate(products) if p.external_id]
+        if self.is_v3:
+            results = self._create_products_v3(creates)
+            for chunk in self._product_chunks(updates):
+                try:
+                    results.update(self._update_products_v3(chunk))
+                except SyncError as exc:
+                    results.update(_failed_chunk(chunk, exc))
+        else:
+            results = {i: self._upsert_product_v1(p) for i, p in sorted(creates + updates)}
+        for repeat, sent in repeats.items():  # the same product queued twice: one write, one outcome for both
+            results[repeat] = replace(results[sent])
+        return [results[i] for i in range(len(products))]
+
+    def _create_products_v3(self, creates: list[tuple[int, Product]]) -> dict[int, WriteResult]:
+        results: dict[int, WriteResult] = {}
         for chunk in self._product_chunks(creates):
             try:
                 found = self._existing_by_sku(chunk)  # a create whose answer was lost made these already
@@ -471,12 +484,7 @@ class WixConnector(Connector):
                 continue
             # {productResults: {results, bulkActionMetadata}, inventoryResults} (P3 meta.d.ts)
             results.update(self._product_results(chunk, (data.get("productResults") or {}).get("results")))
-        for chunk in self._product_chunks(updates):
-            try:
-                results.update(self._update_products_v3(chunk))
-            except SyncError as exc:
-                results.update(_failed_chunk(chunk, exc))
-        return [results[i] for i in range(len(products))]
+        return results
 
     @staticmethod
     def _product_chunks(rows: list[tuple[int, Product]]) -> Iterator[list[tuple[int, Product]]]:
@@ -1147,6 +1155,35 @@ def _failed_chunk(chunk: list[tuple[int, Product]], exc: SyncError) -> dict[int,
                            retryable=exc.retryable) for i, p in chunk}
 
 
+def _one_row_per_sku(rows: list[tuple[int, Product]]) -> tuple[list[tuple[int, Product]], dict[int, int]]:
+    """Rows to create with one row per SKU, and (repeat index -> sent index) for the rows not sent.
+
+    Two creates of one SKU in a call are one record queued twice (a job retried next to a newer job of the same
+    Item): sending both makes two store products, and a look-first by SKU answers only one of them. The last row
+    (the newest) is sent; the earlier ones share its outcome.
+    """
+    latest: dict[str, int] = {}  # sku -> index of the last row carrying it
+    for index, product in rows:
+        for sku in _skus(product):
+            latest[sku] = index
+    replaced_by: dict[int, int] = {}
+    for index, product in rows:
+        later = [latest[sku] for sku in _skus(product) if latest[sku] != index]
+        if later:
+            replaced_by[index] = max(later)
+    repeats: dict[int, int] = {}
+    for index in replaced_by:
+        sent = index
+        while sent in replaced_by:  # a row replaced by one that is itself replaced follows the chain
+            sent = replaced_by[sent]
+        repeats[index] = sent
+    return [(i, p) for i, p in rows if i not in repeats], repeats
+
+
+def _skus(product: Product) -> set[str]:
+    return {v.sku for v in product.variants if v.sku}
+
+
 def _product_key(product: Product) -> str:
     for variant in product.variants:
         if variant.sku:
@@ -1155,14 +1192,10 @@ def _product_key(product: Product) -> str:
 
 
 def _without_revision(product: Product) -> Product:
-    from dataclasses import replace
-
     return replace(product, revision=None)
 
 
 def _without_item_ids(level: StockLevel) -> StockLevel:
-    from dataclasses import replace
-
     return replace(level, inventory_item_id=None, revision=None)
 
 
