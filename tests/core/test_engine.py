@@ -8,7 +8,7 @@ import pytest
 
 from wix_commerce_sync.sync import queue as q
 from wix_commerce_sync.sync.errors import TransientError, WebhookVerificationError
-from wix_commerce_sync.sync.models import Entity, StockLevel
+from wix_commerce_sync.sync.models import Entity, OrderStatus, StockLevel
 from wix_commerce_sync.sync.ports import OutboundChange
 from wix_commerce_sync.sync.settings import ConflictWinner
 from wix_commerce_sync.testing.factories import T0, make_order, make_product
@@ -118,6 +118,38 @@ def test_a_periodic_re_plan_does_not_queue_what_already_waits(world):
     world.erp.stock[("SKU-1", None)] = Decimal(6)  # a different quantity still replaces the waiting one
     assert world.engine.plan_stock_push() == 1
     assert [j.status for j in world.jobs.all()] == [q.SUPERSEDED, q.QUEUED]
+
+
+def _stock_pushed(world) -> list[Decimal]:
+    world.engine.flush_outbound(Entity.STOCK)
+    return [row.quantity for method, rows in world.connector.pushes if method == "set_stock" for row in rows]
+
+
+def test_a_store_cancel_pushes_the_order_skus_again_though_erpnext_did_not_move(world):
+    """The store restocks a cancelled order by itself: what it last got from us is no longer what it shows."""
+    world.erp.upsert_product("Fake Store", make_product())
+    deliver(world, "orders/create", make_order(), "evt-1")
+    world.engine.run_inbound_jobs()
+    world.erp.stock[("SKU-1", None)] = Decimal(8)
+    world.erp.stock[("SKU-2", None)] = Decimal(4)
+    world.engine.plan_stock_push()
+    before = len(_stock_pushed(world))
+    world.clock.advance(seconds=1)
+    deliver(world, "orders/updated", make_order(updated=T0.replace(minute=5), status=OrderStatus.CANCELLED), "evt-2")
+    world.engine.run_inbound_jobs()
+    assert world.erp.orders[("Fake Store", "o1")].status == "Cancelled"
+    assert _stock_pushed(world)[before:] == [Decimal(8)]  # SKU-1 (the order's) again, SKU-2 (not in it) not
+
+
+def test_an_order_cancelled_before_erpnext_saw_it_pushes_its_skus_again(world):
+    world.erp.stock[("SKU-1", None)] = Decimal(8)
+    world.engine.plan_stock_push()
+    assert _stock_pushed(world) == [Decimal(8)]
+    world.clock.advance(seconds=1)
+    deliver(world, "orders/updated", make_order(status=OrderStatus.CANCELLED), "evt-1")
+    world.engine.run_inbound_jobs()
+    assert world.erp.orders == {}
+    assert _stock_pushed(world) == [Decimal(8), Decimal(8)]
 
 
 def test_failing_job_retries_with_growing_delays_then_dead(world):

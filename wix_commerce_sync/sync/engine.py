@@ -326,6 +326,7 @@ class SyncEngine:
         existing = self.erp.find_order(self.store, key)
         if existing is None and (order.status is OrderStatus.CANCELLED or order.cancelled_at):
             self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
+            self._restocked_by_store(order)
             return self._skip(Entity.ORDERS, "cancelled", f"order {order.number or key} was cancelled before it reached ERPNext", job)
         if existing is None:
             result = self.erp.create_order(self.store, order)
@@ -348,9 +349,19 @@ class SyncEngine:
                 self._log(Entity.ORDERS, q.INBOUND, "record refund", SUCCESS, job=job, reference=applied,
                           message=f"order {order.number or key}: refund {refund.external_id} of {refund.amount}: {applied.message}")  # fmt: skip
         self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
+        if operation == "cancel order":
+            self._restocked_by_store(order)
         self._log(Entity.ORDERS, q.INBOUND, operation, SUCCESS, job=job, reference=result,
                   message=f"order {order.number or key}: {order.total} {order.currency}")  # fmt: skip
         return SUCCESS
+
+    def _restocked_by_store(self, order: Order) -> int:
+        """A store puts a cancelled order's units back on its own shelf (WooCommerce wc_maybe_increase_stock_levels
+        on status cancelled, Shopify and Wix restock on cancel): what the store last got from us no longer says
+        what it shows, so ERPNext's levels of the order's SKUs go out again even when they did not change here
+        (an order ERPNext never saw reserved nothing, and its cancel changes nothing in ERPNext)."""
+        skus = sorted({line.sku for line in order.lines if line.sku})
+        return self.plan_stock_push(skus=skus, store_moved=True) if skus else 0
 
     def _gate(self, entity: Entity, key: str, ordering_key: str | None, record: Any, job: str | None,
               updated_at: datetime | None) -> str | None:  # fmt: skip
@@ -461,13 +472,14 @@ class SyncEngine:
 
     # ================================================================ outbound
 
-    def queue_outbound(self, change: OutboundChange) -> q.Job | None:
-        """Queue an ERP-side change for the store, unless it changes nothing there."""
+    def queue_outbound(self, change: OutboundChange, *, store_has_it: bool = True) -> q.Job | None:
+        """Queue an ERP-side change for the store, unless it changes nothing there. ``store_has_it=False``: what the
+        store last got (or sent) is known to be gone from it, so the change goes out even when equal to that."""
         entity = Entity(change.entity)
         if not self.settings.direction(entity).outbound:
             return None
         digest = content_hash(projection(entity, change.payload))
-        if change.action == "upsert":
+        if change.action == "upsert" and store_has_it:
             current = self.state.get(self.store, entity.value, change.key)
             if digest in (current.pushed_hash, current.pulled_hash):
                 return None  # already there, or it just came from there (echo)
@@ -487,14 +499,16 @@ class SyncEngine:
             now,
         )  # fmt: skip
 
-    def plan_stock_push(self, skus: Sequence[str] | None = None, changed_since: datetime | None = None) -> int:
-        """Queue absolute quantities that differ from what the store last got from us."""
+    def plan_stock_push(self, skus: Sequence[str] | None = None, changed_since: datetime | None = None, *,
+                        store_moved: bool = False) -> int:
+        """Queue absolute quantities that differ from what the store last got from us; ``store_moved``: the store
+        changed these levels itself (a restock on cancel), so they go out even when equal to the last push."""
         if not self.settings.direction(Entity.STOCK).outbound:
             return 0
         queued = 0
         for level in self.erp.stock_levels(self.store, skus, changed_since):
             change = OutboundChange(Entity.STOCK.value, stock_key(level), level)
-            queued += self.queue_outbound(change) is not None
+            queued += self.queue_outbound(change, store_has_it=not store_moved) is not None
         return queued
 
     def outbound_due(self) -> bool:
