@@ -8,7 +8,7 @@ import pytest
 
 from wix_commerce_sync.sync import queue as q
 from wix_commerce_sync.sync.errors import TransientError, WebhookVerificationError
-from wix_commerce_sync.sync.models import Entity, OrderStatus, StockLevel
+from wix_commerce_sync.sync.models import Entity, OrderStatus, Refund, StockLevel
 from wix_commerce_sync.sync.ports import OutboundChange
 from wix_commerce_sync.sync.settings import ConflictWinner
 from wix_commerce_sync.testing.factories import T0, make_order, make_product
@@ -150,6 +150,28 @@ def test_an_order_cancelled_before_erpnext_saw_it_pushes_its_skus_again(world):
     world.engine.run_inbound_jobs()
     assert world.erp.orders == {}
     assert _stock_pushed(world) == [Decimal(8), Decimal(8)]
+
+
+def test_a_refund_the_store_restocked_pushes_the_order_skus_again(world):
+    world.erp.upsert_product("Fake Store", make_product())
+    deliver(world, "orders/create", make_order(), "evt-1")
+    world.engine.run_inbound_jobs()
+    world.erp.stock[("SKU-1", None)] = Decimal(8)
+    world.engine.plan_stock_push()
+    before = len(_stock_pushed(world))
+    money_only = Refund("r1", "o1", Decimal("5.00"), restock=False)
+    world.clock.advance(seconds=1)
+    order = make_order(updated=T0.replace(minute=5))
+    order.refunds = [money_only]
+    deliver(world, "orders/updated", order, "evt-2")
+    world.engine.run_inbound_jobs()
+    assert _stock_pushed(world)[before:] == []  # money only: the store's shelf did not move
+    world.clock.advance(seconds=1)
+    order = make_order(updated=T0.replace(minute=6))
+    order.refunds = [money_only, Refund("r2", "o1", Decimal("5.00"), restock=True)]
+    deliver(world, "orders/updated", order, "evt-3")
+    world.engine.run_inbound_jobs()
+    assert _stock_pushed(world)[before:] == [Decimal(8)]  # restocked on the store: ERPNext's level goes out again
 
 
 def test_failing_job_retries_with_growing_delays_then_dead(world):

@@ -343,13 +343,15 @@ class SyncEngine:
         if not (order.status is OrderStatus.CANCELLED or order.cancelled_at):
             for fulfilment in order.fulfilments:
                 self.erp.record_fulfilment(self.store, order, fulfilment)
+        restocked = False  # a refund the store restocked puts units back on its shelf, as a cancel does
         for refund in order.refunds:  # each applied once: the adapter dedupes on the store's refund id
             applied = self.erp.record_refund(self.store, order, refund)
+            restocked = restocked or (applied.created and refund.restock)
             if applied.created:
                 self._log(Entity.ORDERS, q.INBOUND, "record refund", SUCCESS, job=job, reference=applied,
                           message=f"order {order.number or key}: refund {refund.external_id} of {refund.amount}: {applied.message}")  # fmt: skip
         self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
-        if operation == "cancel order":
+        if operation == "cancel order" or restocked:
             self._restocked_by_store(order)
         self._log(Entity.ORDERS, q.INBOUND, operation, SUCCESS, job=job, reference=result,
                   message=f"order {order.number or key}: {order.total} {order.currency}")  # fmt: skip
@@ -357,9 +359,9 @@ class SyncEngine:
 
     def _restocked_by_store(self, order: Order) -> int:
         """A store puts a cancelled order's units back on its own shelf (WooCommerce wc_maybe_increase_stock_levels
-        on status cancelled, Shopify and Wix restock on cancel): what the store last got from us no longer says
-        what it shows, so ERPNext's levels of the order's SKUs go out again even when they did not change here
-        (an order ERPNext never saw reserved nothing, and its cancel changes nothing in ERPNext)."""
+        on status cancelled, Shopify and Wix restock on cancel; a refund with restock): what the store last got from
+        us no longer says what it shows, so ERPNext's levels of the order's SKUs go out again even when they did not
+        change here (an order ERPNext never saw reserved nothing, and its cancel changes nothing in ERPNext)."""
         skus = sorted({line.sku for line in order.lines if line.sku})
         return self.plan_stock_push(skus=skus, store_moved=True) if skus else 0
 
