@@ -30,6 +30,8 @@ def test_the_simulator_restocks_a_cancelled_order_once_as_woocommerce_does(sim):
     assert sim.stock_of(SKU) == 10  # ... so its cancel gives nothing back
     sim.update_order(unpaid["id"], status="processing")
     assert sim.stock_of(SKU) == 7
+    sim.update_order(unpaid["id"], customer_note="edited")
+    assert sim.stock_of(SKU) == 7  # the status hooks run on a status change only
 
 
 def test_a_store_restock_on_cancel_is_overwritten_by_erpnext_level(sim, connector, receiver, tmp_path):

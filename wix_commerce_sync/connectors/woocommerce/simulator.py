@@ -431,8 +431,9 @@ class WooCommerceSimulator(SimulatorServer):
     def update_order(self, order_id: int, **fields: Any) -> dict:
         with self.lock:
             order = self.orders[int(order_id)]
+            before = order["status"]
             order.update(fields)
-            self._stock_follows_status(order)
+            self._stock_follows_status(order, before)
             order["date_modified_gmt"] = self.tick()
             order["date_modified"] = self._local(order["date_modified_gmt"])
             self._fire("order", "updated", order["id"])
@@ -574,9 +575,12 @@ class WooCommerceSimulator(SimulatorServer):
     _REDUCING = ("processing", "completed", "on-hold")  # wc_maybe_reduce_stock_levels runs on these statuses
     _RESTORING = ("cancelled", "pending")  # wc_maybe_increase_stock_levels runs on these
 
-    def _stock_follows_status(self, order: dict[str, Any]) -> None:
+    def _stock_follows_status(self, order: dict[str, Any], before: str | None = None) -> None:
         """wc-stock-functions.php: an order entering processing/completed/on-hold takes its units off the shelf once
-        (``_order_stock_reduced``); entering cancelled or pending gives back exactly what was taken."""
+        (``_order_stock_reduced``); entering cancelled or pending gives back exactly what was taken. The hooks are
+        ``woocommerce_order_status_<status>``: they run on a status change only."""
+        if order["status"] == before:
+            return
         if order["status"] in self._REDUCING and order["id"] not in self.stock_reduced:
             taken = []
             for line in order["line_items"]:
@@ -1087,10 +1091,11 @@ class WooCommerceSimulator(SimulatorServer):
         if status is not None and status not in ("pending", "processing", "on-hold", "completed", "cancelled",
                                                  "refunded", "failed", "trash"):
             return _slot_error(order["id"], "rest_invalid_param", "Invalid parameter(s): status")
+        before = order["status"]
         for key in ("status", "customer_note", "billing", "shipping", "meta_data"):
             if key in item:
                 order[key] = item[key]
-        self._stock_follows_status(order)
+        self._stock_follows_status(order, before)
         stamp = self.tick()
         order["date_modified_gmt"], order["date_modified"] = stamp, self._local(stamp)
         if status == "completed":
