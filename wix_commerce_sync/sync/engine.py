@@ -326,7 +326,7 @@ class SyncEngine:
         existing = self.erp.find_order(self.store, key)
         if existing is None and (order.status is OrderStatus.CANCELLED or order.cancelled_at):
             self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
-            self._restocked_by_store(order)
+            self._store_moved_stock(order)
             return self._skip(Entity.ORDERS, "cancelled", f"order {order.number or key} was cancelled before it reached ERPNext", job)
         if existing is None:
             result = self.erp.create_order(self.store, order)
@@ -351,17 +351,18 @@ class SyncEngine:
                 self._log(Entity.ORDERS, q.INBOUND, "record refund", SUCCESS, job=job, reference=applied,
                           message=f"order {order.number or key}: refund {refund.external_id} of {refund.amount}: {applied.message}")  # fmt: skip
         self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
-        if operation == "cancel order" or restocked:
-            self._restocked_by_store(order)
+        if operation in ("create order", "cancel order") or restocked:
+            self._store_moved_stock(order)
         self._log(Entity.ORDERS, q.INBOUND, operation, SUCCESS, job=job, reference=result,
                   message=f"order {order.number or key}: {order.total} {order.currency}")  # fmt: skip
         return SUCCESS
 
-    def _restocked_by_store(self, order: Order) -> int:
-        """A store puts a cancelled order's units back on its own shelf (WooCommerce wc_maybe_increase_stock_levels
-        on status cancelled, Shopify and Wix restock on cancel; a refund with restock): what the store last got from
-        us no longer says what it shows, so ERPNext's levels of the order's SKUs go out again even when they did not
-        change here (an order ERPNext never saw reserved nothing, and its cancel changes nothing in ERPNext)."""
+    def _store_moved_stock(self, order: Order) -> int:
+        """The store moves its own stock with its orders: it takes a new order's units off its shelf and puts a
+        cancelled order's back (WooCommerce wc_maybe_reduce/increase_stock_levels; Shopify and Wix restock on cancel;
+        a refund with restock). What it last got from us then no longer says what it shows, and ERPNext's level may
+        not have moved (an order cancelled before ERPNext saw it reserved nothing; a reservation past 0 still shows
+        0), so ERPNext's levels of the order's SKUs go out again even when equal to the last push."""
         skus = sorted({line.sku for line in order.lines if line.sku})
         return self.plan_stock_push(skus=skus, store_moved=True) if skus else 0
 
