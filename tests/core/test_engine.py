@@ -174,6 +174,26 @@ def test_a_refund_the_store_restocked_pushes_the_order_skus_again(world):
     assert _stock_pushed(world)[before:] == [Decimal(8)]  # restocked on the store: ERPNext's level goes out again
 
 
+def test_a_store_status_move_pushes_the_order_skus_again_a_note_edit_does_not(world):
+    """WooCommerce takes an order's units off when it moves to processing and gives them back on pending."""
+    world.erp.upsert_product("Fake Store", make_product())
+    deliver(world, "orders/create", make_order(status=OrderStatus.PENDING), "evt-1")
+    world.engine.run_inbound_jobs()
+    world.erp.stock[("SKU-1", None)] = Decimal(8)
+    world.engine.plan_stock_push()
+    before = len(_stock_pushed(world))
+    world.clock.advance(seconds=1)
+    noted = make_order(updated=T0.replace(minute=5), status=OrderStatus.PENDING)
+    noted.note = "gift wrap"
+    deliver(world, "orders/updated", noted, "evt-2")
+    world.engine.run_inbound_jobs()
+    assert _stock_pushed(world)[before:] == []
+    world.clock.advance(seconds=1)
+    deliver(world, "orders/updated", make_order(updated=T0.replace(minute=6)), "evt-3")  # pending -> processing
+    world.engine.run_inbound_jobs()
+    assert _stock_pushed(world)[before:] == [Decimal(8)]
+
+
 def test_failing_job_retries_with_growing_delays_then_dead(world):
     world.erp.upsert_product("Fake Store", make_product())
     deliver(world, "orders/create", make_order(), "evt-1")

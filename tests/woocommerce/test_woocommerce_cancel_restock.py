@@ -87,3 +87,17 @@ def test_an_order_past_the_last_unit_leaves_the_store_at_0_not_below(sim, connec
     assert len(erp.orders) == 1  # reserved past 0 in ERPNext: its available still shows 0, as last pushed
     push_stock()
     assert sim.stock_of(SKU) == 0
+
+
+def test_a_pending_order_paid_later_does_not_take_its_units_off_twice(sim, connector, receiver, tmp_path):
+    erp, push_stock, hear_store = _synced(sim, connector, receiver, tmp_path, stock=10)
+    order = sim.create_order(line_items=[{"sku": SKU, "quantity": 2}], customer_email="d@example.com", status="pending")
+    assert sim.stock_of(SKU) == 10  # pending: WooCommerce has not taken the units off yet
+    hear_store()
+    push_stock()  # ERPNext counts the order (its level 8 goes out)
+    assert sim.stock_of(SKU) == 8
+    sim.update_order(order["id"], status="processing")
+    assert sim.stock_of(SKU) == 6  # paid: WooCommerce takes the 2 units off by itself, once more
+    hear_store()
+    push_stock()
+    assert sim.stock_of(SKU) == 8

@@ -351,16 +351,16 @@ class SyncEngine:
                 self._log(Entity.ORDERS, q.INBOUND, "record refund", SUCCESS, job=job, reference=applied,
                           message=f"order {order.number or key}: refund {refund.external_id} of {refund.amount}: {applied.message}")  # fmt: skip
         self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
-        if operation in ("create order", "cancel order") or restocked:
-            self._store_moved_stock(order)
+        if operation in ("create order", "cancel order") or result.changed or restocked:
+            self._store_moved_stock(order)  # a new order or a status move: the store's shelf may have moved too
         self._log(Entity.ORDERS, q.INBOUND, operation, SUCCESS, job=job, reference=result,
                   message=f"order {order.number or key}: {order.total} {order.currency}")  # fmt: skip
         return SUCCESS
 
     def _store_moved_stock(self, order: Order) -> int:
         """The store moves its own stock with its orders: it takes a new order's units off its shelf and puts a
-        cancelled order's back (WooCommerce wc_maybe_reduce/increase_stock_levels; Shopify and Wix restock on cancel;
-        a refund with restock). What it last got from us then no longer says what it shows, and ERPNext's level may
+        cancelled order's back (WooCommerce wc_maybe_reduce/increase_stock_levels on a status change, processing
+        and cancelled or pending; Shopify and Wix restock on cancel; a refund with restock). What it last got from us then no longer says what it shows, and ERPNext's level may
         not have moved (an order cancelled before ERPNext saw it reserved nothing; a reservation past 0 still shows
         0), so ERPNext's levels of the order's SKUs go out again even when equal to the last push."""
         skus = sorted({line.sku for line in order.lines if line.sku})
