@@ -45,8 +45,12 @@ def _synced(sim, connector, receiver, tmp_path, stock: int):
     erp = InMemoryErp()
     erp.upsert_product("Woo", make_product(sku=SKU))
     erp.stock[(SKU, None)] = Decimal(stock)
-    settings = StoreSettings(name="Woo", platform=connector.platform, directions={e: Direction.BIDIRECTIONAL for e in Entity})
-    engine = SyncEngine(settings, connector, erp, SqliteJobStore(str(tmp_path / "q.sqlite")), MemoryState(), MemoryLogger())
+    settings = StoreSettings(
+        name="Woo", platform=connector.platform, directions={e: Direction.BIDIRECTIONAL for e in Entity}
+    )
+    engine = SyncEngine(
+        settings, connector, erp, SqliteJobStore(str(tmp_path / "q.sqlite")), MemoryState(), MemoryLogger()
+    )
 
     def push_stock() -> None:
         engine.plan_stock_push()

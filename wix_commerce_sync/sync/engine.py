@@ -359,10 +359,11 @@ class SyncEngine:
 
     def _store_moved_stock(self, order: Order) -> int:
         """The store moves its own stock with its orders: it takes a new order's units off its shelf and puts a
-        cancelled order's back (WooCommerce wc_maybe_reduce/increase_stock_levels on a status change, processing
-        and cancelled or pending; Shopify and Wix restock on cancel; a refund with restock). What it last got from us then no longer says what it shows, and ERPNext's level may
-        not have moved (an order cancelled before ERPNext saw it reserved nothing; a reservation past 0 still shows
-        0), so ERPNext's levels of the order's SKUs go out again even when equal to the last push."""
+        cancelled order's back (WooCommerce wc_maybe_reduce/increase_stock_levels on a status change to processing,
+        cancelled or pending; Shopify and Wix restock on cancel; a refund with restock). What it last got from us
+        then no longer says what it shows, and ERPNext's level may not have moved (an order cancelled before ERPNext
+        saw it reserved nothing; a reservation past 0 still shows 0), so ERPNext's levels of the order's SKUs go out
+        again even when equal to the last push."""
         skus = sorted({line.sku for line in order.lines if line.sku})
         return self.plan_stock_push(skus=skus, store_moved=True) if skus else 0
 
@@ -505,7 +506,8 @@ class SyncEngine:
     def plan_stock_push(self, skus: Sequence[str] | None = None, changed_since: datetime | None = None, *,
                         store_moved: bool = False) -> int:
         """Queue absolute quantities that differ from what the store last got from us; ``store_moved``: the store
-        changed these levels itself (a restock on cancel), so they go out even when equal to the last push."""
+        changed these levels itself (an order's units taken off or put back), so they go out even when equal to the
+        last push."""
         if not self.settings.direction(Entity.STOCK).outbound:
             return 0
         queued = 0
