@@ -8,7 +8,7 @@ import pytest
 
 from wix_commerce_sync.sync import queue as q
 from wix_commerce_sync.sync.errors import AmbiguousWriteError, TransientError, WebhookVerificationError
-from wix_commerce_sync.sync.models import Entity, StockLevel
+from wix_commerce_sync.sync.models import Entity, OrderStatus, Refund, StockLevel
 from wix_commerce_sync.sync.ports import OutboundChange
 from wix_commerce_sync.sync.settings import ConflictWinner
 from wix_commerce_sync.testing.factories import T0, make_order, make_product
@@ -82,20 +82,19 @@ def test_a_change_we_pushed_does_not_come_back(world):
 
 
 def test_a_retried_job_next_to_a_newer_change_of_its_record_is_written_once(world):
-    """Issue 16 chaos finding: a job whose create had an unknown outcome, retried by hand next to a newer change of
-    the same record, went out in one batch as two creates (two store products)."""
+    """Issue 16 chaos finding: two jobs of one record in one batch went out as two creates (two store products).
+    A newer change supersedes an older Queued or Failed one, but not one a worker still holds: a worker killed
+    mid-push leaves its job Processing, and once the claim lease passes it is claimed next to the newer change."""
     world.engine.queue_outbound(OutboundChange("items", "p1", make_product(price="15.00")))
-    world.connector.fail_next = [AmbiguousWriteError("create timed out; the store may have applied it")]
-    world.engine.flush_outbound(Entity.ITEMS)
-    [failed] = world.jobs.all()
+    [held] = world.jobs.claim("killed-worker", world.clock(), store=world.engine.store, direction=q.OUTBOUND)
     world.clock.advance(seconds=1)
     world.engine.queue_outbound(OutboundChange("items", "p1", make_product(price="16.00")))
-    assert world.engine.retry([failed.name]) == 1  # "Retry failed jobs" before the newer change went out
+    world.clock.advance(seconds=q.CLAIM_LEASE.total_seconds() + 1)
     stats = world.engine.flush_outbound(Entity.ITEMS)
     [(method, rows)] = world.connector.pushes
     assert method == "upsert_products" and [r.variants[0].price for r in rows] == [Decimal("16.00")]
     assert (stats.succeeded, stats.failed) == (2, 0)
-    assert sorted(j.status for j in world.jobs.all()) == [q.DONE, q.DONE]
+    assert sorted(j.status for j in world.jobs.all()) == [q.DONE, q.DONE] and held.name in {j.name for j in world.jobs.all()}
 
 
 def test_a_change_we_applied_is_not_pushed_back(world):
@@ -135,6 +134,80 @@ def test_a_periodic_re_plan_does_not_queue_what_already_waits(world):
     world.erp.stock[("SKU-1", None)] = Decimal(6)  # a different quantity still replaces the waiting one
     assert world.engine.plan_stock_push() == 1
     assert [j.status for j in world.jobs.all()] == [q.SUPERSEDED, q.QUEUED]
+
+
+def _stock_pushed(world) -> list[Decimal]:
+    world.engine.flush_outbound(Entity.STOCK)
+    return [row.quantity for method, rows in world.connector.pushes if method == "set_stock" for row in rows]
+
+
+def test_a_store_cancel_pushes_the_order_skus_again_though_erpnext_did_not_move(world):
+    """The store restocks a cancelled order by itself: what it last got from us is no longer what it shows."""
+    world.erp.upsert_product("Fake Store", make_product())
+    deliver(world, "orders/create", make_order(), "evt-1")
+    world.engine.run_inbound_jobs()
+    world.erp.stock[("SKU-1", None)] = Decimal(8)
+    world.erp.stock[("SKU-2", None)] = Decimal(4)
+    world.engine.plan_stock_push()
+    before = len(_stock_pushed(world))
+    world.clock.advance(seconds=1)
+    deliver(world, "orders/updated", make_order(updated=T0.replace(minute=5), status=OrderStatus.CANCELLED), "evt-2")
+    world.engine.run_inbound_jobs()
+    assert world.erp.orders[("Fake Store", "o1")].status == "Cancelled"
+    assert _stock_pushed(world)[before:] == [Decimal(8)]  # SKU-1 (the order's) again, SKU-2 (not in it) not
+
+
+def test_an_order_cancelled_before_erpnext_saw_it_pushes_its_skus_again(world):
+    world.erp.stock[("SKU-1", None)] = Decimal(8)
+    world.engine.plan_stock_push()
+    assert _stock_pushed(world) == [Decimal(8)]
+    world.clock.advance(seconds=1)
+    deliver(world, "orders/updated", make_order(status=OrderStatus.CANCELLED), "evt-1")
+    world.engine.run_inbound_jobs()
+    assert world.erp.orders == {}
+    assert _stock_pushed(world) == [Decimal(8), Decimal(8)]
+
+
+def test_a_refund_the_store_restocked_pushes_the_order_skus_again(world):
+    world.erp.upsert_product("Fake Store", make_product())
+    deliver(world, "orders/create", make_order(), "evt-1")
+    world.engine.run_inbound_jobs()
+    world.erp.stock[("SKU-1", None)] = Decimal(8)
+    world.engine.plan_stock_push()
+    before = len(_stock_pushed(world))
+    money_only = Refund("r1", "o1", Decimal("5.00"), restock=False)
+    world.clock.advance(seconds=1)
+    order = make_order(updated=T0.replace(minute=5))
+    order.refunds = [money_only]
+    deliver(world, "orders/updated", order, "evt-2")
+    world.engine.run_inbound_jobs()
+    assert _stock_pushed(world)[before:] == []  # money only: the store's shelf did not move
+    world.clock.advance(seconds=1)
+    order = make_order(updated=T0.replace(minute=6))
+    order.refunds = [money_only, Refund("r2", "o1", Decimal("5.00"), restock=True)]
+    deliver(world, "orders/updated", order, "evt-3")
+    world.engine.run_inbound_jobs()
+    assert _stock_pushed(world)[before:] == [Decimal(8)]  # restocked on the store: ERPNext's level goes out again
+
+
+def test_a_store_status_move_pushes_the_order_skus_again_a_note_edit_does_not(world):
+    """WooCommerce takes an order's units off when it moves to processing and gives them back on pending."""
+    world.erp.upsert_product("Fake Store", make_product())
+    deliver(world, "orders/create", make_order(status=OrderStatus.PENDING), "evt-1")
+    world.engine.run_inbound_jobs()
+    world.erp.stock[("SKU-1", None)] = Decimal(8)
+    world.engine.plan_stock_push()
+    before = len(_stock_pushed(world))
+    world.clock.advance(seconds=1)
+    noted = make_order(updated=T0.replace(minute=5), status=OrderStatus.PENDING)
+    noted.note = "gift wrap"
+    deliver(world, "orders/updated", noted, "evt-2")
+    world.engine.run_inbound_jobs()
+    assert _stock_pushed(world)[before:] == []
+    world.clock.advance(seconds=1)
+    deliver(world, "orders/updated", make_order(updated=T0.replace(minute=6)), "evt-3")  # pending -> processing
+    world.engine.run_inbound_jobs()
+    assert _stock_pushed(world)[before:] == [Decimal(8)]
 
 
 def test_failing_job_retries_with_growing_delays_then_dead(world):

@@ -327,6 +327,7 @@ class SyncEngine:
         existing = self.erp.find_order(self.store, key)
         if existing is None and (order.status is OrderStatus.CANCELLED or order.cancelled_at):
             self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
+            self._store_moved_stock(order)
             return self._skip(Entity.ORDERS, "cancelled", f"order {order.number or key} was cancelled before it reached ERPNext", job)
         if existing is None:
             result = self.erp.create_order(self.store, order)
@@ -343,15 +344,29 @@ class SyncEngine:
         if not (order.status is OrderStatus.CANCELLED or order.cancelled_at):
             for fulfilment in order.fulfilments:
                 self.erp.record_fulfilment(self.store, order, fulfilment)
+        restocked = False  # a refund the store restocked puts units back on its shelf, as a cancel does
         for refund in order.refunds:  # each applied once: the adapter dedupes on the store's refund id
             applied = self.erp.record_refund(self.store, order, refund)
+            restocked = restocked or (applied.created and refund.restock)
             if applied.created:
                 self._log(Entity.ORDERS, q.INBOUND, "record refund", SUCCESS, job=job, reference=applied,
                           message=f"order {order.number or key}: refund {refund.external_id} of {refund.amount}: {applied.message}")  # fmt: skip
         self._remember_pulled(Entity.ORDERS, key, order, ordering_key)
+        if operation in ("create order", "cancel order") or result.changed or restocked:
+            self._store_moved_stock(order)  # a new order or a status move: the store's shelf may have moved too
         self._log(Entity.ORDERS, q.INBOUND, operation, SUCCESS, job=job, reference=result,
                   message=f"order {order.number or key}: {order.total} {order.currency}")  # fmt: skip
         return SUCCESS
+
+    def _store_moved_stock(self, order: Order) -> int:
+        """The store moves its own stock with its orders: it takes a new order's units off its shelf and puts a
+        cancelled order's back (WooCommerce wc_maybe_reduce/increase_stock_levels on a status change to processing,
+        cancelled or pending; Shopify and Wix restock on cancel; a refund with restock). What it last got from us
+        then no longer says what it shows, and ERPNext's level may not have moved (an order cancelled before ERPNext
+        saw it reserved nothing; a reservation past 0 still shows 0), so ERPNext's levels of the order's SKUs go out
+        again even when equal to the last push."""
+        skus = sorted({line.sku for line in order.lines if line.sku})
+        return self.plan_stock_push(skus=skus, store_moved=True) if skus else 0
 
     def _gate(self, entity: Entity, key: str, ordering_key: str | None, record: Any, job: str | None,
               updated_at: datetime | None) -> str | None:  # fmt: skip
@@ -462,13 +477,14 @@ class SyncEngine:
 
     # ================================================================ outbound
 
-    def queue_outbound(self, change: OutboundChange) -> q.Job | None:
-        """Queue an ERP-side change for the store, unless it changes nothing there."""
+    def queue_outbound(self, change: OutboundChange, *, store_has_it: bool = True) -> q.Job | None:
+        """Queue an ERP-side change for the store, unless it changes nothing there. ``store_has_it=False``: what the
+        store last got (or sent) is known to be gone from it, so the change goes out even when equal to that."""
         entity = Entity(change.entity)
         if not self.settings.direction(entity).outbound:
             return None
         digest = content_hash(projection(entity, change.payload))
-        if change.action == "upsert":
+        if change.action == "upsert" and store_has_it:
             current = self.state.get(self.store, entity.value, change.key)
             if digest in (current.pushed_hash, current.pulled_hash):
                 return None  # already there, or it just came from there (echo)
@@ -488,14 +504,17 @@ class SyncEngine:
             now,
         )  # fmt: skip
 
-    def plan_stock_push(self, skus: Sequence[str] | None = None, changed_since: datetime | None = None) -> int:
-        """Queue absolute quantities that differ from what the store last got from us."""
+    def plan_stock_push(self, skus: Sequence[str] | None = None, changed_since: datetime | None = None, *,
+                        store_moved: bool = False) -> int:
+        """Queue absolute quantities that differ from what the store last got from us; ``store_moved``: the store
+        changed these levels itself (an order's units taken off or put back), so they go out even when equal to the
+        last push."""
         if not self.settings.direction(Entity.STOCK).outbound:
             return 0
         queued = 0
         for level in self.erp.stock_levels(self.store, skus, changed_since):
             change = OutboundChange(Entity.STOCK.value, stock_key(level), level)
-            queued += self.queue_outbound(change) is not None
+            queued += self.queue_outbound(change, store_has_it=not store_moved) is not None
         return queued
 
     def outbound_due(self) -> bool:

@@ -100,8 +100,8 @@ class InMemoryErp:
     # stock --------------------------------------------------------------
     def stock_levels(self, store: str, skus: Sequence[str] | None = None,
                      changed_since: datetime | None = None) -> list[StockLevel]:  # fmt: skip
-        return [
-            StockLevel(sku=sku, quantity=qty, location_id=loc)
+        return [  # available never below 0, as the ERPNext adapter gives it
+            StockLevel(sku=sku, quantity=max(qty, ZERO), location_id=loc)
             for (sku, loc), qty in sorted(self.stock.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
             if skus is None or sku in skus
         ]

@@ -134,6 +134,9 @@ class WooCommerceSimulator(SimulatorServer):
         self.customers: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.refund_records: dict[int, list[dict[str, Any]]] = {}
+        # order id -> [(product/variation id, units)] taken off the shelf (the order's _order_stock_reduced flag and
+        # its items' _reduced_stock meta): given back when the order goes to cancelled or pending
+        self.stock_reduced: dict[int, list[tuple[int, int]]] = {}
         self.webhooks: dict[int, dict[str, Any]] = {}
         self._pending: list[tuple[int, str, int | None]] = []  # (webhook id, event|"ping", resource id)
         self._pending_keys: set[tuple[int, int | None]] = set()
@@ -503,7 +506,9 @@ class WooCommerceSimulator(SimulatorServer):
     def update_order(self, order_id: int, **fields: Any) -> dict:
         with self.lock:
             order = self.orders[int(order_id)]
+            before = order["status"]
             order.update(fields)
+            self._stock_follows_status(order, before)
             order["date_modified_gmt"] = self.tick()
             order["date_modified"] = self._local(order["date_modified_gmt"])
             self._fire("order", "updated", order["id"])
@@ -638,12 +643,32 @@ class WooCommerceSimulator(SimulatorServer):
             "refunds": [],
         }
         self.orders[order_id] = order
-        if kw.get("reduce_stock", True) and status in ("processing", "completed", "on-hold"):
-            for line in lines:
-                product = line["product"]
+        if kw.get("reduce_stock", True):
+            self._stock_follows_status(order)
+        return order
+
+    _REDUCING = ("processing", "completed", "on-hold")  # wc_maybe_reduce_stock_levels runs on these statuses
+    _RESTORING = ("cancelled", "pending")  # wc_maybe_increase_stock_levels runs on these
+
+    def _stock_follows_status(self, order: dict[str, Any], before: str | None = None) -> None:
+        """wc-stock-functions.php: an order entering processing/completed/on-hold takes its units off the shelf once
+        (``_order_stock_reduced``); entering cancelled or pending gives back exactly what was taken. The hooks are
+        ``woocommerce_order_status_<status>``: they run on a status change only."""
+        if order["status"] == before:
+            return
+        if order["status"] in self._REDUCING and order["id"] not in self.stock_reduced:
+            taken = []
+            for line in order["line_items"]:
+                product = self.product_store.get(line.get("variation_id") or line.get("product_id") or 0)
                 if product and product.get("manage_stock") and product.get("stock_quantity") is not None:
                     product["stock_quantity"] -= line["quantity"]
-        return order
+                    taken.append((product["id"], line["quantity"]))
+            self.stock_reduced[order["id"]] = taken
+        elif order["status"] in self._RESTORING and order["id"] in self.stock_reduced:
+            for product_id, units in self.stock_reduced.pop(order["id"]):
+                product = self.product_store.get(product_id)
+                if product and product.get("manage_stock") and product.get("stock_quantity") is not None:
+                    product["stock_quantity"] += units
 
     def _tax(self, amount: Decimal) -> Decimal:
         """Tax as stored on an item: rounded per item unless 'round at subtotal' is on."""
@@ -1154,9 +1179,11 @@ class WooCommerceSimulator(SimulatorServer):
         if status is not None and status not in ("pending", "processing", "on-hold", "completed", "cancelled",
                                                  "refunded", "failed", "trash"):
             return _slot_error(order["id"], "rest_invalid_param", "Invalid parameter(s): status")
+        before = order["status"]
         for key in ("status", "customer_note", "billing", "shipping", "meta_data"):
             if key in item:
                 order[key] = item[key]
+        self._stock_follows_status(order, before)
         stamp = self.tick()
         order["date_modified_gmt"], order["date_modified"] = stamp, self._local(stamp)
         if status == "completed":
