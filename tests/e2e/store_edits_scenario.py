@@ -127,8 +127,10 @@ def refund(sb: Sandbox, kit: Kit) -> dict[str, Any]:
     sb.work(kit)
     credits = frappe.get_all("Sales Invoice", filters={"commerce_store": kit.store, "is_return": 1},
                              fields=["name", "grand_total", "docstatus", "commerce_refund_id", "return_against"])
+    code = frappe.db.get_value("Commerce Item Mapping", {"store": kit.store, "sku": sku}, "item_code")
     return {"order": order_id, "invoiced": [i.commerce_order_id for i in invoices], "store_refund": _refund_amount(made),
             "restocked": (stock_before, kit.sim.stock_of(sku)),
+            "erp_available": int(max(0, _available(frappe, code, sb.basics["warehouse"]))),
             "credit_notes": [{**c, "grand_total": str(c.grand_total)} for c in credits],
             "dead_jobs": frappe.db.count("Commerce Sync Job", {"store": kit.store, "status": "Dead"})}
 
