@@ -22,6 +22,7 @@ import contextlib
 import io
 import os
 import random
+import threading
 import time
 import tracemalloc
 from collections import Counter
@@ -37,6 +38,7 @@ API_FAULTS = ("5xx", "429", "timeout", "reset", "lost_answer", "partial_batch")
 WEBHOOK_FAULTS = ("duplicate", "reordered", "dropped")
 PROCESS_FAULTS = ("worker_killed", "db_connection_dropped")  # worker mode; the second needs MariaDB
 POLL_SINCE = "2000-01-01 00:00:00"  # the simulators keep their own clocks: re-read every order
+PROCESS_FAULT_WAIT = 90.0  # seconds a worker kill or a connection drop waits for a job or transaction to hit
 RECONCILE_EVERY = 20.0  # seconds between the drain's reconciliations (an hour on a bench)
 STALL_SECONDS = 1.5  # past the client read timeout set below
 CLIENT_OPTIONS = {"timeout": (1.0, 1.0), "max_attempts": 3, "backoff_initial": 0.01, "backoff_max": 0.05}
@@ -165,6 +167,7 @@ class ChaosRun(Sandbox):
         self.edited_skus: dict[str, set[str]] = {}  # products edited on either side
         self.edited_emails: dict[str, set[str]] = {}  # customers renamed on the store
         self.refund_count = 0
+        self.own_connection = 0
 
     # -- set-up ---------------------------------------------------------------
     def start(self) -> None:
@@ -207,6 +210,10 @@ class ChaosRun(Sandbox):
         self.pool = WorkerPool(site, self.queue, workers=workers, tick_seconds=self.config.tick_seconds,
                                setup=f"{__name__}.worker_setup")  # fmt: skip
         self.pool.start()
+        import frappe
+
+        # the driver plays the merchant on this connection: a dropped connection is a worker's or a request's
+        self.own_connection = int(frappe.db.sql("select connection_id()")[0][0]) if self.db_type == "mariadb" else 0
         for kit in self.kits:
             kit.sim.auto_deliver = False  # deliveries go out in deliver(), where they are duplicated, reordered, dropped
         self.say(f"{len(workers)} worker processes started ({self.db_type})")
@@ -374,7 +381,7 @@ class ChaosRun(Sandbox):
     # -- process faults (worker mode) --------------------------------------------
     def kill_worker(self) -> None:
         """SIGKILL a worker process in the middle of a job (the pool fails the job as RQ does and starts another)."""
-        method = self.pool.kill_mid_job(timeout=5.0) if self.pool else None
+        method = self.pool.kill_mid_job(timeout=PROCESS_FAULT_WAIT) if self.pool else None
         if method:
             self.scheduler._count("worker_killed")
             self.say(f"worker SIGKILLed while running {method}")
@@ -392,12 +399,13 @@ class ChaosRun(Sandbox):
         admin = pymysql.connect(host=settings["host"], port=settings["port"], user=settings["user"],
                                 password=settings["password"], autocommit=True)  # fmt: skip
         try:
-            deadline = time.monotonic() + 20.0
+            deadline = time.monotonic() + PROCESS_FAULT_WAIT
             while time.monotonic() < deadline:
                 with admin.cursor() as cur:
                     cur.execute("select t.trx_mysql_thread_id from information_schema.innodb_trx t join "
                                 "information_schema.processlist p on p.id = t.trx_mysql_thread_id where p.db = %s and "
-                                "t.trx_rows_modified > 0 limit 1", (db_name,))  # fmt: skip
+                                "t.trx_rows_modified > 0 and t.trx_mysql_thread_id <> %s limit 1",
+                                (db_name, self.own_connection))  # fmt: skip
                     row = cur.fetchone()
                     if row:
                         cur.execute(f"kill connection {int(row[0])}")
@@ -424,7 +432,9 @@ class ChaosRun(Sandbox):
                 self.receive_stock(kit)
             if self.config.workers:
                 self.start_workers()
+            produced = time.perf_counter()
             self.produce(figures)
+            self.say(f"orders and changes made in {time.perf_counter() - produced:.1f} s; draining")
             for kit in self.kits:
                 kit.sim.faults.clear()
             self.drain()
@@ -457,6 +467,7 @@ class ChaosRun(Sandbox):
         for kit in self.kits:
             codes = frappe.get_all("Commerce Item Mapping", filters={"store": kit.store}, pluck="item_code")
             plan[kit.store] = (sorted(self._store_skus(kit)), codes, [per_store_stock])
+        process_faults: list[threading.Thread] = []
         kills = _spaced(steps, self.config.kills if self.pool else 0, offset=0.3)
         drops = _spaced(steps, self.config.db_drops if self.pool else 0, offset=0.6)
         for n in range(steps):
@@ -464,10 +475,9 @@ class ChaosRun(Sandbox):
                 skus, codes, stock_left = plan[kit.store]
                 self.place_order(kit, skus, n)
                 figures.orders += 1
-                roll = self.rng.random()
-                if roll < 0.4:
+                if self.rng.random() < 0.4:
                     self.edit_or_cancel(kit)
-                elif roll < 0.55:
+                if n % 3 == 2:
                     self.store_refund(kit)
                 if n % 4 == 1:
                     self.store_product_edit(kit, skus, n)
@@ -486,10 +496,12 @@ class ChaosRun(Sandbox):
                     self.new_erp_item(kit, n)
                     if not self.pool:
                         self.work_quietly(kit, entities=["stock"])
+            # each waits in a thread of its own for its moment (a job running, a write transaction open) while
+            # the orders go on
             if n in kills:
-                self.kill_worker()
+                process_faults.append(_background(self.kill_worker))
             if n in drops:
-                self.drop_connection()
+                process_faults.append(_background(self.drop_connection))
         for kit in self.kits:
             skus, codes, stock_left = plan[kit.store]
             while stock_left[0] > 0:
@@ -501,6 +513,8 @@ class ChaosRun(Sandbox):
                 figures.orders += 8
             if not self.pool:
                 self.work_quietly(kit, entities=["stock"])
+        for thread in process_faults:
+            thread.join()
 
     def drain(self) -> None:
         """Faults over: the app's hourly reconciliation (full stock comparison, order poll, disabled WooCommerce
@@ -781,6 +795,12 @@ def secret_forms(secret: str) -> set[str]:
 
 def leaked_in(text: str, secrets: list[str]) -> list[str]:
     return [s for s in secrets if any(form in text for form in secret_forms(s))]
+
+
+def _background(target: Any) -> threading.Thread:
+    thread = threading.Thread(target=target, name=target.__name__, daemon=True)
+    thread.start()
+    return thread
 
 
 def json_conf(site_path: str) -> dict:
