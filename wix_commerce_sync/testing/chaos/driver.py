@@ -254,7 +254,7 @@ class ChaosRun(Sandbox):
             return
         order_id = live[-1] if self.pool and self.rng.random() < 0.7 else self.rng.choice(live)
         if self.pool:  # the buyer changes the order just placed while a worker may still be creating its Sales Order
-            time.sleep(self.rng.uniform(0.05, 0.4))
+            time.sleep(self.rng.uniform(0.02, 0.25))
         self.scheduler.api_fault(kit.sim)
         sim_id = int(order_id) if order_id.isdigit() else order_id
         if self.rng.random() < 0.5:
@@ -463,6 +463,7 @@ class ChaosRun(Sandbox):
         steps = max(1, self.config.orders // len(self.kits))
         per_store_stock = max(1, self.config.stock_changes // len(self.kits))
         per_step = max(1, per_store_stock // steps)
+        entry_every = max(1, min(steps, 30 // per_step))  # steps between Stock Entries (a warehouse books in batches)
         plan = {}
         for kit in self.kits:
             codes = frappe.get_all("Commerce Item Mapping", filters={"store": kit.store}, pluck="item_code")
@@ -488,8 +489,8 @@ class ChaosRun(Sandbox):
                 if n % 5 == 2:
                     self.store_customer_edit(kit, n)
                     figures.edits += 1
-                if stock_left[0] > 0:
-                    lines = min(stock_left[0], per_step)
+                if stock_left[0] > 0 and n % entry_every == entry_every - 1:  # one Stock Entry of ~30 lines
+                    lines = min(stock_left[0], per_step * entry_every)
                     stock_left[0] -= self.stock_change(kit, codes, lines)
                     figures.stock_changes += lines
                 if n % 5 == 4:
