@@ -1,12 +1,13 @@
 """The chaos run (``make chaos``): one store per platform on the contract simulators, the stand-in ERPNext on
-MariaDB behind a real HTTP server, three worker processes and the scheduler's tick; store orders (with edits and
-cancellations) and ERPNext stock changes with faults on about 20% of operations (5xx, 429, timeouts, resets,
-answers lost after commit; duplicate, reordered and dropped webhook deliveries; a webhook endpoint outage that
-makes WooCommerce disable its webhook; worker processes SIGKILLed mid-job; database connections killed
-mid-transaction). Then drain through the app's own reconciliation, compare both sides record by record and scan
+MariaDB behind a real HTTP server, three worker processes and the scheduler's tick; store orders (with edits,
+cancellations and refunds), product edits on both sides, customer edits and ERPNext stock changes with faults on
+about 20% of operations (5xx, 429, timeouts, resets, answers lost after commit, partial batch failures; duplicate,
+reordered and dropped webhook deliveries; a webhook endpoint outage that makes WooCommerce disable its webhook;
+worker processes SIGKILLed mid-job; database connections killed mid-transaction). Then drain through the app's own reconciliation, compare both sides record by record and scan
 everything (logs, jobs, Error Logs, answers, every process's stdout/stderr) for secrets.
 
-Figures: orders_lost, orders_doubled, stock_different, records_different, dead_jobs (listed with reasons),
+Figures: orders_lost, orders_doubled, stock_different, records_different, refunds_lost, refunds_doubled,
+jobs_doubled, dead_jobs (listed with reasons),
 converge_seconds, peak_memory_mb (main process), worker_peak_rss_mb, secrets_found and a count per fault kind.
 Options: --orders N (default 1,000), --stock N (default 10,000), --seed N, --workers N, --quick (60 orders, 600
 stock changes), --mutant NAME (take one safeguard away: dedupe, unique-order-key, no-blind-retry).

@@ -1,18 +1,27 @@
-"""The chaos run: one store per platform on the contract-checked simulators, a stand-in ERPNext site behind a real
-HTTP server, store orders (with edits and cancellations) and ERPNext stock changes under faults, then drain,
-reconcile and compare both sides record by record.
+"""The chaos run: one store per platform on the contract-checked simulators, a stand-in ERPNext site (MariaDB unless
+WCS_DB=sqlite) behind a real HTTP server, worker processes like a bench's (``testing/workers.py``: RQ's queues
+shared between processes, the scheduler's tick), store orders with edits, cancellations and refunds, product
+edits on both sides, store customer edits and ERPNext stock changes under faults; then drain, reconcile and
+compare both sides record by record.
 
-Faults (``FaultScheduler``), on about ``fault_rate`` of the operations, each kind counted:
+Faults (``FaultScheduler``), on about ``fault_rate`` of the operations, each kind counted, every kind at least once:
 - store API: 5xx, 429 with Retry-After, a read timeout (the store stalls past the client's timeout), a connection
   reset, an answer lost after the store committed (``lose_answer_next``: the non-idempotent write's outcome is
-  unknown, so the job must look first before writing again);
+  unknown, so the job must look first before writing again), a partial batch failure (some items of a batch
+  write refused in the platform's published per-item error shape);
 - webhooks: duplicate deliveries, reordered deliveries, dropped deliveries (the site answers 503), and one endpoint
   outage long enough for WooCommerce to disable its webhook (it never retries; the app re-registers it and the
-  order poll catches up).
-Comparison (``compare``): orders lost (a store order with no Sales Order) and doubled (more than one live Sales
-Order for one store order, or more than one store order made by one ERPNext push), stock (store quantity vs
-ERPNext available per mapped SKU), records (store SKUs without an ERPNext item; store customers without a
-mapping); Dead jobs with their reasons; secrets found in logs, jobs, Error Logs, answers and captured output.
+  order poll catches up);
+- processes: a worker SIGKILLed in the middle of a job (the pool fails the job as RQ does and starts another), a
+  database connection killed mid-transaction (MariaDB ``KILL CONNECTION``).
+Time is compressed: the scheduler ticks every ``tick_seconds``, a dead worker's claims come free after
+``claim_lease_seconds`` (site_config ``commerce_sync_claim_lease_seconds``), the drain retries Failed jobs at once.
+Comparison (``compare_all``): orders lost (a store order with no Sales Order) and doubled (more than one live Sales
+Order for one store order); stock (store quantity vs ERPNext actual - reserved, never below 0, per mapped SKU);
+records (store SKUs without an ERPNext item, a SKU on two store products, edited products' names and prices,
+renamed customers); refunds lost or doubled (credit notes); order events queued twice; Dead jobs with their
+reasons; secrets found in logs, jobs, Error Logs, answers and captured output.
+``--mutant`` takes one safeguard away (dedupe key, unique order key, no-blind-retry rule) to show the run fails.
 """
 
 from __future__ import annotations
