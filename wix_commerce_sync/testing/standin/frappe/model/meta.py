@@ -303,10 +303,14 @@ class Meta:
         return out
 
     def get_valid_columns(self) -> list[str]:
-        columns = [*self.default_fields, *[df.fieldname for df in self.fields if df.fieldtype in data_fieldtypes]]
-        if self.istable:
-            columns += list(child_table_fields)
-        return columns
+        """Cached on the Meta, as Frappe's ``Meta.get_valid_columns`` caches ``_valid_columns``."""
+        cached = self.__dict__.get("_valid_columns")
+        if cached is None:
+            cached = [*self.default_fields, *[df.fieldname for df in self.fields if df.fieldtype in data_fieldtypes]]
+            if self.istable:
+                cached += list(child_table_fields)
+            self.__dict__["_valid_columns"] = cached
+        return cached
 
     def get_fieldnames_with_value(self, with_field_meta=False, with_virtual_fields=False):
         return [df.fieldname for df in self.fields if df.fieldtype in data_fieldtypes]
