@@ -309,13 +309,18 @@ class ChaosRun(Sandbox):
         row = self.rng.choice(mapped)
         template = frappe.db.get_value("Item", row.item_code, "variant_of") or row.item_code
         self.scheduler.api_fault(kit.sim)
-        item = frappe.get_doc("Item", template)
-        item.item_name = f"ERPNext chaos name {kit.platform} {n}"
-        item.save(ignore_permissions=True)
-        price = frappe.get_doc("Item Price", {"item_code": row.item_code, "price_list": self.basics["price_list"]})
-        price.price_list_rate = float(f"{self.rng.randint(10, 40)}.{(n * 7) % 100:02d}")
-        price.save(ignore_permissions=True)
-        frappe.db.commit()
+        rate = float(f"{self.rng.randint(10, 40)}.{(n * 7) % 100:02d}")
+
+        def edit() -> None:
+            item = frappe.get_doc("Item", template)
+            item.item_name = f"ERPNext chaos name {kit.platform} {n}"
+            item.save(ignore_permissions=True)
+            price = frappe.get_doc("Item Price", {"item_code": row.item_code, "price_list": self.basics["price_list"]})
+            price.price_list_rate = rate
+            price.save(ignore_permissions=True)
+            frappe.db.commit()
+
+        _as_a_user_would(edit)
         self.edited_skus.setdefault(kit.store, set()).add(row.sku)
 
     def store_customer_edit(self, kit: Kit, n: int) -> None:
@@ -330,15 +335,17 @@ class ChaosRun(Sandbox):
 
         self.scheduler.api_fault(kit.sim)
         picked = [self.rng.choice(codes) for _ in range(lines)]
-        entry = frappe.get_doc({
-            "doctype": "Stock Entry", "stock_entry_type": "Material Receipt", "purpose": "Material Receipt",
-            "company": self.basics["company"],
-            "items": [{"item_code": code, "qty": self.rng.randint(1, 3), "t_warehouse": self.basics["warehouse"],
-                       "basic_rate": 5, "uom": "Nos", "stock_uom": "Nos", "conversion_factor": 1} for code in picked],
-        })  # fmt: skip
-        entry.insert(ignore_permissions=True)
-        entry.submit()
-        frappe.db.commit()
+        rows = [{"item_code": code, "qty": self.rng.randint(1, 3), "t_warehouse": self.basics["warehouse"],
+                 "basic_rate": 5, "uom": "Nos", "stock_uom": "Nos", "conversion_factor": 1} for code in picked]  # fmt: skip
+
+        def book() -> None:
+            entry = frappe.get_doc({"doctype": "Stock Entry", "stock_entry_type": "Material Receipt",
+                                    "purpose": "Material Receipt", "company": self.basics["company"], "items": rows})  # fmt: skip
+            entry.insert(ignore_permissions=True)
+            entry.submit()
+            frappe.db.commit()
+
+        _as_a_user_would(book)
         return lines
 
     def new_erp_item(self, kit: Kit, n: int) -> None:
@@ -805,6 +812,22 @@ def secret_forms(secret: str) -> set[str]:
 
 def leaked_in(text: str, secrets: list[str]) -> list[str]:
     return [s for s in secrets if any(form in text for form in secret_forms(s))]
+
+
+def _as_a_user_would(save: Any, attempts: int = 5) -> None:
+    """A desk save that meets "Document has been modified after you have opened it" (a worker applied a store
+    change to the same record a moment before) or a lock conflict with a worker: the user reloads and saves again."""
+    import frappe
+
+    for attempt in range(attempts):
+        try:
+            save()
+            return
+        except (frappe.TimestampMismatchError, frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+            frappe.db.rollback()
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
 
 
 def _background(target: Any) -> threading.Thread:
