@@ -453,11 +453,12 @@ class WooCommerceConnector(Connector):
             return level.variant_id, level.product_id
         if level.sku and level.sku in self._sku_index:
             return self._sku_index[level.sku]
-        ident = level.variant_id or level.product_id
-        if ident and ident in self._parent_of:
-            return ident, self._parent_of[ident]
-        if level.product_id and not level.variant_id:
-            return level.product_id, None
+        if level.variant_id and level.variant_id in self._parent_of:
+            return level.variant_id, self._parent_of[level.variant_id]
+        if level.product_id and not level.variant_id and not level.sku:
+            # a product id alone names the stock row only without a sku: a mapping made by a push may hold just the
+            # parent of a variation, whose stock goes to the variation its sku finds, never to the variable parent
+            return self._target_by_id(level.product_id)
         return None
 
     def _resolve(self, levels: Sequence[StockLevel]) -> list[tuple[str, str | None] | None]:
@@ -473,11 +474,15 @@ class WooCommerceConnector(Connector):
         return targets
 
     def _target_by_id(self, ident: str) -> tuple[str, str | None] | None:
+        """(id, parent id) of a simple product or variation by its id; None when the store has no such stock row
+        (gone, or a variable product: its variations carry the stock)."""
         try:
             data = self._json("GET", f"/products/{int(ident)}", params={"_fields": "id,sku,type,parent_id"})
         except NotFoundError:
             return None
         self._remember_product(data)
+        if data.get("type") == "variable":
+            return None
         return ident, self._parent_of.get(ident)
 
     def read_stock(self, levels: Sequence[StockLevel]) -> list[StockLevel]:
@@ -522,7 +527,9 @@ class WooCommerceConnector(Connector):
         for i, (level, target) in enumerate(zip(levels, self._resolve(levels))):
             key = stock_key(level)
             if target is None:
-                results[i] = WriteResult(key=key, ok=False, error=f"no WooCommerce product or variation with sku {level.sku!r}")
+                named = f"sku {level.sku!r}" if level.sku else f"id {level.variant_id or level.product_id}"
+                results[i] = WriteResult(key=key, ok=False, error=f"no WooCommerce product or variation with {named}"
+                                                                  " whose stock can be set")
                 continue
             ident, parent = target
             path = f"/products/{parent}/variations/batch" if parent else "/products/batch"

@@ -1,0 +1,47 @@
+"""Stock of a variable product pushed from ERPNext goes to its variations (chaos finding, issue 16).
+
+A product the app created on the store is mapped, per variant, with the store's product id; a stock row of one of its
+variants may then carry the variable parent's id and its sku but no variation id. WooCommerce accepts stock on a
+variable parent (VAR3 then answers ``manage_stock: "parent"`` for variations that do not manage their own), so a row
+written there "succeeds" while the variation itself shows no stock of its own.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wix_commerce_sync.sync.models import Product, StockLevel, Variant
+
+D = Decimal
+
+
+def _tee(sizes: tuple[str, ...] = ("S", "M")) -> Product:
+    return Product(external_id=None, title="Tee", option_names=["Size"], variants=[
+        Variant(external_id=None, sku=f"TEE-{size}", price=D("10.00"), options={"Size": size}) for size in sizes])
+
+
+def test_a_variant_row_with_only_the_parent_id_and_its_sku_writes_the_variation(sim, make_connector):
+    made = make_connector().upsert_products([_tee()])[0]
+    assert made.ok, made.error
+    parent = made.external_id
+    variation = {v["sku"]: v["variant_id"] for v in made.data["variants"]}["TEE-M"]
+    # a later job: a new connector (nothing cached), the row as the mapping of a pushed product holds it
+    (result,) = make_connector().set_stock([StockLevel(sku="TEE-M", quantity=D(29), product_id=parent, variant_id=None)])
+    assert result.ok, result.error
+    assert (result.external_id, result.data["variant_id"], result.data["product_id"]) == (variation, variation, parent)
+    assert sim.stock_of("TEE-M") == 29 and sim.stock_of("TEE-S") is None
+    assert sim.products[int(parent)]["manage_stock"] is False  # the variable parent keeps no stock of its own
+
+
+def test_a_row_naming_a_variable_product_by_id_alone_is_refused_not_written_to_the_parent(sim, make_connector):
+    parent = make_connector().upsert_products([_tee()])[0].external_id
+    (result,) = make_connector().set_stock([StockLevel(sku=None, quantity=D(5), product_id=parent)])
+    assert not result.ok and "no WooCommerce product or variation" in result.error
+    assert sim.products[int(parent)]["manage_stock"] is False
+
+
+def test_read_stock_of_a_variant_row_with_only_the_parent_id_reads_the_variation(sim, make_connector):
+    parent = make_connector().upsert_products([_tee()])[0].external_id
+    make_connector().set_stock([StockLevel(sku="TEE-S", quantity=D(7), product_id=parent)])
+    (level,) = make_connector().read_stock([StockLevel(sku="TEE-S", quantity=D(0), product_id=parent)])
+    assert (level.quantity, level.product_id) == (D(7), parent) and level.variant_id != parent
