@@ -45,3 +45,17 @@ def test_read_stock_of_a_variant_row_with_only_the_parent_id_reads_the_variation
     make_connector().set_stock([StockLevel(sku="TEE-S", quantity=D(7), product_id=parent)])
     (level,) = make_connector().read_stock([StockLevel(sku="TEE-S", quantity=D(0), product_id=parent)])
     assert (level.quantity, level.product_id) == (D(7), parent) and level.variant_id != parent
+
+
+def test_a_variation_without_its_own_stock_under_a_stock_managing_parent_answers_parent(sim, make_connector):
+    """VAR3 answers ``manage_stock => managing_stock()`` and ``get_stock_quantity()``: for a variation that keeps no
+    stock of its own they are the parent's ("parent" and its quantity); the app counts only its own stock."""
+    connector = make_connector()
+    made = connector.upsert_products([_tee()])[0]
+    parent = int(made.external_id)
+    variation = {v["sku"]: v["variant_id"] for v in made.data["variants"]}["TEE-M"]
+    connector._batch("/products/batch", update=[{"id": parent, "manage_stock": True, "stock_quantity": 12}])
+    shown = connector._json("GET", f"/products/{parent}/variations/{variation}")
+    assert (shown["manage_stock"], shown["stock_quantity"]) == ("parent", 12)
+    assert sim.stock_of("TEE-M") == 12  # what the shop shows for the sku
+    assert make_connector().read_stock([StockLevel(sku="TEE-M", quantity=D(0))]) == []  # not the variation's own
