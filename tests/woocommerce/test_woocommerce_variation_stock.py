@@ -15,9 +15,25 @@ from wix_commerce_sync.sync.models import Product, StockLevel, Variant
 D = Decimal
 
 
-def _tee(sizes: tuple[str, ...] = ("S", "M")) -> Product:
+def _tee(sizes: tuple[str, ...] = ("S", "M"), *, stock_items: bool = True) -> Product:
     return Product(external_id=None, title="Tee", option_names=["Size"], variants=[
-        Variant(external_id=None, sku=f"TEE-{size}", price=D("10.00"), options={"Size": size}) for size in sizes])
+        Variant(external_id=None, sku=f"TEE-{size}", price=D("10.00"), options={"Size": size}, manage_stock=stock_items)
+        for size in sizes])
+
+
+def test_new_variations_and_simple_products_of_stock_items_are_stock_managed_from_their_create(sim, connector):
+    """Left unmanaged, WooCommerce sells them without limit until the stock push; managed, they are out of stock
+    until ERPNext's quantity arrives. The variable parent keeps no stock; a non-stock item is left unmanaged."""
+    simple = Product(external_id=None, title="Mug", variants=[Variant(external_id=None, sku="MUG", price=D("5.00"))])
+    service = Product(external_id=None, title="Gift wrap",
+                      variants=[Variant(external_id=None, sku="WRAP", price=D("1.00"), manage_stock=False)])
+    results = connector.upsert_products([_tee(), simple, service])
+    assert all(r.ok for r in results), [r.error for r in results]
+    shown = {sku: sim.product_by_sku(sku) for sku in ("TEE-S", "TEE-M", "MUG", "WRAP")}
+    assert {sku: (p["manage_stock"], p["stock_status"]) for sku, p in shown.items()} == {
+        "TEE-S": (True, "outofstock"), "TEE-M": (True, "outofstock"), "MUG": (True, "outofstock"),
+        "WRAP": (False, "instock")}
+    assert sim.products[int(results[0].external_id)]["manage_stock"] is False
 
 
 def test_a_variant_row_with_only_the_parent_id_and_its_sku_writes_the_variation(sim, make_connector):
@@ -51,7 +67,7 @@ def test_a_variation_without_its_own_stock_under_a_stock_managing_parent_answers
     """VAR3 answers ``manage_stock => managing_stock()`` and ``get_stock_quantity()``: for a variation that keeps no
     stock of its own they are the parent's ("parent" and its quantity); the app counts only its own stock."""
     connector = make_connector()
-    made = connector.upsert_products([_tee()])[0]
+    made = connector.upsert_products([_tee(stock_items=False)])[0]
     parent = int(made.external_id)
     variation = {v["sku"]: v["variant_id"] for v in made.data["variants"]}["TEE-M"]
     connector._batch("/products/batch", update=[{"id": parent, "manage_stock": True, "stock_quantity": 12}])

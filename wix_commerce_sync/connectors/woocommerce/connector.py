@@ -589,7 +589,7 @@ class WooCommerceConnector(Connector):
                 current = self._current_products([ident for _, _, ident in updates])
                 answer = self._batch(
                     "/products/batch",
-                    create=[wc.product_to_wc(p) for _, p in creates],
+                    create=[self._new_product_payload(p) for _, p in creates],
                     update=[{**wc.product_to_wc(p, current.get(str(ident))), "id": int(ident)} for _, p, ident in updates],
                 )
             except (AuthError, ConfigurationError):
@@ -602,6 +602,13 @@ class WooCommerceConnector(Connector):
                 for (i, product), slot in zip(rows, answer.get(kind) or []):
                     results[i] = self._after_parent(product, slot)
         return [r for r in results if r is not None]
+
+    @staticmethod
+    def _new_product_payload(product: Product) -> dict[str, Any]:
+        payload = wc.product_to_wc(product)
+        if not product.has_variants and product.variants:  # a variable parent keeps no stock: its variations do
+            payload.update(wc.stock_fields_on_create(product.variants[0]))
+        return payload
 
     def _current_products(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The store's type and attributes of products about to be updated (one call per 100)."""
@@ -673,7 +680,8 @@ class WooCommerceConnector(Connector):
             try:
                 answer = self._batch(
                     f"/products/{product_id}/variations/batch",
-                    create=[wc.variation_to_wc(v, product.option_names, global_ids) for v in creates],
+                    create=[{**wc.variation_to_wc(v, product.option_names, global_ids), **wc.stock_fields_on_create(v)}
+                            for v in creates],
                     update=[{**wc.variation_to_wc(v, product.option_names, global_ids),
                              "id": int(v.external_id or existing[id(v)])} for v in updates],
                 )
