@@ -42,33 +42,53 @@ class TestVariantsPushedToWooCommerce(fx.ShellTestCase):
             cls.addClassCleanup(shell.CONNECTOR_OVERRIDES.pop, name, None)
 
     def template_from_the_source_store(self) -> tuple[str, list[str]]:
-        skus = [f"VAR{self.tag}-1", f"VAR{self.tag}-2"]
-        product = Product(external_id=f"src-{self.tag}", title=f"Shirt {self.tag}", handle=f"var{self.tag}".lower(),
+        tag = f"{self.tag}{frappe.generate_hash(length=4).upper()}"  # one product per test
+        skus = [f"VAR{tag}-1", f"VAR{tag}-2"]
+        product = Product(external_id=f"src-{tag}", title=f"Shirt {tag}", handle=f"var{tag}".lower(),
                           option_names=["Size"], variants=[
-                              Variant(f"src-v{n}-{self.tag}", sku, Decimal("15.00"), options={"Size": size})
+                              Variant(f"src-v{n}-{tag}", sku, Decimal("15.00"), options={"Size": size})
                               for n, (sku, size) in enumerate(zip(skus, ("S", "M")))])  # fmt: skip
         ErpNextAdapter().upsert_product(self.source, product)
         frappe.db.commit()
         return frappe.db.get_value("Item", skus[0], "variant_of"), skus
 
-    def test_each_variant_is_mapped_to_its_variation_and_its_stock_reaches_it(self):
-        template, skus = self.template_from_the_source_store()
+    def push(self, template: str):
         engine = get_engine(self.store)
         engine.queue_outbound(OutboundChange("items", template, product_from_item(self.store, template)))
         pushed = engine.flush_outbound(Entity.ITEMS)
         frappe.db.commit()
         self.assertEqual((pushed.succeeded, pushed.failed), (1, 0), pushed.errors)
+        return engine
+
+    def receive_stock(self, levels: dict[str, int]) -> None:
+        for sku, qty in levels.items():
+            ErpNextAdapter().set_stock(self.source, StockLevel(sku=sku, quantity=Decimal(qty), location_id="loc-1"))
+        frappe.db.commit()
+
+    def test_each_variant_is_mapped_to_its_variation_and_its_stock_reaches_it(self):
+        template, skus = self.template_from_the_source_store()
+        engine = self.push(template)
         for sku in skus:
             on_store = self.sim.product_by_sku(sku)
             mapping = frappe.db.get_value(MAP, {"store": self.store, "sku": sku},
                                           ["external_variant_id", "external_product_id"], as_dict=True)  # fmt: skip
             self.assertEqual((mapping.external_variant_id, mapping.external_product_id),
                              (str(on_store["id"]), str(on_store["parent_id"])))
-        for qty, sku in zip((29, 7), skus):
-            ErpNextAdapter().set_stock(self.source, StockLevel(sku=sku, quantity=Decimal(qty), location_id="loc-1"))
-        frappe.db.commit()
+        self.receive_stock(dict(zip(skus, (29, 7))))
         self.assertEqual(engine.plan_stock_push(skus=skus), 2)
         stock = engine.flush_outbound(Entity.STOCK)
         frappe.db.commit()
         self.assertEqual((stock.succeeded, stock.failed), (2, 0), stock.errors)
         self.assertEqual([self.sim.stock_of(sku) for sku in skus], [29, 7])
+
+    def test_the_stock_an_item_already_has_goes_out_with_the_flush_that_made_its_product(self):
+        """No stock change follows the create: without this the new variations stayed out of stock until the
+        hourly reconciliation."""
+        template, skus = self.template_from_the_source_store()
+        self.receive_stock(dict(zip(skus, (4, 9))))
+        engine = self.push(template)
+        self.assertEqual([self.sim.stock_of(sku) for sku in skus], [None, None])  # made stock-managed, none yet
+        stock = engine.flush_outbound(Entity.STOCK)
+        frappe.db.commit()
+        self.assertEqual((stock.succeeded, stock.failed), (2, 0), stock.errors)
+        self.assertEqual([self.sim.stock_of(sku) for sku in skus], [4, 9])
