@@ -75,3 +75,15 @@ def test_a_variation_without_its_own_stock_under_a_stock_managing_parent_answers
     assert (shown["manage_stock"], shown["stock_quantity"]) == ("parent", 12)
     assert sim.stock_of("TEE-M") == 12  # what the shop shows for the sku
     assert make_connector().read_stock([StockLevel(sku="TEE-M", quantity=D(0))]) == []  # not the variation's own
+
+
+def test_a_row_whose_sku_changed_on_the_store_still_writes_its_simple_product_but_never_a_variable_one(sim, make_connector):
+    simple, tee = make_connector().upsert_products(
+        [Product(external_id=None, title="Mug", variants=[Variant(external_id=None, sku="MUG", price=D("5.00"))]), _tee()])
+    make_connector()._batch("/products/batch", update=[{"id": int(simple.external_id), "sku": "MUG-NEW"}])
+    make_connector()._batch(f"/products/{tee.external_id}/variations/batch",
+                            update=[{"id": int(v["variant_id"]), "sku": f"{v['sku']}-NEW"} for v in tee.data["variants"]])
+    mug, shirt = make_connector().set_stock([StockLevel(sku="MUG", quantity=D(3), product_id=simple.external_id),
+                                             StockLevel(sku="TEE-S", quantity=D(4), product_id=tee.external_id)])
+    assert mug.ok and sim.stock_of("MUG-NEW") == 3
+    assert not shirt.ok and "'TEE-S'" in shirt.error and sim.products[int(tee.external_id)]["manage_stock"] is False

@@ -471,6 +471,8 @@ class WooCommerceConnector(Connector):
                 targets[i] = self._sku_index[level.sku]
             elif targets[i] is None and level.variant_id:  # only a variation/product id: ask for its parent
                 targets[i] = self._target_by_id(level.variant_id)
+            elif targets[i] is None and level.product_id:  # its sku changed on the store: the product, if simple
+                targets[i] = self._target_by_id(level.product_id)
         return targets
 
     def _target_by_id(self, ident: str) -> tuple[str, str | None] | None:
