@@ -20,6 +20,10 @@ Facts relied on: WooCommerce's own PHP source, pinned in the contract fixture
   False; the ERP side sums warehouses). Rows carry ids or only a sku; skus are
   resolved with ``GET /products?sku=a,b,...`` (matches variations too, 100 per
   call) and cached per connector instance, also from every product read/write.
+  A row with a product id but no variation id goes by its sku: the id may be a
+  variable parent, which WooCommerce lets keep stock (its variations then answer
+  ``manage_stock: "parent"``), so a variant's stock never goes to one. A new simple
+  product or variation of a stock item is created with ``manage_stock: true``.
 - Refunds are recorded with ``api_refund: false`` unless ``options["api_refund"]``
   is True (WooCommerce's default would move money through the gateway). Every refund
   failure comes back as HTTP 500 ``woocommerce_rest_cannot_create_order_refund`` after
