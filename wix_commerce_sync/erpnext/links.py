@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import frappe
@@ -22,10 +23,12 @@ from wix_commerce_sync.sync.models import (
     Product,
     Refund,
     StockLevel,
+    Variant,
     WriteResult,
 )
 
 LOCATION_STOCK = "Commerce Item Location Stock"
+SHARED_VARIANT_IDS = frozenset({"00000000-0000-0000-0000-000000000000"})  # Wix V1: every product without options
 
 
 class LinksMixin(AdapterBase):
@@ -52,14 +55,13 @@ class LinksMixin(AdapterBase):
         """Store the ids a store gave a record we pushed (mapping rows), outside any user save."""
         with inbound_sync():
             if entity == "items" and isinstance(record, Product):
-                variant_ids = (result.data or {}).get("variant_ids") or {}
+                written = _written_variants(result)
                 for variant in record.variants:
                     code = self.item_for(store, variant_id=variant.external_id, sku=variant.sku) or variant.sku
                     if not code or not frappe.db.exists("Item", code):
                         continue
                     product = Product(**{**vars(record), "external_id": result.external_id or record.external_id})
-                    v_id = variant_ids.get(variant.sku or "") or variant.external_id
-                    self._upsert_item_mapping(store, code, product, type(variant)(**{**vars(variant), "external_id": v_id}))
+                    self._upsert_item_mapping(store, code, product, self._with_store_ids(store, code, variant, written))
             elif entity == "stock" and isinstance(record, StockLevel):
                 self._note_pushed_stock(store, record)
             elif entity == "customers" and isinstance(record, Customer) and result.external_id:
@@ -85,6 +87,19 @@ class LinksMixin(AdapterBase):
                         mapping.pushed_fulfilments = "\n".join([*done, key])
                         mapping.save(ignore_permissions=True)
 
+    @staticmethod
+    def _with_store_ids(store: str, item_code: str, variant: Variant, written: dict[str, dict]) -> Variant:
+        """The variant with the id the store gave it (a new variation's): without it the mapping names only the
+        product, and a stock row of the variant goes out with the product's id alone. An id that names no one
+        variant (Wix V1's default variant of every product without options) or one another item's mapping
+        holds is left off: the mapping is found by sku as before."""
+        ids = written.get(variant.sku or "") or {}
+        variant_id = str(ids["variant_id"]) if ids.get("variant_id") else None
+        if not variant_id or variant_id == variant.external_id or variant_id in SHARED_VARIANT_IDS:
+            return variant
+        holder = frappe.db.get_value(ITEM_MAP, {"variant_key": record_key(store, variant_id)}, "item_code")
+        return variant if holder and holder != item_code else replace(variant, external_id=variant_id)
+
     def _note_pushed_stock(self, store: str, level: StockLevel) -> None:
         """The mapping's "Last Pushed Stock" row of this location, written as that one row: a save of the whole
         mapping for every pushed row was most of the time a 10,000-row stock push spent in ERPNext."""
@@ -100,3 +115,11 @@ class LinksMixin(AdapterBase):
             return
         frappe.get_doc({"doctype": LOCATION_STOCK, **siblings, "idx": frappe.db.count(LOCATION_STOCK, siblings) + 1,
                         "location_id": level.location_id, **values}).db_insert()  # fmt: skip
+
+
+def _written_variants(result: WriteResult) -> dict[str, dict]:
+    """sku -> the ids the store answered for it: every connector's product write answers
+    ``data["variants"] = [{"sku", "variant_id", "inventory_item_id"}, ...]`` (no connector answers the
+    ``variant_ids`` read here before: a pushed variant's mapping never got the store's variant id)."""
+    rows = (result.data or {}).get("variants") or []
+    return {row["sku"]: row for row in rows if isinstance(row, dict) and row.get("sku")}

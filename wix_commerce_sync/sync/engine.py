@@ -587,7 +587,22 @@ class SyncEngine:
         self._log(entity, q.OUTBOUND, f"{action} {entity.value}", status, records=len(jobs),
                   failed=stats.failed, duration_ms=elapsed,
                   message="; ".join(stats.errors[:5]) or None)  # fmt: skip
+        if entity is Entity.ITEMS and action == "upsert":
+            self._stock_for_pushed([record for record, result in zip(records, results) if result.ok])
         return stats
+
+    def _stock_for_pushed(self, products: Sequence[Any]) -> None:
+        """Products the store now has (maybe just made) get ERPNext's stock with the same flush, not at the next
+        stock change or reconciliation: a product made for an item whose stock did not move would show no stock
+        for up to an hour. Only levels that differ from the last push are queued."""
+        skus = sorted({v.sku for p in products if isinstance(p, Product) for v in p.variants if v.sku})
+        if not skus:
+            return
+        try:
+            self.plan_stock_push(skus=skus)
+        except Exception as exc:  # noqa: BLE001 - the product push stands; the reconciliation plans it again
+            self._log(Entity.STOCK, q.OUTBOUND, "plan stock push", FAILED, records=len(skus),
+                      message=f"stock of pushed products not queued: {self._error_text(exc)}")
 
     def _send(self, entity: Entity, action: str, records: list[Any]) -> list[WriteResult]:
         c = self.connector

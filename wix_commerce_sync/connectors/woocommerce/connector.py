@@ -20,6 +20,10 @@ Facts relied on: WooCommerce's own PHP source, pinned in the contract fixture
   False; the ERP side sums warehouses). Rows carry ids or only a sku; skus are
   resolved with ``GET /products?sku=a,b,...`` (matches variations too, 100 per
   call) and cached per connector instance, also from every product read/write.
+  A row with a product id but no variation id goes by its sku: the id may be a
+  variable parent, which WooCommerce lets keep stock (its variations then answer
+  ``manage_stock: "parent"``), so a variant's stock never goes to one. A new simple
+  product or variation of a stock item is created with ``manage_stock: true``.
 - Refunds are recorded with ``api_refund: false`` unless ``options["api_refund"]``
   is True (WooCommerce's default would move money through the gateway). Every refund
   failure comes back as HTTP 500 ``woocommerce_rest_cannot_create_order_refund`` after
@@ -453,11 +457,12 @@ class WooCommerceConnector(Connector):
             return level.variant_id, level.product_id
         if level.sku and level.sku in self._sku_index:
             return self._sku_index[level.sku]
-        ident = level.variant_id or level.product_id
-        if ident and ident in self._parent_of:
-            return ident, self._parent_of[ident]
-        if level.product_id and not level.variant_id:
-            return level.product_id, None
+        if level.variant_id and level.variant_id in self._parent_of:
+            return level.variant_id, self._parent_of[level.variant_id]
+        if level.product_id and not level.variant_id and not level.sku:
+            # a product id alone names the stock row only without a sku: a mapping made by a push may hold just the
+            # parent of a variation, whose stock goes to the variation its sku finds, never to the variable parent
+            return self._target_by_id(level.product_id)
         return None
 
     def _resolve(self, levels: Sequence[StockLevel]) -> list[tuple[str, str | None] | None]:
@@ -470,14 +475,20 @@ class WooCommerceConnector(Connector):
                 targets[i] = self._sku_index[level.sku]
             elif targets[i] is None and level.variant_id:  # only a variation/product id: ask for its parent
                 targets[i] = self._target_by_id(level.variant_id)
+            elif targets[i] is None and level.product_id:  # its sku changed on the store: the product, if simple
+                targets[i] = self._target_by_id(level.product_id)
         return targets
 
     def _target_by_id(self, ident: str) -> tuple[str, str | None] | None:
+        """(id, parent id) of a simple product or variation by its id; None when the store has no such stock row
+        (gone, or a variable product: its variations carry the stock)."""
         try:
             data = self._json("GET", f"/products/{int(ident)}", params={"_fields": "id,sku,type,parent_id"})
         except NotFoundError:
             return None
         self._remember_product(data)
+        if data.get("type") == "variable":
+            return None
         return ident, self._parent_of.get(ident)
 
     def read_stock(self, levels: Sequence[StockLevel]) -> list[StockLevel]:
@@ -522,7 +533,9 @@ class WooCommerceConnector(Connector):
         for i, (level, target) in enumerate(zip(levels, self._resolve(levels))):
             key = stock_key(level)
             if target is None:
-                results[i] = WriteResult(key=key, ok=False, error=f"no WooCommerce product or variation with sku {level.sku!r}")
+                named = f"sku {level.sku!r}" if level.sku else f"id {level.variant_id or level.product_id}"
+                results[i] = WriteResult(key=key, ok=False, error=f"no WooCommerce product or variation with {named}"
+                                                                  " whose stock can be set")
                 continue
             ident, parent = target
             path = f"/products/{parent}/variations/batch" if parent else "/products/batch"
@@ -582,7 +595,7 @@ class WooCommerceConnector(Connector):
                 current = self._current_products([ident for _, _, ident in updates])
                 answer = self._batch(
                     "/products/batch",
-                    create=[wc.product_to_wc(p) for _, p in creates],
+                    create=[self._new_product_payload(p) for _, p in creates],
                     update=[{**wc.product_to_wc(p, current.get(str(ident))), "id": int(ident)} for _, p, ident in updates],
                 )
             except (AuthError, ConfigurationError):
@@ -595,6 +608,13 @@ class WooCommerceConnector(Connector):
                 for (i, product), slot in zip(rows, answer.get(kind) or []):
                     results[i] = self._after_parent(product, slot)
         return [r for r in results if r is not None]
+
+    @staticmethod
+    def _new_product_payload(product: Product) -> dict[str, Any]:
+        payload = wc.product_to_wc(product)
+        if not product.has_variants and product.variants:  # a variable parent keeps no stock: its variations do
+            payload.update(wc.stock_fields_on_create(product.variants[0]))
+        return payload
 
     def _current_products(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The store's type and attributes of products about to be updated (one call per 100)."""
@@ -666,7 +686,8 @@ class WooCommerceConnector(Connector):
             try:
                 answer = self._batch(
                     f"/products/{product_id}/variations/batch",
-                    create=[wc.variation_to_wc(v, product.option_names, global_ids) for v in creates],
+                    create=[{**wc.variation_to_wc(v, product.option_names, global_ids), **wc.stock_fields_on_create(v)}
+                            for v in creates],
                     update=[{**wc.variation_to_wc(v, product.option_names, global_ids),
                              "id": int(v.external_id or existing[id(v)])} for v in updates],
                 )

@@ -328,6 +328,13 @@ def _variant_common(variant: Variant) -> dict[str, Any]:
     return out
 
 
+def stock_fields_on_create(variant: Variant) -> dict[str, Any]:
+    """A new simple product or variation of a stock item is made stock-managed: left unmanaged, WooCommerce sells
+    it without limit ("instock") until the app's stock push. No quantity is sent (PROD3/VAR3 set one only when
+    managed): the product shows out of stock until the push gives it ERPNext's. An update leaves the store's flag."""
+    return {"manage_stock": True} if variant.manage_stock else {}
+
+
 def global_attribute_ids(attributes: list[dict[str, Any]] | None) -> dict[str, int]:
     """Attribute key -> taxonomy id of the product's global (``pa_*``) attributes."""
     return {_attribute_key(a.get("name")): int(a["id"]) for a in attributes or [] if isinstance(a, dict) and a.get("id")}

@@ -333,8 +333,8 @@ class WooCommerceSimulator(SimulatorServer):
             pid = self.sku_index.get(sku)
             if pid is None:
                 return None
-            record = self.product_store[pid]
-            return record["stock_quantity"] if record["manage_stock"] else None
+            managed, quantity = self._stock_shown(self.product_store[pid])
+            return quantity if managed else None
 
     def set_inventory(self, sku: str, qty: int, location: str | None = None) -> None:
         """A stock change made in the shop (fires product.updated for that product/variation)."""
@@ -392,11 +392,12 @@ class WooCommerceSimulator(SimulatorServer):
 
     def render_product(self, record: dict[str, Any]) -> dict[str, Any]:
         regular, sale = record.get("regular_price") or "", record.get("sale_price") or ""
-        managed = record.get("manage_stock")
-        quantity = record.get("stock_quantity")
+        managed, quantity = self._stock_shown(record)
         on_sale = bool(sale) and self._sale_active(record)
         out = {
             **{k: v for k, v in record.items() if k not in ("variations",)},
+            "manage_stock": managed,
+            "stock_quantity": quantity,
             "price": sale if on_sale else regular,
             "on_sale": on_sale,
             "stock_status": "outofstock" if managed and (quantity or 0) <= 0 else "instock",
@@ -410,6 +411,16 @@ class WooCommerceSimulator(SimulatorServer):
         if record["type"] != "variation":
             out["variations"] = list(record.get("variations", []))
         return out
+
+    def _stock_shown(self, record: dict[str, Any]) -> tuple[bool | str, int | None]:
+        """(manage_stock, stock_quantity) as VAR3 answers them: a variation that keeps no stock of its own under a
+        parent that does answers ``"parent"`` and the parent's quantity (WC_Product_Variation::get_manage_stock and
+        get_stock_quantity in the view context)."""
+        if record["type"] == "variation" and not record.get("manage_stock"):
+            parent = self.product_store.get(record.get("parent_id") or 0) or {}
+            if parent.get("manage_stock"):
+                return "parent", parent.get("stock_quantity")
+        return bool(record.get("manage_stock")), record.get("stock_quantity")
 
     def _sale_active(self, record: dict[str, Any]) -> bool:
         """WC_Product::is_on_sale(): not before date_on_sale_from, not after date_on_sale_to (site clock)."""
