@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from wix_commerce_sync.sync import queue as q
-from wix_commerce_sync.sync.errors import AmbiguousWriteError, TransientError, WebhookVerificationError
+from wix_commerce_sync.sync.errors import TransientError, WebhookVerificationError
 from wix_commerce_sync.sync.models import Entity, OrderStatus, Refund, StockLevel
 from wix_commerce_sync.sync.ports import OutboundChange
 from wix_commerce_sync.sync.settings import ConflictWinner

@@ -122,7 +122,7 @@ def flush_outbound(store: str, force: bool = False) -> dict:
     return stats_dict(total)
 
 
-def flush_locked(engine, store: str, entity: Entity, *, force: bool = False) -> RunStats:
+def flush_locked(engine, store: str, entity: Entity, *, force: bool = True) -> RunStats:
     """One entity's push outside the flush job (desk actions, queue-now), under the store's flush lock; when a
     flush job keeps the lock past the wait, the queued change goes out with that job (or the next)."""
     from wix_commerce_sync.persistence.locks import store_lock
