@@ -479,7 +479,9 @@ class ChaosRun(Sandbox):
         steps = max(1, self.config.orders // len(self.kits))
         per_store_stock = max(1, self.config.stock_changes // len(self.kits))
         per_step = max(1, per_store_stock // steps)
-        entry_every = max(1, min(steps, 30 // per_step))  # steps between Stock Entries (a warehouse books in batches)
+        entry_every = max(1, min(steps, 100 // per_step))  # steps between Stock Entries (a warehouse books in batches)
+        new_item_every = max(5, steps // 10)  # ten new ERPNext Items per store in a long run (each goes to 3 stores)
+        erp_edit_every = max(4, steps // 40)
         plan = {}
         for kit in self.kits:
             codes = frappe.get_all("Commerce Item Mapping", filters={"store": kit.store}, pluck="item_code")
@@ -499,17 +501,17 @@ class ChaosRun(Sandbox):
                 if n % 4 == 1:
                     self.store_product_edit(kit, skus, n)
                     figures.edits += 1
-                if n % 4 == 3:
+                if n % erp_edit_every == 3:
                     self.erp_item_edit(kit, n)
                     figures.edits += 1
                 if n % 5 == 2:
                     self.store_customer_edit(kit, n)
                     figures.edits += 1
-                if stock_left[0] > 0 and n % entry_every == entry_every - 1:  # one Stock Entry of ~30 lines
+                if stock_left[0] > 0 and n % entry_every == entry_every - 1:  # one Stock Entry of ~100 lines
                     lines = min(stock_left[0], per_step * entry_every)
                     stock_left[0] -= self.stock_change(kit, codes, lines)
                     figures.stock_changes += lines
-                if n % 5 == 4:
+                if n % new_item_every == 4:
                     self.new_erp_item(kit, n)
                     if not self.pool:
                         self.work_quietly(kit, entities=["stock"])
