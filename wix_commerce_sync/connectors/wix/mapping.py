@@ -276,7 +276,27 @@ def _refunds(order: Order, data: dict[str, Any]) -> list[Refund]:
     lines = [(ln.sku or ln.external_id or "", money(item.get("refundQuantity") or 0))
              for ln, item in zip(order.lines, data.get("lineItems") or []) if item.get("refundQuantity")]
     return [Refund(external_id=f"{order.external_id}:refunded", order_id=order.external_id, amount=refunded,
-                   currency=order.currency, lines=lines, created_at=order.updated_at, cumulative=True)]
+                   currency=order.currency, lines=lines, created_at=order.updated_at, cumulative=True,
+                   store_refunds=_store_refunds(data))]
+
+
+def _store_refunds(data: dict[str, Any]) -> list[tuple[str, Decimal]]:
+    """The order's refunds by id, oldest first, from its activities (``refundInitiated`` / ``paymentRefunded``
+    name ``refundId``); a refund whose payment refund failed is left out."""
+    found: dict[str, Decimal] = {}
+    failed: set[str] = set()
+    for activity in data.get("activities") or []:
+        if not isinstance(activity, dict):
+            continue
+        started = activity.get("refundInitiated") or {}
+        done = activity.get("paymentRefunded") or {}
+        if (activity.get("paymentRefundFailed") or {}).get("refundId"):
+            failed.add(str(activity["paymentRefundFailed"]["refundId"]))
+        if started.get("refundId"):
+            found[str(started["refundId"])] = amount(started.get("amount"))
+        elif done.get("refundId") and str(done["refundId"]) not in found:
+            found[str(done["refundId"])] = amount(dig(done, "payment", "regular", "amount"))
+    return [(rid, value) for rid, value in found.items() if rid not in failed]
 
 
 def _fill_people(order: Order, data: dict[str, Any]) -> None:
