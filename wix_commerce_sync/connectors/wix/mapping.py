@@ -281,22 +281,24 @@ def _refunds(order: Order, data: dict[str, Any]) -> list[Refund]:
 
 
 def _store_refunds(data: dict[str, Any]) -> list[tuple[str, Decimal]]:
-    """The order's refunds by id, oldest first, from its activities (``refundInitiated`` / ``paymentRefunded``
-    name ``refundId``); a refund whose payment refund failed is left out."""
-    found: dict[str, Decimal] = {}
+    """The order's completed refunds by id, oldest first, from its activities: ``paymentRefunded`` names a refund
+    whose money went back (``balanceSummary.refunded`` counts only those; a pending one is in ``pendingRefund``),
+    ``refundInitiated`` gives its whole amount; ``paymentRefundFailed`` leaves it out."""
+    initiated: dict[str, Decimal] = {}
+    paid: dict[str, Decimal] = {}
     failed: set[str] = set()
     for activity in data.get("activities") or []:
         if not isinstance(activity, dict):
             continue
-        started = activity.get("refundInitiated") or {}
-        done = activity.get("paymentRefunded") or {}
+        started, done = activity.get("refundInitiated") or {}, activity.get("paymentRefunded") or {}
+        if started.get("refundId"):
+            initiated[str(started["refundId"])] = amount(started.get("amount"))
+        if done.get("refundId"):
+            rid = str(done["refundId"])
+            paid[rid] = paid.get(rid, ZERO) + amount(dig(done, "payment", "regular", "amount"))
         if (activity.get("paymentRefundFailed") or {}).get("refundId"):
             failed.add(str(activity["paymentRefundFailed"]["refundId"]))
-        if started.get("refundId"):
-            found[str(started["refundId"])] = amount(started.get("amount"))
-        elif done.get("refundId") and str(done["refundId"]) not in found:
-            found[str(done["refundId"])] = amount(dig(done, "payment", "regular", "amount"))
-    return [(rid, value) for rid, value in found.items() if rid not in failed]
+    return [(rid, initiated.get(rid) or value) for rid, value in paid.items() if rid not in failed]
 
 
 def _fill_people(order: Order, data: dict[str, Any]) -> None:
