@@ -8,7 +8,11 @@ show; the test asserts on them:
 - ``refund``: a paid, invoiced order refunded on the store (one unit, restocked) -> one ERPNext credit note;
 - ``store_product_edit``: name and price changed on the store -> the ERPNext Item and Item Price;
 - ``erp_item_edit``: the ERPNext Item's name and Item Price changed -> the store product;
-- ``store_customer_edit``: a customer renamed on the store -> the ERPNext Customer.
+- ``store_customer_edit``: a customer renamed on the store -> the ERPNext Customer;
+- ``order_then_customer_rename``: an order by a registered customer's email, the customer renamed on the store, a
+  later order by the same email -> the Customer its own mapping names carries the store's name, one per email;
+- ``refund_of_an_earlier_order``: a store refund of an order placed before another -> one credit note naming the
+  store's refund id.
 """
 
 from __future__ import annotations
@@ -181,7 +185,70 @@ def store_customer_edit(sb: Sandbox, kit: Kit) -> dict[str, Any]:
             "erp_customers": sorted(frappe.db.get_value("Customer", n, "customer_name") for n in names)}
 
 
-STEPS = (partial_stock, refund, store_product_edit, erp_item_edit, store_customer_edit)
+def _by_own_mapping(kit: Kit, email: str) -> str | None:
+    """The ERPNext name of the store customer ``email`` through the mapping of its own store id."""
+    import frappe
+
+    store_id = str(kit.sim.customer_by_email(email).get("id"))
+    customer = frappe.db.get_value("Commerce Customer Mapping", {"store": kit.store, "external_customer_id": store_id},
+                                   "customer")  # fmt: skip
+    return frappe.db.get_value("Customer", customer, "customer_name") if customer else None
+
+
+def _customers_with_email(email: str) -> list[str]:
+    import frappe
+
+    contacts = frappe.get_all("Contact Email", filters={"email_id": email, "parenttype": "Contact"}, pluck="parent")
+    return sorted({link for link in frappe.get_all("Dynamic Link", pluck="link_name", filters={
+        "parenttype": "Contact", "parent": ["in", contacts or [""]], "link_doctype": "Customer"})})
+
+
+def order_then_customer_rename(sb: Sandbox, kit: Kit) -> dict[str, Any]:
+    """The chaos run's sequence: a registered customer's email orders first (WooCommerce: a guest order billed to
+    "Guest Buyer"; Wix: bought by "Jane Doe"), then the store renames the customer, then the email orders again."""
+    import frappe
+
+    email = f"{kit.platform.lower()}-buyer0@example.com"
+    _, sku = _mapped(frappe, kit.store)[0]
+    kit.sim.create_order(line_items=[{"sku": sku, "quantity": 1}], customer_email=email)
+    sb.work(kit)
+    before = _by_own_mapping(kit, email)
+    kit.sim.edit_customer(email, first_name="Renamed12", last_name=kit.platform)
+    sb.work(kit)
+    after_rename = _by_own_mapping(kit, email)
+    kit.sim.create_order(line_items=[{"sku": sku, "quantity": 1}], customer_email=email)
+    sb.work(kit)
+    return {"after_order": before, "after_rename": after_rename, "after_next_order": _by_own_mapping(kit, email),
+            "customers_with_email": [frappe.db.get_value("Customer", n, "customer_name") for n in _customers_with_email(email)],
+            "dead_jobs": frappe.db.count("Commerce Sync Job", {"store": kit.store, "status": "Dead"})}
+
+
+def refund_of_an_earlier_order(sb: Sandbox, kit: Kit) -> dict[str, Any]:
+    """The chaos run's refund: an order placed earlier (other orders came after it), refunded on the store."""
+    import frappe
+
+    _, sku = _mapped(frappe, kit.store)[0]
+    email = f"{kit.platform.lower()}-buyer1@example.com"
+    first = str(kit.sim.create_order(line_items=[{"sku": sku, "quantity": 2}], customer_email=email)["id"])
+    sb.work(kit)
+    kit.sim.create_order(line_items=[{"sku": sku, "quantity": 1}], customer_email=email)
+    sb.work(kit)
+    made = kit.sim.refund_order(int(first) if first.isdigit() else first, lines=[{"sku": sku, "quantity": 1}], restock=True)
+    sb.work(kit)
+    refund_id = str(made["id"])
+    credits = frappe.get_all("Sales Invoice", fields=["name", "commerce_refund_id", "grand_total"], filters={
+        "commerce_store": kit.store, "is_return": 1, "docstatus": 1, "commerce_refund_id": ["like", f"%{refund_id}"]})
+    return {"order": first, "refund_id": refund_id, "store_refund": _refund_amount(made),
+            "credit_notes": [{**c, "grand_total": str(c.grand_total)} for c in credits
+                             if c.commerce_refund_id.endswith((f"::{refund_id}", f"/{refund_id}"))],
+            "all_credit_ids": frappe.get_all("Sales Invoice", pluck="commerce_refund_id", filters={
+                "commerce_store": kit.store, "is_return": 1}),
+            "failed": frappe.get_all("Commerce Sync Job", pluck="last_error", filters={
+                "store": kit.store, "status": ["in", ["Failed", "Dead"]]})}  # fmt: skip
+
+
+STEPS = (partial_stock, refund, store_product_edit, erp_item_edit, store_customer_edit, order_then_customer_rename,
+         refund_of_an_earlier_order)
 
 
 def run(platform: str, data_dir: str) -> dict[str, Any]:

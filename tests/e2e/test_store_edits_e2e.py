@@ -84,5 +84,23 @@ def test_a_store_customer_edit_reaches_the_erpnext_customer(facts):
     assert "Renamed Onstore" in edit["erp_customers"], edit
 
 
+def test_an_order_by_a_registered_customers_email_never_undoes_the_stores_rename_of_that_customer(facts):
+    """WooCommerce bills a guest order "Guest Buyer", Wix names its buyer "Jane Doe": the order finds the Customer of
+    that email (one per email), but the name stays the customer record's, before and after the store renames it."""
+    seen = step(facts, "order_then_customer_rename")
+    renamed = f"Renamed12 {facts['platform']}"
+    assert seen["after_rename"] == renamed, seen
+    assert seen["after_next_order"] == renamed, seen
+    assert seen["customers_with_email"] == [renamed], seen
+    assert seen["dead_jobs"] == 0, seen
+
+
+def test_a_store_refund_of_an_earlier_order_is_one_credit_note_named_by_the_stores_refund_id(facts):
+    seen = step(facts, "refund_of_an_earlier_order")
+    (credit,) = seen["credit_notes"]
+    assert Decimal(credit["grand_total"]) == -Decimal(seen["store_refund"]), seen
+    assert seen["failed"] == [], seen
+
+
 def test_every_request_the_hooks_answered_passed_the_contract_checks(facts):
     assert facts["contract_problems"] == []

@@ -244,3 +244,24 @@ def test_refunds_shown_on_the_order_are_recorded() -> None:
                                                               [("00000000-0000-0000-0000-000000000001", 1)])
     assert refund.external_id == f"{order['id']}:refunded"
     assert parsed.financial_status is FinancialStatus.PARTIALLY_REFUNDED
+
+
+def test_the_orders_activities_name_each_completed_refund_oldest_first() -> None:
+    """ORD ``Activity``: ``refundInitiated`` {refundId, amount} starts a refund, ``paymentRefunded`` {refundId,
+    payment} completes it (``balanceSummary.refunded`` counts only completed ones), ``paymentRefundFailed`` fails
+    it; a refund only initiated is pending."""
+    order = copy.deepcopy(mapping.event_entity(load_fixture("webhook-data-ecom-order-updated.json")))
+    order["paymentStatus"] = "PARTIALLY_REFUNDED"
+    order["balanceSummary"]["refunded"] = {"amount": "15.00"}
+    order["activities"] = [
+        {"activityType": "ORDER_PLACED"},
+        {"activityType": "REFUND_INITIATED", "refundInitiated": {"refundId": "r1", "amount": {"amount": "10.00"}}},
+        {"activityType": "PAYMENT_REFUNDED", "paymentRefunded": {"refundId": "r1", "payment": {"regular": {"amount": {"amount": "10.00"}}}}},
+        {"activityType": "REFUND_INITIATED", "refundInitiated": {"refundId": "r2", "amount": {"amount": "7.00"}}},
+        {"activityType": "PAYMENT_REFUND_FAILED", "paymentRefundFailed": {"refundId": "r2"}},
+        {"activityType": "PAYMENT_REFUNDED", "paymentRefunded": {"refundId": "r3", "payment": {"regular": {"amount": {"amount": "5.00"}}}}},
+        {"activityType": "REFUND_INITIATED", "refundInitiated": {"refundId": "r4", "amount": {"amount": "1.00"}}},
+    ]  # fmt: skip
+    [refund] = mapping.order_from_wix(order).refunds
+    assert refund.cumulative and refund.amount == Decimal("15.00")
+    assert refund.store_refunds == [("r1", Decimal("10.00")), ("r3", Decimal("5.00"))]

@@ -51,3 +51,14 @@ def test_an_unpaid_order_is_refused_with_the_reason(sim: WixSimulator, connect) 
     placed = sim.create_order([{"sku": skus[0], "quantity": 1}], "u@example.com", payment_status="NOT_PAID")
     [result] = connect(sim, api_refund=True).record_refunds([Refund("CN-4", placed["id"], D("1.00"))])
     assert not result.ok and "cannot be refunded" in result.error and sim.refunds == []
+
+
+def test_a_dashboard_refund_is_named_on_the_order_by_its_refund_id(sim: WixSimulator, connect) -> None:
+    """The order (and its updated event) shows each refund's id in its activities, as the ORD SDK defines them."""
+    skus = sim.seed_catalog(1, quantity=5)
+    placed = sim.create_order([{"sku": skus[0], "quantity": 2, "price": "10.00"}], "d@example.com")
+    first = sim.refund_order(placed["id"], lines=[{"sku": skus[0], "quantity": 1}])
+    second = sim.refund_order(placed["id"], lines=[{"sku": skus[0], "quantity": 1}])
+    (refund,) = connect(sim).get_order(placed["id"]).refunds
+    assert refund.store_refunds == [(first["id"], D("10.00")), (second["id"], D("10.00"))]
+    assert refund.amount == D("20.00")

@@ -47,13 +47,17 @@ class CustomersMixin(AdapterBase):
             return name or self.customer_by_email(customer.email)
         return None
 
-    def upsert_customer(self, store: str, customer: Customer) -> ApplyResult:
+    def upsert_customer(self, store: str, customer: Customer, *, from_order: bool = False) -> ApplyResult:
+        """``from_order``: the customer as an order shows it (a guest's billing name, a buyer's name at checkout): it
+        finds or makes the Customer and adds addresses and contact details, but never renames an existing Customer.
+        The name is the customer record's (one Customer per email per store; a rename on the store renames it),
+        so an order placed before or after a rename, replayed or late, cannot undo it."""
         defaults = self.defaults(store)
         with inbound_sync(), atomic("commerce_customer"):
             key_row = self._customer_mapping_row(store, customer.external_id) if customer.external_id else False
             existing = self.find_customer(store, customer, key_row=key_row)
             if existing:
-                changed = self._update_customer(existing, customer, defaults)
+                changed = self._update_customer(existing, customer, defaults, rename=not from_order)
                 result = ApplyResult("Customer", existing, changed=changed)
             else:
                 result = ApplyResult("Customer", self._create_customer(customer, defaults), created=True)
@@ -88,9 +92,9 @@ class CustomersMixin(AdapterBase):
             frappe.db.set_value("Customer", cust.name, updates, update_modified=False)
         return cust.name
 
-    def _update_customer(self, name: str, customer: Customer, defaults: d.ErpDefaults) -> bool:
+    def _update_customer(self, name: str, customer: Customer, defaults: d.ErpDefaults, *, rename: bool = True) -> bool:
         changed = False
-        if customer.display_name and frappe.db.get_value("Customer", name, "customer_name") != customer.display_name[:140]:
+        if rename and customer.display_name and frappe.db.get_value("Customer", name, "customer_name") != customer.display_name[:140]:
             doc = frappe.get_doc("Customer", name)
             doc.customer_name = customer.display_name[:140]
             doc.save(ignore_permissions=True)
@@ -215,7 +219,7 @@ class CustomersMixin(AdapterBase):
             if doc.walk_in_customer:
                 return doc.walk_in_customer
             raise MappingError("the order has no customer id and no email, and no walk-in customer is set")
-        return self.upsert_customer(store, customer).name
+        return self.upsert_customer(store, customer, from_order=True).name
 
 
 def find_duplicate_customers(limit: int = 200) -> list[dict]:

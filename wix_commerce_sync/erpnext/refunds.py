@@ -162,8 +162,18 @@ class RefundsMixin(AdapterBase):
                 returned[code] = max(returned.get(code, ZERO) - qty, ZERO)
             if take > 0:
                 lines.append((ref, take))
-        return replace(refund, external_id=f"{refund.external_id}:{refund.amount}", amount=left, lines=lines,
-                       tax=None, shipping=ZERO, cumulative=False)  # fmt: skip
+        return replace(refund, external_id=self._newest_store_refund(store, refund) or f"{refund.external_id}:{refund.amount}",
+                       amount=left, lines=lines, tax=None, shipping=ZERO, cumulative=False)  # fmt: skip
+
+    @staticmethod
+    def _newest_store_refund(store: str, refund: Refund) -> str | None:
+        """The newest store refund's id when no credit note names it yet: the credit note of what is new carries it,
+        so the store's refund is found by its own id (several new at once: one credit note, named by the newest)."""
+        if not refund.store_refunds:
+            return None
+        newest = refund.store_refunds[-1][0]
+        ident = refund_ident(store, replace(refund, external_id=newest))
+        return None if frappe.db.exists("Sales Invoice", {"commerce_refund_id": ident, "docstatus": ["<", 2]}) else newest
 
     def _credit_note(self, store: str, order: Order, refund: Refund, invoice: str, ident: str):
         from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return

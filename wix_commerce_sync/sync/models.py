@@ -317,6 +317,9 @@ class Refund:
     money_returned: bool = True  # the store paid the money back (False: recorded only, e.g. store credit)
     cumulative: bool = False  # the store shows only its refunded total so far (Wix): credit what is not yet credited
     erp_document: str | None = None  # the ERPNext Credit Note / return it was made from (the app's marker on the store)
+    # a cumulative refund's own store refunds, oldest first: (refund id, amount); the credit note of what is new
+    # is named by the newest of them (Wix order activities name each refund; the order shows only the total)
+    store_refunds: list[tuple[str, Decimal]] = field(default_factory=list)
 
 
 @dataclass

@@ -353,6 +353,23 @@ class TestFulfilmentCancelRefund(LifecycleCase):
         self.assertEqual(sorted(credits), [-18.5, -13.5])
         self.assertAlmostEqual(sum(credits), -float(order.total), places=2)
 
+    def test_each_credit_note_of_a_cumulative_refund_is_named_by_the_store_refund_it_books(self):
+        """Wix: the order shows the total refunded and, in its activities, each refund's id: the credit note of what
+        is new carries the newest refund's id, so the store's refund is found by its own id; a replay adds nothing."""
+        order, _ = self.paid_synced_order("CID")
+        sku, rid, tag = order.lines[0].sku, f"{order.external_id}:refunded", order.external_id
+        first = Refund(rid, order.external_id, D("13.50"), "USD", lines=[(sku, D(1))], cumulative=True,
+                       store_refunds=[(f"wr1-{tag}", D("13.50"))])  # fmt: skip
+        self.assertEqual(self.sync(later(order, 2, refunds=[first]), "orders/updated")["failed"], 0)
+        grown = Refund(rid, order.external_id, order.total, "USD", lines=[(sku, D(2))], cumulative=True,
+                       store_refunds=[(f"wr1-{tag}", D("13.50")), (f"wr2-{tag}", order.total - D("13.50"))])  # fmt: skip
+        self.sync(later(order, 3, financial_status=FinancialStatus.REFUNDED, refunds=[grown]), "orders/updated")
+        self.sync(later(order, 4, financial_status=FinancialStatus.REFUNDED, refunds=[grown]), "orders/updated")  # again
+        credits = frappe.get_all("Sales Invoice", filters={"return_against": self.mapping(order).sales_invoice,
+                                                           "docstatus": 1}, fields=["commerce_refund_id", "grand_total"])  # fmt: skip
+        self.assertEqual(sorted((c.commerce_refund_id, c.grand_total) for c in credits),
+                         [(record_key(self.store, f"wr1-{tag}"), -13.5), (record_key(self.store, f"wr2-{tag}"), -18.5)])
+
     def test_restocked_shipped_units_come_back_with_a_return_delivery_note(self):
         order, so = self.paid_synced_order("RST", stock=10)
         warehouse = so.items[0].warehouse

@@ -251,6 +251,35 @@ class TestCatalogueCustomersStock(CommerceShellCase):
         contact = frappe.db.get_value("Dynamic Link", {"parenttype": "Contact", "link_name": name}, "parent")
         self.assertEqual([e.email_id for e in frappe.get_doc("Contact", contact).email_ids], [f"{tag}@example.com"])
 
+    def test_an_order_by_a_customers_email_never_renames_that_customer_a_store_rename_does(self):
+        """One Customer per email per store: a guest order billed to "Guest Buyer" (or a buyer named otherwise at
+        checkout) is booked to the registered customer's Customer, whose name stays the customer record's; the
+        store's rename of that customer renames it, and a later order does not undo it."""
+        tag = frappe.generate_hash(length=6)
+        email, sku = f"reg.{tag}@example.com", fx.make_item(f"CUS-{tag}", "9.99")
+        self.deliver("customers/create", Customer(f"c-{tag}", email, "Bo", "Diaz", updated_at=T0), f"evt-c-{tag}")
+        self.assertEqual(process_inbound(self.store)["synced"], 1)
+        name = frappe.db.get_value("Commerce Customer Mapping", {"customer_key": record_key(self.store, f"c-{tag}")}, "customer")
+
+        def guest_order(n: int) -> str:
+            order = realistic_order(f"G{n}{tag}", sku, email=email)
+            order.customer = None
+            order.billing_address.first_name, order.billing_address.last_name = "Guest", "Buyer"
+            self.deliver("orders/create", order, f"evt-g{n}-{tag}")
+            self.assertEqual(process_inbound(self.store)["failed"], 0)
+            mapped = frappe.db.get_value("Commerce Order Mapping", {"order_key": record_key(self.store, order.external_id)},
+                                         "sales_order")  # fmt: skip
+            return frappe.db.get_value("Sales Order", mapped, "customer")
+
+        self.assertEqual(guest_order(1), name)
+        self.assertEqual(frappe.db.get_value("Customer", name, "customer_name"), "Bo Diaz")
+        renamed = Customer(f"c-{tag}", email, "Bo", "Renamed", updated_at=T0.replace(year=T0.year + 1))
+        self.deliver("customers/update", renamed, f"evt-r-{tag}")
+        process_inbound(self.store)
+        self.assertEqual(frappe.db.get_value("Customer", name, "customer_name"), "Bo Renamed")
+        self.assertEqual(guest_order(2), name)
+        self.assertEqual(frappe.db.get_value("Customer", name, "customer_name"), "Bo Renamed")
+
     def test_store_stock_becomes_a_stock_reconciliation_with_a_real_valuation(self):
         sku = fx.make_item(f"STK-{frappe.generate_hash(length=5)}", "10.00", valuation="4.25")
         level = StockLevel(sku=sku, quantity=D(17), location_id="loc-1", updated_at=T0)

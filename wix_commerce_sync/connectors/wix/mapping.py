@@ -276,7 +276,29 @@ def _refunds(order: Order, data: dict[str, Any]) -> list[Refund]:
     lines = [(ln.sku or ln.external_id or "", money(item.get("refundQuantity") or 0))
              for ln, item in zip(order.lines, data.get("lineItems") or []) if item.get("refundQuantity")]
     return [Refund(external_id=f"{order.external_id}:refunded", order_id=order.external_id, amount=refunded,
-                   currency=order.currency, lines=lines, created_at=order.updated_at, cumulative=True)]
+                   currency=order.currency, lines=lines, created_at=order.updated_at, cumulative=True,
+                   store_refunds=_store_refunds(data))]
+
+
+def _store_refunds(data: dict[str, Any]) -> list[tuple[str, Decimal]]:
+    """The order's completed refunds by id, oldest first, from its activities: ``paymentRefunded`` names a refund
+    whose money went back (``balanceSummary.refunded`` counts only those; a pending one is in ``pendingRefund``),
+    ``refundInitiated`` gives its whole amount; ``paymentRefundFailed`` leaves it out."""
+    initiated: dict[str, Decimal] = {}
+    paid: dict[str, Decimal] = {}
+    failed: set[str] = set()
+    for activity in data.get("activities") or []:
+        if not isinstance(activity, dict):
+            continue
+        started, done = activity.get("refundInitiated") or {}, activity.get("paymentRefunded") or {}
+        if started.get("refundId"):
+            initiated[str(started["refundId"])] = amount(started.get("amount"))
+        if done.get("refundId"):
+            rid = str(done["refundId"])
+            paid[rid] = paid.get(rid, ZERO) + amount(dig(done, "payment", "regular", "amount"))
+        if (activity.get("paymentRefundFailed") or {}).get("refundId"):
+            failed.add(str(activity["paymentRefundFailed"]["refundId"]))
+    return [(rid, initiated.get(rid) or value) for rid, value in paid.items() if rid not in failed]
 
 
 def _fill_people(order: Order, data: dict[str, Any]) -> None:

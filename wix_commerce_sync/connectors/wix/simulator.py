@@ -1088,6 +1088,16 @@ class WixSimulator(SimulatorServer):
         refund = {"id": str(uuid.uuid4()), "orderId": order["id"], "amount": amount, "externalRefund": external,
                   "reason": reason}
         self.refunds.append(refund)
+        # the order's activities name the refund (ORD Activity: refundInitiated / paymentRefunded carry refundId);
+        # the simulator's refunds complete at once
+        paid = {"paymentId": payment["id"], "externalRefund": external, "regular": {"amount": _money(amount)}}
+        order.setdefault("activities", []).extend([
+            {"id": str(uuid.uuid4()), "createdDate": order["updatedDate"], "activityType": "REFUND_INITIATED",
+             "refundInitiated": {"refundId": refund["id"], "amount": _money(amount), "payments": [paid],
+                                 **({"reason": reason[:200]} if reason else {})}},
+            {"id": str(uuid.uuid4()), "createdDate": order["updatedDate"], "activityType": "PAYMENT_REFUNDED",
+             "paymentRefunded": {"refundId": refund["id"], "payment": paid}},
+        ])  # fmt: skip
         self._emit_standard("wix.ecom.v1.order", "updated", order["id"], order)
         return refund
 
