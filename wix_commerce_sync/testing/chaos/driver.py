@@ -560,9 +560,9 @@ class ChaosRun(Sandbox):
                 if failed:
                     with contextlib.suppress(RuntimeError):
                         self.call("retry_failed", store=kit.store, jobs=failed)
-                if first:  # once: every order the store has (the reconciliation's own poll reads since its cursor)
-                    with contextlib.suppress(RuntimeError):
-                        self.call("sync_orders", store=kit.store, since=POLL_SINCE)
+                if first:  # once: every order the store has (the reconciliation's own poll reads since its cursor),
+                    # by two desk users pressing "Sync Orders" at the same moment as the reconciliation job polls
+                    self.at_once(lambda store=kit.store: self.call("sync_orders", store=store, since=POLL_SINCE), 2)
                 kit.sim.deliver_webhooks()
                 if not self.pool:
                     self.work_quietly(kit, entities=["stock"])
@@ -575,6 +575,18 @@ class ChaosRun(Sandbox):
                 return
             first = False
             time.sleep(1.0)
+
+    def at_once(self, action: Any, times: int) -> None:
+        """``action`` in ``times`` threads, each on a connection of its own (desk users in two browser tabs)."""
+        from frappe import standin
+
+        def run() -> None:
+            with standin.connection(self.site), contextlib.suppress(Exception):  # a refusal is the desk's answer
+                action()
+
+        threads = [_background(run) for _ in range(times)]
+        for thread in threads:
+            thread.join(300)
 
     def wait_for_workers(self, timeout: float) -> None:
         """Until the worker processes have nothing queued or running (none: the in-process jobs ran already)."""
