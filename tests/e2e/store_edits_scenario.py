@@ -8,7 +8,9 @@ show; the test asserts on them:
 - ``refund``: a paid, invoiced order refunded on the store (one unit, restocked) -> one ERPNext credit note;
 - ``store_product_edit``: name and price changed on the store -> the ERPNext Item and Item Price;
 - ``erp_item_edit``: the ERPNext Item's name and Item Price changed -> the store product;
-- ``store_customer_edit``: a customer renamed on the store -> the ERPNext Customer.
+- ``store_customer_edit``: a customer renamed on the store -> the ERPNext Customer;
+- ``edits_both_ways``: one product edited in ERPNext then on the store, on the store then in ERPNext, in ERPNext
+  twice: after each edit's work both sides show the latest edit's name and price.
 """
 
 from __future__ import annotations
@@ -181,7 +183,59 @@ def store_customer_edit(sb: Sandbox, kit: Kit) -> dict[str, Any]:
             "erp_customers": sorted(frappe.db.get_value("Customer", n, "customer_name") for n in names)}
 
 
-STEPS = (partial_stock, refund, store_product_edit, erp_item_edit, store_customer_edit)
+def _product_sides(sb: Sandbox, kit: Kit, code: str, sku: str) -> dict[str, Any]:
+    """The name and price each side shows for one variant (ERPNext: its template's name, the variant's Item Price)."""
+    import frappe
+
+    store = kit.sim.product_by_sku(sku) or {}
+    template = frappe.db.get_value("Item", code, "variant_of") or code
+    price = frappe.db.get_value("Item Price", {"item_code": code, "price_list": sb.basics["price_list"]},
+                                "price_list_rate")  # fmt: skip
+    return {"store": [store.get("name"), str(store.get("price"))],
+            "erpnext": [frappe.db.get_value("Item", template, "item_name"), str(price)]}
+
+
+def _edit_in_erpnext(sb: Sandbox, code: str, name: str, price: float) -> None:
+    import frappe
+
+    item = frappe.get_doc("Item", frappe.db.get_value("Item", code, "variant_of") or code)
+    item.item_name = name
+    item.save(ignore_permissions=True)
+    row = frappe.get_doc("Item Price", {"item_code": code, "price_list": sb.basics["price_list"]})
+    row.price_list_rate = price
+    row.save(ignore_permissions=True)
+    frappe.db.commit()
+
+
+def edits_both_ways(sb: Sandbox, kit: Kit) -> dict[str, Any]:
+    """One product edited on both sides in turn, the work of each edit done before the next (like the chaos run's
+    edits, minus its faults): each round records the edit made and what both sides show after it."""
+    import frappe
+
+    code, sku = _mapped(frappe, kit.store)[2]
+    rounds = []
+
+    def erp(n: int, price: str) -> None:
+        _edit_in_erpnext(sb, code, f"ERPNext edit {kit.platform} {n}", float(price))
+        sb.work(kit)
+        rounds.append({"edit": ["erpnext", f"ERPNext edit {kit.platform} {n}", price], **_product_sides(sb, kit, code, sku)})
+
+    def store(n: int, price: str) -> None:
+        kit.sim.edit_product(sku, name=f"Store edit {kit.platform} {n}", price=price)
+        sb.work(kit)
+        rounds.append({"edit": ["store", f"Store edit {kit.platform} {n}", price], **_product_sides(sb, kit, code, sku)})
+
+    erp(1, "21.10")  # ERPNext, then the store
+    store(2, "22.20")
+    store(3, "23.30")  # the store, then ERPNext
+    erp(4, "24.40")
+    erp(5, "25.50")  # ERPNext twice
+    erp(6, "26.60")
+    return {"sku": sku, "rounds": rounds,
+            "dead_jobs": frappe.db.count("Commerce Sync Job", {"store": kit.store, "status": "Dead"})}
+
+
+STEPS = (partial_stock, refund, store_product_edit, erp_item_edit, store_customer_edit, edits_both_ways)
 
 
 def run(platform: str, data_dir: str) -> dict[str, Any]:
