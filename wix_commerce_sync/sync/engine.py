@@ -376,18 +376,48 @@ class SyncEngine:
             return self._skip(entity, "stale", f"{key}: older than the update already applied", job)
         digest = content_hash(projection(entity, record))
         if digest == current.pushed_hash:
+            self._store_shows_our_push(entity, key, ordering_key)
+            # ERPNext changed since that push (an edit still on its way, or a store change applied meanwhile that
+            # our push then overwrote on the store): ERPNext's version goes out again, so both sides end equal
+            self._correct_store(entity, key, record, force=True, unless=(current.pushed_hash,))
             return self._skip(entity, "echo", f"{key}: the store echoes our own change", job)
         if digest == current.pulled_hash:
+            self._correct_store(entity, key, record, unless=(current.pushed_hash, current.pulled_hash))
             return self._skip(entity, "unchanged", f"{key}: no change since the last sync", job)
         winner = self._conflict_winner(entity, key, current, updated_at)
         if winner == ConflictWinner.ERP:
             self._log(entity, q.INBOUND, "conflict", CONFLICT, job=job,
                       message=f"{key}: changed in ERPNext and on the store since the last sync; ERPNext wins")  # fmt: skip
+            self._correct_store(entity, key, record, force=True)  # the loser side shows the winner's version
             return CONFLICT
         if winner == ConflictWinner.STORE:
             self._log(entity, q.INBOUND, "conflict", CONFLICT, job=job,
                       message=f"{key}: changed in ERPNext and on the store since the last sync; the store wins")  # fmt: skip
         return None
+
+    def _store_shows_our_push(self, entity: Entity, key: str, ordering_key: str | None) -> None:
+        """The store's record at ``ordering_key`` is what we pushed: a store event older than that was overwritten on
+        the store by our push, so it is stale (applying it would leave ERPNext with a version the store no longer
+        shows)."""
+        current = self.state.get(self.store, entity.value, key)
+        if ordering_key and (not current.applied_ordering_key or ordering_key > current.applied_ordering_key):
+            current.applied_ordering_key = ordering_key
+            self.state.put(self.store, entity.value, key, current)
+
+    def _correct_store(self, entity: Entity, key: str, record: Any, *, force: bool = False,
+                       unless: Sequence[str | None] = ()) -> None:  # fmt: skip
+        """The store shows ``record``; when ERPNext's current version of it differs (and is none of ``unless``'s
+        hashes), queue ERPNext's version for the store. ``force``: even when the store last sent or got it (what
+        the store shows now is known to be something else)."""
+        if entity is not Entity.ITEMS or not self.settings.direction(entity).outbound:
+            return
+        change = self.erp.product_for_store(self.store, key)
+        if change is None:
+            return
+        digest = content_hash(projection(entity, change.payload))
+        if digest == content_hash(projection(entity, record)) or digest in unless:
+            return
+        self.queue_outbound(change, store_has_it=not force)
 
     def _conflict_winner(self, entity: Entity, key: str, current: RecordState, updated_at: datetime | None) -> str | None:
         if current.synced_at is None or not self.settings.direction(entity).outbound:
