@@ -225,12 +225,50 @@ def edits_both_ways(sb: Sandbox, kit: Kit) -> dict[str, Any]:
         sb.work(kit)
         rounds.append({"edit": ["store", f"Store edit {kit.platform} {n}", price], **_product_sides(sb, kit, code, sku)})
 
+    def retry_failed_pushes() -> None:
+        """Time passes: the failed pushes' retry time comes; the scheduler ticks (the store's echoes too)."""
+        frappe.db.sql("update `tabCommerce Sync Job` set next_attempt_at = %s where store = %s and status = 'Failed' "
+                      "and entity = 'items'", ("2000-01-01 00:00:00", kit.store))  # fmt: skip
+        frappe.db.commit()
+        for _ in range(3):
+            sb.work(kit)
+
+    def store_webhook_dropped(n: int, price: str) -> None:
+        """The site is down when the store edit's webhook comes (WooCommerce never retries): the hourly
+        reconciliation finds the edit."""
+        from wix_commerce_sync.tasks.scheduler import reconcile_store
+
+        sb.server.refuse_webhooks = 10
+        kit.sim.edit_product(sku, name=f"Store edit {kit.platform} {n}", price=price)
+        sb.server.refuse_webhooks = 0
+        sb.work(kit)
+        reconcile_store(kit.store)
+        frappe.db.commit()
+        sb.work(kit)
+        rounds.append({"edit": ["store", f"Store edit {kit.platform} {n}", price], **_product_sides(sb, kit, code, sku)})
+
+    def erp_push_failed_then_store(n: int, price: str, store_price: str) -> None:
+        """ERPNext's edit meets a store that fails its push; the store is edited before the retry: whichever wins
+        (by the store's conflict setting and the clocks), both sides end equal."""
+        _edit_in_erpnext(sb, code, f"ERPNext edit {kit.platform} {n}", float(price))
+        kit.sim.faults.fail_next(20, 500)  # every request of that work fails
+        sb.work(kit)
+        kit.sim.faults.clear()
+        failed = frappe.db.count("Commerce Sync Job", {"store": kit.store, "entity": "items", "status": "Failed"})
+        kit.sim.edit_product(sku, name=f"Store edit {kit.platform} {n}", price=store_price)
+        sb.work(kit)
+        retry_failed_pushes()
+        rounds.append({"edit": ["both", None, None], "push_failed": failed, **_product_sides(sb, kit, code, sku)})
+
     erp(1, "21.10")  # ERPNext, then the store
     store(2, "22.20")
     store(3, "23.30")  # the store, then ERPNext
     erp(4, "24.40")
     erp(5, "25.50")  # ERPNext twice
     erp(6, "26.60")
+    store_webhook_dropped(7, "27.70")
+    erp_push_failed_then_store(8, "28.80", "18.80")
+    erp(9, "29.90")
     return {"sku": sku, "rounds": rounds,
             "dead_jobs": frappe.db.count("Commerce Sync Job", {"store": kit.store, "status": "Dead"})}
 

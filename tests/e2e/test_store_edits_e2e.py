@@ -100,6 +100,9 @@ def test_edits_of_one_product_on_both_sides_in_turn_end_equal_as_the_latest_edit
     for round_ in edits["rounds"]:
         _, name, price = round_["edit"]
         assert _same(round_), (facts["platform"], round_)
+        if name is None:  # both sides edited while a push failed: the winner depends on the conflict setting
+            assert round_["push_failed"] >= 1, round_
+            continue
         # the latest edit won: its name and price on both sides
         assert round_["erpnext"][0] == name and Decimal(round_["erpnext"][1]) == Decimal(price), round_
     assert edits["dead_jobs"] == 0, edits
