@@ -382,7 +382,6 @@ class SyncEngine:
             self._correct_store(entity, key, record, force=True, unless=(current.pushed_hash,))
             return self._skip(entity, "echo", f"{key}: the store echoes our own change", job)
         if digest == current.pulled_hash:
-            self._correct_store(entity, key, record, unless=(current.pushed_hash, current.pulled_hash))
             return self._skip(entity, "unchanged", f"{key}: no change since the last sync", job)
         winner = self._conflict_winner(entity, key, current, updated_at)
         if winner == ConflictWinner.ERP:
@@ -408,7 +407,8 @@ class SyncEngine:
                        unless: Sequence[str | None] = ()) -> None:  # fmt: skip
         """The store shows ``record``; when ERPNext's current version of it differs (and is none of ``unless``'s
         hashes), queue ERPNext's version for the store. ``force``: even when the store last sent or got it (what
-        the store shows now is known to be something else)."""
+        the store shows now is known to be something else). A record unchanged since the last sync needs no look:
+        an ERPNext change since then queued its own push."""
         if entity is not Entity.ITEMS or not self.settings.direction(entity).outbound:
             return
         change = self.erp.product_for_store(self.store, key)
