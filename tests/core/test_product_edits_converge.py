@@ -80,3 +80,15 @@ def test_a_store_event_older_than_an_echoed_push_is_stale(world):
     assert any(e.operation == "stale" for e in world.logger.entries)
     world.engine.flush_outbound(Entity.ITEMS)
     assert pushed_prices(world) == [Decimal("15.00")]
+
+
+def test_a_product_new_to_the_store_gets_erpnexts_stock_right_after_it_is_made(world):
+    """An ERPNext item pushed to a store that never had it (no store id yet) is made there with no stock: its
+    levels go out with it, not at the item's next stock change (which may never come)."""
+    world.erp.stock[("SKU-9", None)] = Decimal(7)
+    product = make_product(pid=None, sku="SKU-9", price="9.00")
+    world.engine.queue_outbound(OutboundChange("items", "SKU-9", product))
+    world.engine.flush_outbound(Entity.ITEMS)
+    world.engine.flush_outbound(Entity.STOCK)
+    stock = [(r.sku, r.quantity) for op, rows in world.connector.pushes if op == "set_stock" for r in rows]
+    assert stock == [("SKU-9", Decimal(7))]

@@ -653,6 +653,12 @@ class SyncEngine:
                 echo.pushed_hash, echo.synced_at = current.pushed_hash, current.synced_at
                 self.state.put(self.store, entity.value, remote_key, echo)
         self.erp.link_pushed(self.store, entity.value, key, record, result)
+        if entity is Entity.ITEMS and isinstance(record, Product) and not record.external_id and result.external_id:
+            # a product new to this store starts with no stock there: ERPNext's levels of its SKUs go out now, not
+            # at the item's next stock change (which may never come)
+            skus = [v.sku for v in record.variants if v.sku]
+            if skus:
+                self.plan_stock_push(skus=skus, store_moved=True)
 
     # ================================================================ failures
 
