@@ -13,6 +13,8 @@ show; the test asserts on them:
   later order by the same email -> the Customer its own mapping names carries the store's name, one per email;
 - ``refund_of_an_earlier_order``: a store refund of an order placed before another -> one credit note naming the
   store's refund id.
+- ``edits_both_ways``: one product edited in ERPNext then on the store, on the store then in ERPNext, in ERPNext
+  twice: after each edit's work both sides show the latest edit's name and price.
 """
 
 from __future__ import annotations
@@ -247,8 +249,100 @@ def refund_of_an_earlier_order(sb: Sandbox, kit: Kit) -> dict[str, Any]:
                 "store": kit.store, "status": ["in", ["Failed", "Dead"]]})}  # fmt: skip
 
 
+
+
+def _product_sides(sb: Sandbox, kit: Kit, code: str, sku: str) -> dict[str, Any]:
+    """The name and price each side shows for one variant (ERPNext: its template's name, the variant's Item Price)."""
+    import frappe
+
+    store = kit.sim.product_by_sku(sku) or {}
+    template = frappe.db.get_value("Item", code, "variant_of") or code
+    price = frappe.db.get_value("Item Price", {"item_code": code, "price_list": sb.basics["price_list"]},
+                                "price_list_rate")  # fmt: skip
+    return {"store": [store.get("name"), str(store.get("price"))],
+            "erpnext": [frappe.db.get_value("Item", template, "item_name"), str(price)]}
+
+
+def _edit_in_erpnext(sb: Sandbox, code: str, name: str, price: float) -> None:
+    import frappe
+
+    item = frappe.get_doc("Item", frappe.db.get_value("Item", code, "variant_of") or code)
+    item.item_name = name
+    item.save(ignore_permissions=True)
+    row = frappe.get_doc("Item Price", {"item_code": code, "price_list": sb.basics["price_list"]})
+    row.price_list_rate = price
+    row.save(ignore_permissions=True)
+    frappe.db.commit()
+
+
+def edits_both_ways(sb: Sandbox, kit: Kit) -> dict[str, Any]:
+    """One product edited on both sides in turn, the work of each edit done before the next (like the chaos run's
+    edits, minus its faults): each round records the edit made and what both sides show after it."""
+    import frappe
+
+    code, sku = _mapped(frappe, kit.store)[2]
+    rounds = []
+
+    def erp(n: int, price: str) -> None:
+        _edit_in_erpnext(sb, code, f"ERPNext edit {kit.platform} {n}", float(price))
+        sb.work(kit)
+        rounds.append({"edit": ["erpnext", f"ERPNext edit {kit.platform} {n}", price], **_product_sides(sb, kit, code, sku)})
+
+    def store(n: int, price: str) -> None:
+        kit.sim.edit_product(sku, name=f"Store edit {kit.platform} {n}", price=price)
+        sb.work(kit)
+        rounds.append({"edit": ["store", f"Store edit {kit.platform} {n}", price], **_product_sides(sb, kit, code, sku)})
+
+    def retry_failed_pushes() -> None:
+        """Time passes: the failed pushes' retry time comes; the scheduler ticks (the store's echoes too)."""
+        frappe.db.sql("update `tabCommerce Sync Job` set next_attempt_at = %s where store = %s and status = 'Failed' "
+                      "and entity = 'items'", ("2000-01-01 00:00:00", kit.store))  # fmt: skip
+        frappe.db.commit()
+        for _ in range(3):
+            sb.work(kit)
+
+    def store_webhook_dropped(n: int, price: str) -> None:
+        """The site is down when the store edit's webhook comes (WooCommerce never retries): the hourly
+        reconciliation finds the edit."""
+        from wix_commerce_sync.tasks.scheduler import reconcile_store
+
+        sb.server.refuse_webhooks = 10
+        kit.sim.edit_product(sku, name=f"Store edit {kit.platform} {n}", price=price)
+        sb.server.refuse_webhooks = 0
+        sb.work(kit)
+        reconcile_store(kit.store)
+        frappe.db.commit()
+        sb.work(kit)
+        rounds.append({"edit": ["store", f"Store edit {kit.platform} {n}", price], **_product_sides(sb, kit, code, sku)})
+
+    def erp_push_failed_then_store(n: int, price: str, store_price: str) -> None:
+        """ERPNext's edit meets a store that fails its push; the store is edited before the retry: whichever wins
+        (by the store's conflict setting and the clocks), both sides end equal."""
+        _edit_in_erpnext(sb, code, f"ERPNext edit {kit.platform} {n}", float(price))
+        kit.sim.faults.fail_next(20, 500)  # every request of that work fails
+        sb.work(kit)
+        kit.sim.faults.clear()
+        failed = frappe.db.count("Commerce Sync Job", {"store": kit.store, "entity": "items", "status": "Failed"})
+        kit.sim.edit_product(sku, name=f"Store edit {kit.platform} {n}", price=store_price)
+        sb.work(kit)
+        retry_failed_pushes()
+        rounds.append({"edit": ["both", None, None], "push_failed": failed, **_product_sides(sb, kit, code, sku)})
+
+    erp(1, "21.10")  # ERPNext, then the store
+    store(2, "22.20")
+    store(3, "23.30")  # the store, then ERPNext
+    erp(4, "24.40")
+    erp(5, "25.50")  # ERPNext twice
+    erp(6, "26.60")
+    store_webhook_dropped(7, "27.70")
+    erp_push_failed_then_store(8, "28.80", "18.80")
+    erp(9, "29.90")
+    return {"sku": sku, "rounds": rounds,
+            "dead_jobs": frappe.db.count("Commerce Sync Job", {"store": kit.store, "status": "Dead"})}
+
+
 STEPS = (partial_stock, refund, store_product_edit, erp_item_edit, store_customer_edit, order_then_customer_rename,
-         refund_of_an_earlier_order)
+         refund_of_an_earlier_order, edits_both_ways)
 
 
 def run(platform: str, data_dir: str) -> dict[str, Any]:

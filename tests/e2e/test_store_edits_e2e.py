@@ -104,3 +104,23 @@ def test_a_store_refund_of_an_earlier_order_is_one_credit_note_named_by_the_stor
 
 def test_every_request_the_hooks_answered_passed_the_contract_checks(facts):
     assert facts["contract_problems"] == []
+
+
+def _same(sides: dict) -> bool:
+    (store_name, store_price), (erp_name, erp_price) = sides["store"], sides["erpnext"]
+    # a WooCommerce variation is named "<parent> - <attributes>"
+    named = store_name == erp_name or str(store_name).startswith(f"{erp_name} - ")
+    return named and erp_price != "None" and Decimal(store_price) == Decimal(erp_price)
+
+
+def test_edits_of_one_product_on_both_sides_in_turn_end_equal_as_the_latest_edit(facts):
+    edits = step(facts, "edits_both_ways")
+    for round_ in edits["rounds"]:
+        _, name, price = round_["edit"]
+        assert _same(round_), (facts["platform"], round_)
+        if name is None:  # both sides edited while a push failed: the winner depends on the conflict setting
+            assert round_["push_failed"] >= 1, round_
+            continue
+        # the latest edit won: its name and price on both sides
+        assert round_["erpnext"][0] == name and Decimal(round_["erpnext"][1]) == Decimal(price), round_
+    assert edits["dead_jobs"] == 0, edits

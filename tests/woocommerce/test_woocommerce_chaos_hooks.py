@@ -87,3 +87,17 @@ def test_a_parent_renamed_through_the_api_renames_its_variations(sim, connector)
     (parent,) = sim.seed_catalog(1, variants_per_product=2)
     connector._json("POST", "/products/batch", json_body={"update": [{"id": parent, "name": "Fresh name"}]})
     assert {sim.product_by_sku(f"SKU-000000-{j:02d}")["name"] for j in range(2)} == {"Fresh name"}
+
+
+def test_a_variation_updated_with_its_attributes_keeps_them_as_one_list_and_the_connector_reads_its_options(sim, connector):
+    """A variation updated (variations/batch) with ``attributes`` replaces them (set_attributes): one flat list of
+    {id, name, option}, as the REST schema of a variation has it; a nested list lost every variant's options, so a
+    store rename of the product no longer reached its ERPNext template (issue 16, product edits)."""
+    sim.seed_catalog(1, variants_per_product=2)
+    (parent,) = [p for p in sim.products.values() if p["type"] == "variable"]
+    variation_id = parent["variations"][0]
+    connector._json("POST", f"/products/{parent['id']}/variations/batch", json_body={"update": [
+        {"id": variation_id, "regular_price": "12.00", "attributes": [{"id": 0, "name": "Size", "option": "S0"}]}]})
+    assert sim.product_store[variation_id]["attributes"] == [{"id": 0, "name": "Size", "option": "S0"}]
+    (product,) = [p for p in connector.iter_products(None) if p.external_id == str(parent["id"])]
+    assert product.has_variants and {v.sku: v.options for v in product.variants}["SKU-000000-00"] == {"Size": "S0"}

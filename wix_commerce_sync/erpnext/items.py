@@ -20,7 +20,7 @@ from wix_commerce_sync.sync.keys import record_key
 from wix_commerce_sync.sync.models import (
     Product,
 )
-from wix_commerce_sync.sync.ports import ApplyResult
+from wix_commerce_sync.sync.ports import ApplyResult, OutboundChange
 
 
 class ItemsMixin(AdapterBase):
@@ -47,6 +47,18 @@ class ItemsMixin(AdapterBase):
                 if parent:
                     return parent
         return None
+
+    def product_for_store(self, store: str, external_id: str) -> OutboundChange | None:
+        """ERPNext's current version of a store product (by product or variant id), as its outbound change."""
+        from wix_commerce_sync.erpnext.outbound import product_from_item
+
+        code = frappe.db.get_value(ITEM_MAP, {"store": store, "external_product_id": external_id}, "item_code") or \
+            frappe.db.get_value(ITEM_MAP, {"variant_key": record_key(store, external_id)}, "item_code")  # fmt: skip
+        product = product_from_item(store, code) if code else None
+        if product is None:
+            return None
+        template = frappe.db.get_value("Item", code, "variant_of") or code
+        return OutboundChange("items", template, product, reference_doctype="Item", reference_name=template)
 
     def _template_for(self, store: str, product: Product, codes: dict[str, str]) -> str:
         for variant in product.variants:

@@ -376,6 +376,10 @@ class SyncEngine:
             return self._skip(entity, "stale", f"{key}: older than the update already applied", job)
         digest = content_hash(projection(entity, record))
         if digest == current.pushed_hash:
+            self._store_shows_our_push(entity, key, ordering_key)
+            # ERPNext changed since that push (an edit still on its way, or a store change applied meanwhile that
+            # our push then overwrote on the store): ERPNext's version goes out again, so both sides end equal
+            self._correct_store(entity, key, record, force=True, unless=(current.pushed_hash,))
             return self._skip(entity, "echo", f"{key}: the store echoes our own change", job)
         if digest == current.pulled_hash:
             return self._skip(entity, "unchanged", f"{key}: no change since the last sync", job)
@@ -383,11 +387,37 @@ class SyncEngine:
         if winner == ConflictWinner.ERP:
             self._log(entity, q.INBOUND, "conflict", CONFLICT, job=job,
                       message=f"{key}: changed in ERPNext and on the store since the last sync; ERPNext wins")  # fmt: skip
+            self._correct_store(entity, key, record, force=True)  # the loser side shows the winner's version
             return CONFLICT
         if winner == ConflictWinner.STORE:
             self._log(entity, q.INBOUND, "conflict", CONFLICT, job=job,
                       message=f"{key}: changed in ERPNext and on the store since the last sync; the store wins")  # fmt: skip
         return None
+
+    def _store_shows_our_push(self, entity: Entity, key: str, ordering_key: str | None) -> None:
+        """The store's record at ``ordering_key`` is what we pushed: a store event older than that was overwritten on
+        the store by our push, so it is stale (applying it would leave ERPNext with a version the store no longer
+        shows)."""
+        current = self.state.get(self.store, entity.value, key)
+        if ordering_key and (not current.applied_ordering_key or ordering_key > current.applied_ordering_key):
+            current.applied_ordering_key = ordering_key
+            self.state.put(self.store, entity.value, key, current)
+
+    def _correct_store(self, entity: Entity, key: str, record: Any, *, force: bool = False,
+                       unless: Sequence[str | None] = ()) -> None:  # fmt: skip
+        """The store shows ``record``; when ERPNext's current version of it differs (and is none of ``unless``'s
+        hashes), queue ERPNext's version for the store. ``force``: even when the store last sent or got it (what
+        the store shows now is known to be something else). A record unchanged since the last sync needs no look:
+        an ERPNext change since then queued its own push."""
+        if entity is not Entity.ITEMS or not self.settings.direction(entity).outbound:
+            return
+        change = self.erp.product_for_store(self.store, key)
+        if change is None:
+            return
+        digest = content_hash(projection(entity, change.payload))
+        if digest == content_hash(projection(entity, record)) or digest in unless:
+            return
+        self.queue_outbound(change, store_has_it=not force)
 
     def _conflict_winner(self, entity: Entity, key: str, current: RecordState, updated_at: datetime | None) -> str | None:
         if current.synced_at is None or not self.settings.direction(entity).outbound:
@@ -638,6 +668,12 @@ class SyncEngine:
                 echo.pushed_hash, echo.synced_at = current.pushed_hash, current.synced_at
                 self.state.put(self.store, entity.value, remote_key, echo)
         self.erp.link_pushed(self.store, entity.value, key, record, result)
+        if entity is Entity.ITEMS and isinstance(record, Product) and not record.external_id and result.external_id:
+            # a product new to this store starts with no stock there: ERPNext's levels of its SKUs go out now, not
+            # at the item's next stock change (which may never come)
+            skus = [v.sku for v in record.variants if v.sku]
+            if skus:
+                self.plan_stock_push(skus=skus, store_moved=True)
 
     # ================================================================ failures
 

@@ -21,9 +21,10 @@ from wix_commerce_sync.sync.models import (
     Product,
     Refund,
     StockLevel,
+    Variant,
     WriteResult,
 )
-from wix_commerce_sync.sync.ports import ApplyResult, LogEntry, RecordState
+from wix_commerce_sync.sync.ports import ApplyResult, LogEntry, OutboundChange, RecordState
 
 
 def _now() -> datetime:
@@ -92,6 +93,17 @@ class InMemoryErp:
                 self.items[code]["disabled"] = True
         what = "disabled" if disable_items else "kept enabled"
         return ApplyResult("Item", codes[0], message=f"{len(codes)} item(s) unlinked and {what}")
+
+    def product_for_store(self, store: str, external_id: str) -> OutboundChange | None:
+        codes = self.product_items.get((store, external_id)) or []
+        if not codes or any(code not in self.items for code in codes):
+            return None
+        first = self.items[codes[0]]
+        variants = [Variant(external_id=None, sku=code, price=self.items[code]["price"], options=dict(self.items[code].get("options") or {}))
+                    for code in codes]  # fmt: skip
+        product = Product(external_id=external_id, title=first["item_name"], variants=variants,
+                          option_names=sorted({name for v in variants for name in v.options}))  # fmt: skip
+        return OutboundChange("items", codes[0], product)
 
     def touch(self, store: str, entity: str, key: str, when: datetime | None = None) -> None:
         """Simulate a user editing the ERP record linked to ``key``."""

@@ -50,6 +50,10 @@ class ErpPort(Protocol):
 
         Never deletes an Item. None when nothing was mapped."""
 
+    def product_for_store(self, store: str, external_id: str) -> OutboundChange | None:
+        """ERPNext's current version of the store product ``external_id`` (product or variant id), as the change
+        that would push it (key: the template's item code). None when no Item is linked to it."""
+
     # stock
     def stock_levels(self, store: str, skus: Sequence[str] | None = None,
                      changed_since: datetime | None = None) -> list[StockLevel]: ...  # fmt: skip

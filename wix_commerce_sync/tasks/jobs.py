@@ -40,6 +40,8 @@ def process_inbound(store: str, entity: str | None = None, limit: int = 100) -> 
     """Apply due inbound jobs of a store (fresh webhooks and due retries)."""
     engine = _engine(store)
     stats = engine.run_inbound_jobs(limit=limit, entity=Entity(entity) if entity else None)
+    if stats.processed and engine.outbound_due():
+        request_flush(store)  # a store product showing an older version than ERPNext's got ERPNext's queued again
     frappe.db.commit()  # each store's progress is kept even if a later store fails
     return stats_dict(stats)
 

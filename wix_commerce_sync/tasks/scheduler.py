@@ -99,7 +99,8 @@ def commerce_sync_hourly_reconcile() -> None:
 
 
 def reconcile_store(store: str) -> None:
-    """Full stock comparison, an order poll and a webhook health check for one store (catches missed webhooks)."""
+    """Full stock comparison, order and product polls and a webhook health check for one store (catches missed
+    webhooks)."""
     from wix_commerce_sync.shell import get_engine
     from wix_commerce_sync.sync.models import Entity
     from wix_commerce_sync.tasks.jobs import request_flush
@@ -111,6 +112,11 @@ def reconcile_store(store: str) -> None:
         if drift:
             request_flush(store)  # differences found by the comparison go out now, not at the next tick
         engine.poll(Entity.ORDERS)
+        # a product edit whose webhook never came (dropped, or the webhook disabled meanwhile) reaches ERPNext here,
+        # and a store product that shows an older version than ERPNext's gets ERPNext's again (engine._gate)
+        engine.poll(Entity.ITEMS)
+        if engine.outbound_due():
+            request_flush(store)
         check_webhooks = getattr(engine.connector, "check_webhooks", None)
         if check_webhooks is not None and frappe.db.get_value("Commerce Store", store, "webhooks_registered_at"):
             # WooCommerce never retries and disables a webhook after repeated failures: re-activate it

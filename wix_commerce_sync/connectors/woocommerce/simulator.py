@@ -1062,8 +1062,8 @@ class WooCommerceSimulator(SimulatorServer):
             if key not in item or (key == "manage_stock" and stock_locked):
                 continue
             if key == "attributes":  # replaced whole (set_attributes)
-                record[key] = self._attributes(item[key]) if record["type"] != "variation" else [
-                    self._variation_attributes(self.product_store.get(record["parent_id"]) or {}, item[key])]
+                record[key] = self._attributes(item[key]) if record["type"] != "variation" else \
+                    self._variation_attributes(self.product_store.get(record["parent_id"]) or {}, item[key])
             else:
                 record[key] = item[key]
         if "type" in item and record["type"] != "variation":

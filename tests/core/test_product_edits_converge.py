@@ -1,0 +1,94 @@
+"""Product edits on both sides end with both sides equal (issue 16, chaos finding): the loser of a conflict, and a
+store that shows an older version than ERPNext's after our push overwrote a store edit, get ERPNext's version again;
+a store event older than a push the store has echoed is stale."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wix_commerce_sync.sync.models import Entity
+from wix_commerce_sync.sync.ports import OutboundChange
+from wix_commerce_sync.sync.settings import ConflictWinner
+from wix_commerce_sync.testing.factories import T0, make_product
+
+STORE = "Fake Store"
+
+
+def deliver(world, record, event_id):
+    body, headers = world.connector.webhook("products/update", record, event_id)
+    world.engine.accept_webhook(body, headers)
+    return world.engine.run_inbound_jobs()
+
+
+def pushed_prices(world) -> list[Decimal]:
+    return [p.variants[0].price for op, rows in world.connector.pushes if op == "upsert_products" for p in rows]
+
+
+def erp_price(world) -> Decimal:
+    return world.erp.items["SKU-1"]["price"]
+
+
+def push_erp_version(world, price: str) -> None:
+    """An ERPNext edit of the linked Item and its push (the store answers with its product id, p1)."""
+    world.erp.items["SKU-1"]["price"] = Decimal(price)
+    world.erp.touch(STORE, "items", "p1", world.clock())
+    world.engine.queue_outbound(OutboundChange("items", "SKU-1", make_product(price=price, updated=world.clock())))
+    world.engine.flush_outbound(Entity.ITEMS)
+
+
+def test_a_store_edit_that_loses_the_conflict_gets_erpnexts_version_pushed_back(world):
+    world.settings.conflict_winner = ConflictWinner.ERP
+    deliver(world, make_product(price="10.00", updated=T0), "evt-1")
+    world.clock.advance(minutes=10)
+    world.erp.items["SKU-1"]["price"] = Decimal("15.00")  # edited in ERPNext; its push is not out yet
+    world.erp.touch(STORE, "items", "p1", world.clock())
+    world.clock.advance(minutes=10)
+    deliver(world, make_product(price="20.00", updated=world.clock()), "evt-2")
+    assert erp_price(world) == Decimal("15.00")  # ERPNext wins ...
+    world.engine.flush_outbound(Entity.ITEMS)
+    assert pushed_prices(world) == [Decimal("15.00")]  # ... and the store, the loser, shows its version again
+
+
+def test_an_echo_of_our_push_after_a_store_edit_was_applied_sends_erpnexts_version_again(world):
+    deliver(world, make_product(price="10.00", updated=T0), "evt-1")
+    world.clock.advance(minutes=10)
+    store_edit_at = world.clock()  # the merchant edits on the store ...
+    world.clock.advance(minutes=1)
+    push_erp_version(world, "15.00")  # ... then our push of an older ERPNext edit overwrites it on the store
+    world.clock.advance(minutes=1)
+    deliver(world, make_product(price="20.00", updated=store_edit_at), "evt-store-edit")  # its webhook comes late
+    assert erp_price(world) == Decimal("20.00")
+    deliver(world, make_product(price="15.00", updated=world.clock()), "evt-echo")  # the store shows our push
+    world.engine.flush_outbound(Entity.ITEMS)
+    assert pushed_prices(world) == [Decimal("15.00"), Decimal("20.00")]  # both sides end on ERPNext's 20.00
+    # that push's own echo changes nothing more
+    deliver(world, make_product(price="20.00", updated=world.clock().replace(second=30)), "evt-echo-2")
+    world.engine.flush_outbound(Entity.ITEMS)
+    assert pushed_prices(world) == [Decimal("15.00"), Decimal("20.00")] and erp_price(world) == Decimal("20.00")
+
+
+def test_a_store_event_older_than_an_echoed_push_is_stale(world):
+    deliver(world, make_product(price="10.00", updated=T0), "evt-1")
+    world.clock.advance(minutes=10)
+    store_edit_at = world.clock()
+    world.clock.advance(minutes=1)
+    push_erp_version(world, "15.00")
+    world.clock.advance(minutes=1)
+    deliver(world, make_product(price="15.00", updated=world.clock()), "evt-echo")  # the store shows our push
+    stats = deliver(world, make_product(price="20.00", updated=store_edit_at), "evt-store-edit")  # overwritten since
+    assert stats.skipped == 1 and erp_price(world) == Decimal("15.00")
+    assert any(e.operation == "stale" for e in world.logger.entries)
+    world.engine.flush_outbound(Entity.ITEMS)
+    assert pushed_prices(world) == [Decimal("15.00")]
+
+
+def test_a_product_new_to_the_store_gets_erpnexts_stock_right_after_it_is_made(world):
+    """An ERPNext item pushed to a store that never had it (no store id yet) is made there with no stock: its
+    levels go out with it, not at the item's next stock change (which may never come)."""
+    world.erp.stock[("SKU-9", None)] = Decimal(7)
+    product = make_product(pid=None, sku="SKU-9", price="9.00")
+    world.engine.queue_outbound(OutboundChange("items", "SKU-9", product))
+    world.engine.flush_outbound(Entity.ITEMS)
+    world.engine.flush_outbound(Entity.STOCK)
+    stock = [(r.sku, r.quantity) for op, rows in world.connector.pushes if op == "set_stock" for r in rows]
+    assert stock == [("SKU-9", Decimal(7))]
