@@ -560,9 +560,10 @@ class ChaosRun(Sandbox):
                 if failed:
                     with contextlib.suppress(RuntimeError):
                         self.call("retry_failed", store=kit.store, jobs=failed)
-                if first:  # once: every order the store has (the reconciliation's own poll reads since its cursor),
-                    # by two desk users pressing "Sync Orders" at the same moment as the reconciliation job polls
-                    self.at_once(lambda store=kit.store: self.call("sync_orders", store=store, since=POLL_SINCE), 2)
+                if first:  # once: every order the store has (the reconciliation's own poll reads since its cursor);
+                    # the outage's orders by two desk users pressing "Sync Orders" as the reconciliation job polls
+                    users = 2 if kit.platform == "WooCommerce" and self.config.woo_outage else 1
+                    self.at_once(lambda store=kit.store: self.call("sync_orders", store=store, since=POLL_SINCE), users)
                 kit.sim.deliver_webhooks()
                 if not self.pool:
                     self.work_quietly(kit, entities=["stock"])
