@@ -187,6 +187,25 @@ def store_customer_edit(sb: Sandbox, kit: Kit) -> dict[str, Any]:
             "erp_customers": sorted(frappe.db.get_value("Customer", n, "customer_name") for n in names)}
 
 
+def customer_rename_webhook_dropped(sb: Sandbox, kit: Kit) -> dict[str, Any]:
+    """The site is down when the store's customer rename is delivered (WooCommerce never retries): the hourly
+    reconciliation finds the rename."""
+    import frappe
+
+    from wix_commerce_sync.tasks.scheduler import reconcile_store
+
+    email = f"{kit.platform.lower()}-buyer1@example.com"
+    sb.server.refuse_webhooks = 10
+    kit.sim.edit_customer(email, first_name="Unheard", last_name="Rename")
+    sb.server.refuse_webhooks = 0
+    sb.work(kit)
+    before = _by_own_mapping(kit, email)
+    reconcile_store(kit.store)
+    frappe.db.commit()
+    sb.work(kit)
+    return {"before_reconciliation": before, "after_reconciliation": _by_own_mapping(kit, email)}
+
+
 def _by_own_mapping(kit: Kit, email: str) -> str | None:
     """The ERPNext name of the store customer ``email`` through the mapping of its own store id."""
     import frappe
@@ -342,7 +361,7 @@ def edits_both_ways(sb: Sandbox, kit: Kit) -> dict[str, Any]:
 
 
 STEPS = (partial_stock, refund, store_product_edit, erp_item_edit, store_customer_edit, order_then_customer_rename,
-         refund_of_an_earlier_order, edits_both_ways)
+         refund_of_an_earlier_order, edits_both_ways, customer_rename_webhook_dropped)
 
 
 def run(platform: str, data_dir: str) -> dict[str, Any]:

@@ -84,6 +84,13 @@ def test_a_store_customer_edit_reaches_the_erpnext_customer(facts):
     assert "Renamed Onstore" in edit["erp_customers"], edit
 
 
+def test_a_store_customer_rename_whose_webhook_was_refused_reaches_erpnext_at_the_reconciliation(facts):
+    """Issue 16 chaos finding: a dropped customer-updated delivery was never made up (the hourly reconciliation
+    polled orders and products only)."""
+    renamed = step(facts, "customer_rename_webhook_dropped")
+    assert renamed["after_reconciliation"] == "Unheard Rename", renamed
+
+
 def test_an_order_by_a_registered_customers_email_never_undoes_the_stores_rename_of_that_customer(facts):
     """WooCommerce bills a guest order "Guest Buyer", Wix names its buyer "Jane Doe": the order finds the Customer of
     that email (one per email), but the name stays the customer record's, before and after the store renames it."""

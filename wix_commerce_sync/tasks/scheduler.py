@@ -99,8 +99,8 @@ def commerce_sync_hourly_reconcile() -> None:
 
 
 def reconcile_store(store: str) -> None:
-    """Full stock comparison, order and product polls and a webhook health check for one store (catches missed
-    webhooks)."""
+    """Full stock comparison, order, product and customer polls and a webhook health check for one store (catches
+    missed webhooks)."""
     from wix_commerce_sync.shell import get_engine
     from wix_commerce_sync.sync.models import Entity
     from wix_commerce_sync.tasks.jobs import request_flush
@@ -115,6 +115,7 @@ def reconcile_store(store: str) -> None:
         # a product edit whose webhook never came (dropped, or the webhook disabled meanwhile) reaches ERPNext here,
         # and a store product that shows an older version than ERPNext's gets ERPNext's again (engine._gate)
         engine.poll(Entity.ITEMS)
+        engine.poll(Entity.CUSTOMERS)  # a store customer's rename whose webhook never came, likewise
         if engine.outbound_due():
             request_flush(store)
         check_webhooks = getattr(engine.connector, "check_webhooks", None)
