@@ -97,6 +97,33 @@ def test_a_retried_job_next_to_a_newer_change_of_its_record_is_written_once(worl
     assert sorted(j.status for j in world.jobs.all()) == [q.DONE, q.DONE] and held.name in {j.name for j in world.jobs.all()}
 
 
+def test_a_stock_job_held_by_a_killed_worker_does_not_put_an_older_level_back(world):
+    """Chaos finding (seed 16): the Wix store showed one unit more than ERPNext. A flush claimed the push of 27 and
+    its worker was killed; ERPNext moved to 26 and that went out; once the claim lease passed, the held job went out
+    with its 27 and was remembered as pushed. A stock push carries ERPNext's level at the time it is sent."""
+    world.erp.stock[("SKU-1", None)] = Decimal(27)
+    assert world.engine.plan_stock_push() == 1
+    [held] = world.jobs.claim("killed-worker", world.clock(), store=world.engine.store, direction=q.OUTBOUND)
+    world.clock.advance(seconds=1)
+    world.erp.stock[("SKU-1", None)] = Decimal(26)  # a reservation: another store's order
+    assert world.engine.plan_stock_push() == 1
+    assert _stock_pushed(world) == [Decimal(26)]
+    world.clock.advance(seconds=q.CLAIM_LEASE.total_seconds() + 1)
+    assert _stock_pushed(world) == [Decimal(26), Decimal(26)]  # the held job, reclaimed: ERPNext's level now
+    assert world.jobs.get(held.name).status == q.DONE
+    assert world.engine.plan_stock_push() == 0  # what the store has is what was remembered as pushed
+
+
+def test_a_failed_stock_push_retried_later_sends_the_level_of_its_retry(world):
+    world.erp.stock[("SKU-1", None)] = Decimal(9)
+    world.engine.plan_stock_push()
+    world.connector.fail_next.append(TransientError("store down"))
+    world.engine.flush_outbound(Entity.STOCK)
+    world.erp.stock[("SKU-1", None)] = Decimal(7)
+    world.clock.advance(seconds=3600)
+    assert _stock_pushed(world) == [Decimal(7)]
+
+
 def test_a_change_we_applied_is_not_pushed_back(world):
     deliver(world, "products/update", make_product(price="13.00"), "evt-1")
     world.engine.run_inbound_jobs()

@@ -23,7 +23,7 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -591,9 +591,11 @@ class SyncEngine:
         # two creates of one new record in one call would make two store records
         sent = _newest_per_record(jobs) if action == "upsert" else list(range(len(jobs)))
         unique = sorted(set(sent))
-        records = [payloads[i] for i in sent]
         started = time.perf_counter()
         try:
+            if entity is Entity.STOCK and action == "upsert":
+                payloads = self._current_levels(payloads)
+            records = [payloads[i] for i in sent]
             written = self._send(entity, action, [payloads[i] for i in unique])
             if len(written) != len(unique):
                 raise SyncError(f"connector returned {len(written)} results for {len(unique)} rows")
@@ -620,6 +622,17 @@ class SyncEngine:
         if entity is Entity.ITEMS and action == "upsert":
             self._stock_for_pushed([record for record, result in zip(records, results) if result.ok])
         return stats
+
+    def _current_levels(self, levels: list[Any]) -> list[Any]:
+        """Stock is pushed as ERPNext's level NOW, not the one the job was queued with: a job that waited (its
+        worker killed mid-push and the claim lease passed, or a Failed retry) would otherwise put an older level
+        over a newer one already pushed, and be remembered as pushed, so no later comparison corrects it."""
+        skus = sorted({lv.sku for lv in levels if isinstance(lv, StockLevel) and lv.sku})
+        if not skus:
+            return levels
+        now = {(lv.sku, lv.location_id): lv.quantity for lv in self.erp.stock_levels(self.store, skus)}
+        return [replace(lv, quantity=now[(lv.sku, lv.location_id)])
+                if isinstance(lv, StockLevel) and (lv.sku, lv.location_id) in now else lv for lv in levels]
 
     def _stock_for_pushed(self, products: Sequence[Any]) -> None:
         """Products the store now has (maybe just made) get ERPNext's stock with the same flush, not at the next

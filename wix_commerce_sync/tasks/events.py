@@ -15,6 +15,10 @@ def _skip() -> bool:
                 or frappe.flags.in_patch or frappe.flags.in_import)  # fmt: skip
 
 
+def _skip_bulk() -> bool:
+    return bool(frappe.flags.in_install or frappe.flags.in_migrate or frappe.flags.in_patch or frappe.flags.in_import)
+
+
 def _any_store() -> bool:
     return bool(frappe.db.exists("Commerce Store", {"enabled": 1}))
 
@@ -38,7 +42,10 @@ def on_item_change(doc, method=None) -> None:
 
 
 def on_stock_transaction(doc, method=None) -> None:
-    if _skip() or not _any_store():
+    """Runs for the sync's own documents too: a Sales Order made from one store's order reserves units that every
+    OTHER store must stop selling now, not at the hourly reconciliation. The origin store gets no echo: a stock push
+    is queued only when it differs from what that store last got or sent."""
+    if _skip_bulk() or not _any_store():
         return
     if doc.doctype in ("Sales Invoice", "Purchase Invoice") and not doc.get("update_stock"):
         return

@@ -196,6 +196,21 @@ class TestLastPushedStock(StockFlushCase):
 
 
 class TestStockDocEvents(StockFlushCase):
+    def test_a_sales_order_made_by_the_sync_queues_stock_for_every_store(self):
+        """Chaos finding (seed 16): a WooCommerce order's Sales Order reserved units, and only WooCommerce heard of it
+        (the doc event skipped the sync's own documents); the Wix store sold them until the hourly reconciliation."""
+        code, _ = self.mapped_item()
+        doc = frappe._dict(doctype="Sales Order", name=f"SO-{self.tag}", items=[frappe._dict(item_code=code)])
+        self.enqueue.reset_mock()
+        previous = frappe.flags.in_commerce_sync
+        frappe.flags.in_commerce_sync = True
+        try:
+            events.on_stock_transaction(doc, "on_submit")
+        finally:
+            frappe.flags.in_commerce_sync = previous
+        queued = [c.kwargs["item_codes"] for c in self.enqueue.call_args_list if c.args[0].endswith("queue_stock_change")]
+        self.assertEqual(queued, [[code]])
+
     def test_a_purchase_invoice_that_updates_stock_queues_a_stock_change(self):
         from frappe import get_hooks
 
