@@ -415,13 +415,15 @@ class ChaosRun(Sandbox):
         admin = pymysql.connect(host=settings["host"], port=settings["port"], user=settings["user"],
                                 password=settings["password"], autocommit=True)  # fmt: skip
         try:
-            deadline = time.monotonic() + PROCESS_FAULT_WAIT
-            while time.monotonic() < deadline:
+            started = time.monotonic()
+            while time.monotonic() < started + PROCESS_FAULT_WAIT:
+                # a transaction that has written is the target; past half the wait, any open transaction will do
+                written = 0 if time.monotonic() > started + PROCESS_FAULT_WAIT / 2 else 1
                 with admin.cursor() as cur:
                     cur.execute("select t.trx_mysql_thread_id from information_schema.innodb_trx t join "
                                 "information_schema.processlist p on p.id = t.trx_mysql_thread_id where p.db = %s and "
-                                "t.trx_rows_modified > 0 and t.trx_mysql_thread_id <> %s limit 1",
-                                (db_name, self.own_connection))  # fmt: skip
+                                "t.trx_rows_modified >= %s and t.trx_mysql_thread_id <> %s limit 1",
+                                (db_name, written, self.own_connection))  # fmt: skip
                     row = cur.fetchone()
                     if row:
                         cur.execute(f"kill connection {int(row[0])}")
