@@ -362,3 +362,18 @@ def test_full_poll_imports_products_through_the_bulk_path(world):
     stats = world.engine.poll(Entity.ITEMS, full=True)
     assert calls == ["bulk"] and stats.succeeded == 1
     assert world.state.get_cursor("Fake Store", "items") == T0
+
+
+def test_a_status_filtered_poll_leaves_the_cursor_for_the_orders_it_filtered_out(world):
+    """A desk "Sync Orders" for one status reads the other statuses' orders but applies none of them: moving the
+    cursor past them would hide an order whose webhook was dropped from every later reconciliation poll."""
+    from datetime import timedelta
+
+    world.erp.upsert_product("Fake Store", make_product())
+    refunded = make_order("refunded-earlier", updated=T0)
+    refunded.store_status = "refunded"
+    world.connector.orders = {"refunded-earlier": refunded, "open-later": make_order("open-later", updated=T0 + timedelta(hours=2))}
+    filtered = world.engine.poll(Entity.ORDERS, since=T0 - timedelta(days=1), statuses=["open"])
+    assert filtered.succeeded == 1
+    world.engine.poll(Entity.ORDERS)  # the reconciliation: since its cursor
+    assert len(world.erp.orders) == 2  # the refunded order, filtered out by the desk, is read by the reconciliation

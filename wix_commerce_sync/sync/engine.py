@@ -449,7 +449,7 @@ class SyncEngine:
 
         ``full`` reads everything the store has (products through the platform's bulk export where it has
         one). A record that fails is queued as an inbound job, so the normal retry/backoff path takes over.
-        The cursor moves only forward, over what was read.
+        The cursor moves only forward, over what was read (not after a status-filtered read).
         """
         stats = RunStats()
         if not self.settings.direction(entity).inbound:
@@ -476,6 +476,10 @@ class SyncEngine:
                 stats.skipped += outcome != SUCCESS
             if updated and (newest is None or updated > newest):
                 newest = updated
+        # a status-filtered read skipped the other statuses' records: the cursor must not pass them (an order whose
+        # webhook was dropped would then escape every later reconciliation poll)
+        if statuses:
+            return stats
         if newest is not None and (cursor is None or newest > cursor) and not (explicit and cursor and newest < cursor):
             self.state.set_cursor(self.store, entity.value, newest)
         return stats

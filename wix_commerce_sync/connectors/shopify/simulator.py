@@ -159,6 +159,50 @@ def _gql_time(dt: datetime | None) -> str | None:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if dt else None
 
 
+
+def _nested_unused_cost(f: Field, value: Any) -> int:
+    """Points of the nested connections' unfilled slots in the answer to the top-level field ``f``.
+
+    Shopify charges the actual cost, computed from what the query returned: a connection answered with
+    fewer nodes than its ``first`` is refunded the missing nodes at every depth (the top-level connection's
+    own missing nodes are refunded by ``_page``)."""
+    if connection_size(f) is not None:
+        return sum(_unused_in(node_selection(f), node) for node in _connection_nodes(value))
+    return _unused_in(f.children, value)
+
+
+def _connection_nodes(value: Any) -> list:
+    if not isinstance(value, dict):
+        return []
+    if value.get("nodes") is not None:
+        return list(value["nodes"])
+    return [edge.get("node") for edge in value.get("edges") or [] if isinstance(edge, dict)]
+
+
+def _unused_in(fields: list[Field], value: Any) -> int:
+    if isinstance(value, list):
+        return sum(_unused_in(fields, item) for item in value)
+    if not isinstance(value, dict):
+        return 0
+    total = 0
+    for f in fields:
+        if f.type_condition is not None:
+            total += _unused_in(f.children, value)
+            continue
+        if not f.children:
+            continue
+        sub = value.get(f.key, value.get(f.name))
+        size = connection_size(f)
+        if size is None:
+            total += _unused_in(f.children, sub)
+            continue
+        if not isinstance(sub, dict):
+            continue
+        nodes = _connection_nodes(sub)
+        total += max(0, size - len(nodes)) * (1 + selection_cost(node_selection(f)))
+        total += sum(_unused_in(node_selection(f), node) for node in nodes)
+    return total
+
 class ShopifySimulator(SimulatorServer):
     name = "shopify-simulator"
 
@@ -1055,6 +1099,8 @@ class ShopifySimulator(SimulatorServer):
             if isinstance(result, tuple):  # (value, unused connection nodes) for refunds of cost
                 result, unused = result
                 refund += unused
+            if op.kind == "query":  # nested connections answered with fewer nodes than asked cost less too
+                refund += _nested_unused_cost(f, result)
             data[f.key] = result
         return data, refund
 
