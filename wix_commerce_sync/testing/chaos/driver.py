@@ -431,6 +431,14 @@ class ChaosRun(Sandbox):
                         self.say("a database connection was killed mid-transaction")
                         return
                 time.sleep(0.002)
+            with admin.cursor() as cur:  # none caught open in the wait: a worker's connection between transactions
+                cur.execute("select id from information_schema.processlist where db = %s and id <> %s and "
+                            "id <> connection_id() limit 1", (db_name, self.own_connection))  # fmt: skip
+                row = cur.fetchone()
+                if row:
+                    cur.execute(f"kill connection {int(row[0])}")
+                    self.scheduler._count("db_connection_dropped")
+                    self.say("a database connection was killed (no transaction was open at that moment)")
         finally:
             admin.close()
 
