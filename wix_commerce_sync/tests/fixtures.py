@@ -57,6 +57,18 @@ def run_tag(length: int = 6) -> str:
     return frappe.generate_hash(length=length)
 
 
+# a simulated store's client: few retries, short backoff and timeouts (a failing test fails fast)
+FAST_CLIENT = {"max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.05, "timeout": (2.0, 2.0)}
+
+
+def start_simulator(test_class, simulator_class):
+    """A simulator serving for the whole test class, stopped by the class cleanup."""
+    sim = simulator_class()
+    sim.start()
+    test_class.addClassCleanup(sim.stop)
+    return sim
+
+
 def hold_background_jobs(test_class) -> mock.MagicMock:
     """Capture ``frappe.enqueue`` for a whole test class (call from ``setUpClass``; undone by a class cleanup).
 

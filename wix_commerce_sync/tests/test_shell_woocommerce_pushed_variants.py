@@ -19,7 +19,6 @@ from wix_commerce_sync.sync.models import Entity, Product, StockLevel, Variant
 from wix_commerce_sync.sync.ports import OutboundChange
 from wix_commerce_sync.tests import fixtures as fx
 
-FAST = {"max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.05, "timeout": (2.0, 2.0)}
 MAP = "Commerce Item Mapping"
 
 
@@ -28,16 +27,14 @@ class TestVariantsPushedToWooCommerce(fx.ShellTestCase):
     def setUpClass(cls):
         super().setUpClass()
         fx.hold_background_jobs(cls)
-        cls.sim = WooCommerceSimulator()
-        cls.sim.start()
-        cls.addClassCleanup(cls.sim.stop)
+        cls.sim = fx.start_simulator(cls, WooCommerceSimulator)
         cls.basics = fx.ensure_basics()
-        cls.tag = frappe.generate_hash(length=6).upper()
+        cls.tag = fx.run_tag().upper()
         cls.source, _ = fx.make_store(cls.basics, f"Commerce Variant Source {cls.tag}")
         cls.store, _ = fx.make_store(cls.basics, f"Commerce Woo Variant Shop {cls.tag}", platform="WooCommerce",
                                      store_url=cls.sim.base_url, allow_insecure_http=1, access_token=None,
                                      consumer_key=cls.sim.consumer_key, consumer_secret=cls.sim.consumer_secret)  # fmt: skip
-        shell.CONNECTOR_OVERRIDES[cls.store] = WooCommerceConnector(cls.sim.store_config(name=cls.store, **FAST))
+        shell.CONNECTOR_OVERRIDES[cls.store] = WooCommerceConnector(cls.sim.store_config(name=cls.store, **fx.FAST_CLIENT))
         for name in (cls.source, cls.store):
             cls.addClassCleanup(shell.CONNECTOR_OVERRIDES.pop, name, None)
 

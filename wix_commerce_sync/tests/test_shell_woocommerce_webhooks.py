@@ -19,7 +19,6 @@ from wix_commerce_sync.testing.simulator import start_loopback_server, stop_loop
 from wix_commerce_sync.tests import fixtures as fx
 
 SECRET = "whsec-woo-shell-never-log-me"  # noqa: S105 - test-only value
-FAST = {"max_attempts": 2, "backoff_initial": 0.01, "backoff_max": 0.05, "timeout": (2.0, 2.0)}
 
 
 class TestWooCommerceWebhooksIntoErpNext(fx.ShellTestCase):
@@ -27,19 +26,17 @@ class TestWooCommerceWebhooksIntoErpNext(fx.ShellTestCase):
     def setUpClass(cls):
         super().setUpClass()
         fx.hold_background_jobs(cls)
-        cls.sim = WooCommerceSimulator()
-        cls.sim.start()
-        cls.addClassCleanup(cls.sim.stop)
+        cls.sim = fx.start_simulator(cls, WooCommerceSimulator)
         cls.deliveries: list[tuple[dict[str, str], bytes]] = []
         cls.receiver = start_loopback_server(cls._receive)
         cls.addClassCleanup(stop_loopback_server, cls.receiver)
         basics = fx.ensure_basics()
-        cls.tag = frappe.generate_hash(length=6).upper()
+        cls.tag = fx.run_tag().upper()
         cls.store, _ = fx.make_store(basics, f"Commerce Woo Webhook Shop {cls.tag}", platform="WooCommerce",
                                      store_url=cls.sim.base_url, allow_insecure_http=1, access_token=None,
                                      consumer_key=cls.sim.consumer_key, consumer_secret=cls.sim.consumer_secret,
                                      webhook_secret=SECRET)  # fmt: skip
-        connector = WooCommerceConnector(cls.sim.store_config(name=cls.store, webhook_secret=SECRET, **FAST))
+        connector = WooCommerceConnector(cls.sim.store_config(name=cls.store, webhook_secret=SECRET, **fx.FAST_CLIENT))
         shell.CONNECTOR_OVERRIDES[cls.store] = connector
         cls.addClassCleanup(shell.CONNECTOR_OVERRIDES.pop, cls.store, None)
         host, port = cls.receiver.server_address[:2]
@@ -64,7 +61,7 @@ class TestWooCommerceWebhooksIntoErpNext(fx.ShellTestCase):
     def test_two_products_updated_in_the_same_second_both_reach_erpnext(self):
         self.sim.delivery_second = lambda: 1_700_000_000  # both deliveries leave within one second
         first, second = self.sim.seed_catalog(2, sku_prefix=f"SAME{self.tag}")
-        WooCommerceConnector(self.sim.store_config(**FAST))._batch("/products/batch", update=[
+        WooCommerceConnector(self.sim.store_config(**fx.FAST_CLIENT))._batch("/products/batch", update=[
             {"id": first, "name": f"First {self.tag}"}, {"id": second, "name": f"Second {self.tag}"}])
         self.assertEqual(self.sim.deliver_webhooks(), 2)
         self.assertEqual(len({h["X-WC-Webhook-Delivery-ID"] for h, _ in self.deliveries}), 1)
@@ -76,7 +73,7 @@ class TestWooCommerceWebhooksIntoErpNext(fx.ShellTestCase):
 
     def test_deleted_product_payload_unlinks_its_item(self):
         [pid] = self.sim.seed_catalog(1, sku_prefix=f"DEL{self.tag}")
-        connector = WooCommerceConnector(self.sim.store_config(**FAST))
+        connector = WooCommerceConnector(self.sim.store_config(**fx.FAST_CLIENT))
         connector._batch("/products/batch", update=[{"id": pid, "name": f"Doomed {self.tag}"}])
         self.sim.deliver_webhooks()
         self.post_all()
