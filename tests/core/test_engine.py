@@ -114,6 +114,25 @@ def test_a_stock_job_held_by_a_killed_worker_does_not_put_an_older_level_back(wo
     assert world.engine.plan_stock_push() == 0  # what the store has is what was remembered as pushed
 
 
+def test_a_product_job_held_by_a_killed_worker_does_not_put_an_older_version_back(world):
+    """The items side of the finding above: a flush claimed the push of price 15.00 and its worker was killed; the
+    merchant changed the price to 16.00 and that went out; once the claim lease passed, the held job would have put
+    15.00 back on the store and been remembered as pushed. A product job older than its record's last push sends
+    ERPNext's version now."""
+    world.erp.upsert_product(world.engine.store, make_product(price="15.00"))  # linked: store product p1 <-> Item SKU-1
+    world.engine.queue_outbound(OutboundChange("items", "SKU-1", make_product(price="15.00")))
+    [held] = world.jobs.claim("killed-worker", world.clock(), store=world.engine.store, direction=q.OUTBOUND)
+    world.clock.advance(seconds=1)
+    world.erp.items["SKU-1"]["price"] = Decimal("16.00")
+    world.engine.queue_outbound(OutboundChange("items", "SKU-1", make_product(price="16.00")))
+    world.engine.flush_outbound(Entity.ITEMS)
+    world.clock.advance(seconds=q.CLAIM_LEASE.total_seconds() + 1)
+    world.engine.flush_outbound(Entity.ITEMS)
+    pushed = [p.variants[0].price for method, rows in world.connector.pushes if method == "upsert_products" for p in rows]
+    assert pushed == [Decimal("16.00"), Decimal("16.00")]  # the held job, reclaimed: ERPNext's version now
+    assert world.jobs.get(held.name).status == q.DONE
+
+
 def test_a_failed_stock_push_retried_later_sends_the_level_of_its_retry(world):
     world.erp.stock[("SKU-1", None)] = Decimal(9)
     world.engine.plan_stock_push()

@@ -4,6 +4,7 @@ a store event older than a push the store has echoed is stale."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from wix_commerce_sync.sync.models import Entity
@@ -92,3 +93,17 @@ def test_a_product_new_to_the_store_gets_erpnexts_stock_right_after_it_is_made(w
     world.engine.flush_outbound(Entity.STOCK)
     stock = [(r.sku, r.quantity) for op, rows in world.connector.pushes if op == "set_stock" for r in rows]
     assert stock == [("SKU-9", Decimal(7))]
+
+
+def test_a_product_without_variants_yet_is_skipped_not_failed_and_its_variants_come_later(world):
+    """A WooCommerce variable product is created before its variations (the app's own create does parent, then
+    variations): the first event lists none. Retrying that event can never succeed (chaos finding: the job went
+    Dead), and there is nothing to map yet; it is skipped, and the event that brings the variants is applied."""
+    empty = dataclasses.replace(make_product(updated=T0), variants=[])
+    stats = deliver(world, empty, "evt-empty")
+    assert (stats.failed, stats.skipped) == (0, 1)
+    assert any(e.operation == "empty" and "no variants yet" in (e.message or "") for e in world.logger.entries)
+    assert "SKU-1" not in world.erp.items
+    world.clock.advance(minutes=1)
+    stats = deliver(world, make_product(price="12.00", updated=world.clock()), "evt-with-variants")
+    assert stats.succeeded == 1 and erp_price(world) == Decimal("12.00")

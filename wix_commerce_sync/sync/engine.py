@@ -282,6 +282,9 @@ class SyncEngine:
 
     def _in_product(self, product: Product, ordering_key, action, job) -> str:
         key = product.external_id or ""
+        if not product.variants:  # a WooCommerce variable product before its variations exist (our own create's
+            # first event among them): nothing sellable to map yet; the event that adds variants brings them
+            return self._skip(Entity.ITEMS, "empty", f"{key}: {product.title!r} has no variants yet; nothing to sync", job)
         gate = self._gate(Entity.ITEMS, key, ordering_key, product, job, product.updated_at)
         if gate:
             return gate
@@ -599,6 +602,8 @@ class SyncEngine:
         try:
             if entity is Entity.STOCK and action == "upsert":
                 payloads = self._current_levels(payloads)
+            if entity is Entity.ITEMS and action == "upsert":
+                payloads = self._current_products(jobs, payloads)
             records = [payloads[i] for i in sent]
             written = self._send(entity, action, [payloads[i] for i in unique])
             if len(written) != len(unique):
@@ -637,6 +642,23 @@ class SyncEngine:
         now = {(lv.sku, lv.location_id): lv.quantity for lv in self.erp.stock_levels(self.store, skus)}
         return [replace(lv, quantity=now[(lv.sku, lv.location_id)])
                 if isinstance(lv, StockLevel) and (lv.sku, lv.location_id) in now else lv for lv in levels]
+
+    def _current_products(self, jobs: list[q.Job], products: list[Any]) -> list[Any]:
+        """A product job that waited while a newer version of its record went out or came in (its worker killed
+        mid-push and the claim lease passed, a Failed job retried late) would put an older version over the store's
+        newer one: such a job sends ERPNext's version NOW. A job queued after the record's last sync is sent as is."""
+        current = list(products)
+        for index, (job, product) in enumerate(zip(jobs, products)):
+            queued_at = _ordering_time(job.ordering_key)
+            if not isinstance(product, Product) or not product.external_id or queued_at is None:
+                continue  # a create: nothing newer can be on the store
+            state = self.state.get(self.store, Entity.ITEMS.value, job.external_id or "")
+            if state.synced_at is None or state.synced_at <= queued_at:
+                continue
+            change = self.erp.product_for_store(self.store, product.external_id)
+            if change is not None:
+                current[index] = change.payload
+        return current
 
     def _stock_for_pushed(self, products: Sequence[Any]) -> None:
         """Products the store now has (maybe just made) get ERPNext's stock with the same flush, not at the next
@@ -740,6 +762,14 @@ class SyncEngine:
                 reference_doctype=getattr(reference, "doctype", None), reference_name=getattr(reference, "name", None),
             )
         )  # fmt: skip
+
+
+def _ordering_time(ordering_key: str | None) -> datetime | None:
+    """The moment an outbound job was queued (its ordering key, written by ``queue_outbound``)."""
+    try:
+        return datetime.strptime(ordering_key or "", ORDERING_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 def _newest_per_record(jobs: Sequence[q.Job]) -> list[int]:

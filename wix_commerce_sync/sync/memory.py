@@ -63,6 +63,8 @@ class InMemoryErp:
     # items --------------------------------------------------------------
     def upsert_product(self, store: str, product: Product) -> list[ApplyResult]:
         self._maybe_fail("upsert_product")
+        if not product.variants:  # as the ERPNext adapter (documents.item_documents): no Item to make
+            raise MappingError(f"product {product.title!r} has no variants to sync")
         results = []
         codes = []
         for variant in product.variants:

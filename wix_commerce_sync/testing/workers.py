@@ -133,9 +133,11 @@ class SharedJobQueue:
                              (time.time(), pickle.dumps(job), job_key))  # fmt: skip
         return len(rows)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, queue: str | None = None) -> dict[str, int]:
+        """Jobs per status (of one queue, or of all)."""
         with self._conn() as conn:
-            return dict(conn.execute("SELECT status, COUNT(*) FROM rq_jobs GROUP BY status").fetchall())
+            return dict(conn.execute("SELECT status, COUNT(*) FROM rq_jobs WHERE ? IS NULL OR queue=? GROUP BY status",
+                                     (queue, queue)).fetchall())  # fmt: skip
 
     def failures(self) -> list[str]:
         with self._conn() as conn:
@@ -262,12 +264,13 @@ class WorkerPool:
             self._spawn(queues)
         return len(dead)
 
-    def kill_mid_job(self, timeout: float = 10.0) -> str | None:
-        """SIGKILL a worker process while it runs a job; returns the job's method (None: none busy in time)."""
+    def kill_mid_job(self, timeout: float = 10.0, spare: Sequence[tuple[str, ...]] = ()) -> str | None:
+        """SIGKILL a worker process while it runs a job; returns the job's method (None: none busy in time).
+        ``spare``: processes serving these queues are never the target."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                alive = [p for p, _, _ in self._processes if p.exitcode is None]
+                alive = [p for p, queues, _ in self._processes if p.exitcode is None and queues not in spare]
             for process in alive:
                 running = self.queue.started_by(process.pid)
                 if running:
@@ -278,8 +281,9 @@ class WorkerPool:
             time.sleep(0.005)
         return None
 
-    def idle(self) -> bool:
-        counts = self.queue.counts()
+    def idle(self, queue: str | None = None) -> bool:
+        """Nothing queued or running (on one queue, or on any)."""
+        counts = self.queue.counts(queue)
         return not counts.get("queued") and not counts.get("started")
 
     def stop(self) -> None:

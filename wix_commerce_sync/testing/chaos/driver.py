@@ -42,10 +42,12 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from wix_commerce_sync.sandbox import PLATFORMS, Kit, Sandbox, _available, _orders_of, _sim_id
+from wix_commerce_sync.testing.chaos import merchant
 
 API_FAULTS = ("5xx", "429", "timeout", "reset", "lost_answer", "partial_batch")
 WEBHOOK_FAULTS = ("duplicate", "reordered", "dropped")
 PROCESS_FAULTS = ("worker_killed", "db_connection_dropped")  # worker mode; the second needs MariaDB
+MANAGER = "shop-admin@example.com"  # the Commerce Sync Manager who gets the alerts
 POLL_SINCE = "2000-01-01 00:00:00"  # the simulators keep their own clocks: re-read every order
 PROCESS_FAULT_WAIT = 90.0  # seconds a worker kill or a connection drop waits for a job or transaction to hit
 RECONCILE_EVERY = 20.0  # seconds between the drain's reconciliations (an hour on a bench)
@@ -73,6 +75,37 @@ class ChaosConfig:
     tick_seconds: float = 2.0
     claim_lease_seconds: float = 45.0
     mutant: str | None = None  # a safeguard taken away (MUTANTS), to show the comparison catches it
+    # store orders with a line no ERPNext Item can take (a custom line item): their job must go Dead, visibly,
+    # and come in once the merchant has made the Item and pressed Retry
+    permanent_faults: int = 1
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often each kind of operation comes, from the run's size: ``steps`` rounds of one order per store."""
+
+    steps: int
+    per_store_stock: int
+    per_step: int
+    entry_every: int  # steps between Stock Entries (a warehouse books in batches of about 100 lines)
+    new_item_every: int  # ten new ERPNext Items per store in a long run (each goes to every store)
+    erp_edit_every: int
+
+    @classmethod
+    def of(cls, config: ChaosConfig, stores: int) -> Cadence:
+        steps = max(1, config.orders // stores)
+        per_store_stock = max(1, config.stock_changes // stores)
+        per_step = max(1, per_store_stock // steps)
+        return cls(steps=steps, per_store_stock=per_store_stock, per_step=per_step,
+                   entry_every=max(1, min(steps, 100 // per_step)), new_item_every=max(5, steps // 10),
+                   erp_edit_every=max(4, steps // 40))  # fmt: skip
+
+
+@dataclass
+class StorePlan:
+    skus: list[str]  # the store's SKUs at the start
+    codes: list[str]  # their ERPNext item codes
+    stock_left: int  # stock changes still to book for this store
 
 
 @dataclass
@@ -124,7 +157,9 @@ class Figures:
     orders_doubled: int = 0
     stock_different: int = 0
     records_different: int = 0
-    dead_jobs: int = 0
+    dead_jobs: int = 0  # jobs seen Dead in the drain (a permanent fault's, fixed by the merchant, included)
+    dead_unexpected: int = 0  # Dead jobs no permanent fault explains
+    dead_unalerted: int = 0  # Dead jobs whose alert reached no Commerce Sync Manager
     converge_seconds: float = 0.0
     peak_memory_mb: float = 0.0
     worker_peak_rss_mb: float = 0.0
@@ -139,21 +174,24 @@ class Figures:
     refunds_lost: int = 0  # a store refund with no submitted credit note (or return) in ERPNext
     refunds_doubled: int = 0  # more than one credit note for one store refund
     edits: int = 0  # product and customer edits made on either side
+    desk_errors: int = 0  # the merchant's desk actions that failed even after reloading and saving again
     problems: list[str] = field(default_factory=list)
     dead_reasons: list[str] = field(default_factory=list)
     faults: Counter = field(default_factory=Counter)
 
     def line(self) -> dict[str, object]:
-        kinds = (*API_FAULTS, *WEBHOOK_FAULTS, *PROCESS_FAULTS, "woo_webhook_disabled")
+        kinds = (*API_FAULTS, *WEBHOOK_FAULTS, *PROCESS_FAULTS, "woo_webhook_disabled", "permanent")
         faults = {f"fault_{k}": self.faults.get(k, 0) for k in kinds}
         return {"orders": self.orders, "stock_changes": self.stock_changes, "orders_lost": self.orders_lost,
                 "orders_doubled": self.orders_doubled, "stock_different": self.stock_different,
                 "records_different": self.records_different, "dead_jobs": self.dead_jobs,
+                "dead_unexpected": self.dead_unexpected, "dead_unalerted": self.dead_unalerted,
                 "converge_seconds": round(self.converge_seconds, 1), "peak_memory_mb": round(self.peak_memory_mb, 1),
                 "worker_peak_rss_mb": round(self.worker_peak_rss_mb, 1), "wall_seconds": round(self.wall_seconds, 1),
                 "workers": self.workers, "backend": self.backend,
                 "secrets_found": self.secrets_found, "jobs_doubled": self.jobs_doubled, "refunds": self.refunds,
-                "refunds_lost": self.refunds_lost, "refunds_doubled": self.refunds_doubled, "edits": self.edits, **faults, "faults_total": sum(self.faults.values())}  # fmt: skip
+                "refunds_lost": self.refunds_lost, "refunds_doubled": self.refunds_doubled, "edits": self.edits,
+                "desk_errors": self.desk_errors, **faults, "faults_total": sum(self.faults.values())}  # fmt: skip
 
 
 class ChaosRun(Sandbox):
@@ -177,6 +215,11 @@ class ChaosRun(Sandbox):
         self.edited_emails: dict[str, set[str]] = {}  # customers renamed on the store
         self.refund_count = 0
         self.own_connection = 0
+        self.merchant_connection_file = Path(data_dir) / "merchant-connection"
+        self.merchant_failures: list[str] = []
+        self.permanent: dict[str, dict[str, str]] = {}  # store -> order id -> the SKU no Item has (permanent_fault)
+        self.dead_seen: dict[str, str] = {}  # every job seen Dead in the drain -> its store, record and reason
+        self.fixed: set[str] = set()  # permanent faults' Dead jobs the merchant fixed and retried
 
     # -- set-up ---------------------------------------------------------------
     def start(self) -> None:
@@ -192,6 +235,10 @@ class ChaosRun(Sandbox):
         _set_site_config(self.site.site_path, "commerce_sync_claim_lease_seconds", self.config.claim_lease_seconds)
         frappe.conf["commerce_sync_claim_lease_seconds"] = self.config.claim_lease_seconds
         self._store_config_patch = quick_store_clients()
+        # the shop's administrator: Commerce Sync Manager, so a job that keeps failing alerts someone
+        frappe.get_doc({"doctype": "User", "email": MANAGER, "first_name": "Shop", "last_name": "Admin",
+                        "send_welcome_email": 0, "roles": [{"role": "Commerce Sync Manager"}]}).insert(ignore_permissions=True)  # fmt: skip
+        frappe.db.commit()
         if self.config.mutant:
             os.environ[MUTANT_ENV] = self.config.mutant  # the worker processes (spawned later) take it up
             apply_mutant(self.config.mutant)
@@ -210,22 +257,26 @@ class ChaosRun(Sandbox):
     def start_workers(self) -> None:
         """Real ``bench worker``-like processes on a shared RQ stand-in, and the scheduler's tick: from here on the
         main process only acts as the stores, the merchant and the webhook endpoint (its HTTP server)."""
+        import frappe
+
         from wix_commerce_sync.testing.workers import PRODUCTION_WORKERS, SharedJobQueue, SiteAddress, WorkerPool
 
         self.queue = SharedJobQueue(str(self.data_dir / "rq.sqlite3"))
         self.queue.install()
         site = SiteAddress(self.site.name, self.site.sites_path, self.site.site_path, self.site.db_path)
         workers = (PRODUCTION_WORKERS * self.config.workers)[: self.config.workers]
-        self.pool = WorkerPool(site, self.queue, workers=workers, tick_seconds=self.config.tick_seconds,
-                               setup=f"{__name__}.worker_setup")  # fmt: skip
+        # and one process for the merchant's desk requests (a bench's gunicorn), on a queue of its own
+        _set_site_config(self.site.site_path, "workers", {merchant.MERCHANT_QUEUE: {"timeout": 900}})
+        frappe.conf["workers"] = {merchant.MERCHANT_QUEUE: {"timeout": 900}}
+        self.pool = WorkerPool(site, self.queue, workers=[*workers, merchant.MERCHANT_WORKER],
+                               tick_seconds=self.config.tick_seconds, setup=f"{__name__}.worker_setup")  # fmt: skip
         self.pool.start()
-        import frappe
 
         # the driver plays the merchant on this connection: a dropped connection is a worker's or a request's
         self.own_connection = int(frappe.db.sql("select connection_id()")[0][0]) if self.db_type == "mariadb" else 0
         for kit in self.kits:
             kit.sim.auto_deliver = False  # deliveries go out in deliver(), where they are duplicated, reordered, dropped
-        self.say(f"{len(workers)} worker processes started ({self.db_type})")
+        self.say(f"{len(workers)} worker processes and the merchant's desk process started ({self.db_type})")
 
     def stop(self) -> None:
         if getattr(self, "pool", None):
@@ -310,17 +361,8 @@ class ChaosRun(Sandbox):
         template = frappe.db.get_value("Item", row.item_code, "variant_of") or row.item_code
         self.scheduler.api_fault(kit.sim)
         rate = float(f"{self.rng.randint(10, 40)}.{(n * 7) % 100:02d}")
-
-        def edit() -> None:
-            item = frappe.get_doc("Item", template)
-            item.item_name = f"ERPNext chaos name {kit.platform} {n}"
-            item.save(ignore_permissions=True)
-            price = frappe.get_doc("Item Price", {"item_code": row.item_code, "price_list": self.basics["price_list"]})
-            price.price_list_rate = rate
-            price.save(ignore_permissions=True)
-            frappe.db.commit()
-
-        _as_a_user_would(edit)
+        self.merchant("edit_item", template=template, item_code=row.item_code, price_list=self.basics["price_list"],
+                      item_name=f"ERPNext chaos name {kit.platform} {n}", rate=rate)  # fmt: skip
         self.edited_skus.setdefault(kit.store, set()).add(row.sku)
 
     def store_customer_edit(self, kit: Kit, n: int) -> None:
@@ -329,37 +371,39 @@ class ChaosRun(Sandbox):
         self.edited_emails.setdefault(kit.store, set()).add(email)
         self.deliver(kit)
 
+    def permanent_fault(self, kit: Kit, skus: list[str], n: int) -> None:
+        """A store order with a custom line item (no store product; a SKU no ERPNext Item has). Its job fails on every
+        attempt ("unknown SKU ...; create or map the Item, then retry the job") until it is Dead, with an alert to the
+        managers; then the merchant makes the Item and presses Retry (``fix_dead``)."""
+        sku = f"GIFT-WRAP-{n:04d}"
+        order = kit.sim.create_order(line_items=[{"sku": self.rng.choice(skus), "quantity": 1},
+                                                 {"sku": sku, "quantity": 1, "price": "4.50", "title": "Gift wrap"}],
+                                     customer_email=f"{kit.platform.lower()}-buyer{n % 2}@example.com")  # fmt: skip
+        self.permanent.setdefault(kit.store, {})[str(order["id"])] = sku  # never edited, cancelled or refunded
+        self.scheduler._count("permanent")
+        self.deliver(kit)
+
     def stock_change(self, kit: Kit, codes: list[str], lines: int) -> int:
         """An ERPNext Material Receipt of ``lines`` item lines (each one stock change), then the push."""
-        import frappe
-
         self.scheduler.api_fault(kit.sim)
         picked = [self.rng.choice(codes) for _ in range(lines)]
         rows = [{"item_code": code, "qty": self.rng.randint(1, 3), "t_warehouse": self.basics["warehouse"],
                  "basic_rate": 5, "uom": "Nos", "stock_uom": "Nos", "conversion_factor": 1} for code in picked]  # fmt: skip
-
-        def book() -> None:
-            entry = frappe.get_doc({"doctype": "Stock Entry", "stock_entry_type": "Material Receipt",
-                                    "purpose": "Material Receipt", "company": self.basics["company"], "items": rows})  # fmt: skip
-            entry.insert(ignore_permissions=True)
-            entry.submit()
-            frappe.db.commit()
-
-        _as_a_user_would(book)
+        self.merchant("book_receipt", company=self.basics["company"], rows=rows)
         return lines
 
     def new_erp_item(self, kit: Kit, n: int) -> None:
         """A new ERPNext Item sent to the store (a non-idempotent create); its answer may be lost after commit."""
-        from wix_commerce_sync.testing.erp_fixtures import make_item
-
-        code = make_item(f"CHAOS-{kit.sku_prefix}-{n:04d}", "12.00")
+        code = f"CHAOS-{kit.sku_prefix}-{n:04d}"
         if self.scheduler.rng.random() < self.scheduler.rate * 2:  # aimed at the create itself, past the look-ups
             {"Shopify": lambda: kit.sim.lose_answer_of("productSet"),
              "WooCommerce": lambda: kit.sim.lose_answer_to("POST", "/products/batch"),
              "Wix": lambda: kit.sim.lose_answer_of("products-with-inventory/create")}[kit.platform]()  # fmt: skip
             self.scheduler._count("lost_answer")
+        # here and now, not on the merchant's queue: the lost answer armed above is meant for this Item's create
+        merchant.new_item(code, "12.00")
+        self.new_items.setdefault(kit.store, []).append(code)
         if self.pool:  # the Item's own save queued it; the store's flush job (a worker) sends it
-            self.new_items.setdefault(kit.store, []).append(code)
             return
         try:
             self.call("push_product", store=kit.store, item_code=code)
@@ -367,7 +411,28 @@ class ChaosRun(Sandbox):
             self.say(f"{kit.store}: push of {code} failed ({str(exc)[:100]}); retried")
             with contextlib.suppress(RuntimeError):
                 self.call("push_product", store=kit.store, item_code=code)
-        self.new_items.setdefault(kit.store, []).append(code)
+
+    def merchant(self, action: str, **kwargs: Any) -> None:
+        """The merchant's desk action (``merchant.py``): in worker mode a job on the merchant's own process, in
+        order, while the stores go on; otherwise here and now."""
+        if not self.pool:
+            getattr(merchant, action)(**kwargs)
+            return
+        import frappe
+
+        frappe.enqueue(f"{merchant.__name__}.{action}", queue=merchant.MERCHANT_QUEUE,
+                       connection_file=str(self.merchant_connection_file), **kwargs)  # fmt: skip
+
+    def wait_for_merchant(self, timeout: float = 600.0) -> None:
+        """Until the merchant's queued desk actions are done (their failures said: a lost action is the run's, not
+        the app's, and the comparison reads ERPNext's real state anyway)."""
+        deadline = time.monotonic() + timeout
+        while self.pool and not self.pool.idle(merchant.MERCHANT_QUEUE) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for failure in self.queue.failures() if self.queue else []:
+            if merchant.__name__ in failure and failure not in self.merchant_failures:
+                self.merchant_failures.append(failure)
+                self.say(f"a merchant's desk action failed: {failure}")
 
     def work_quietly(self, kit: Kit, entities: list[str] | None = None) -> None:
         """A scheduler tick; a failure is the app's to retry later, the run goes on (and counts what is left)."""
@@ -397,7 +462,7 @@ class ChaosRun(Sandbox):
     # -- process faults (worker mode) --------------------------------------------
     def kill_worker(self) -> None:
         """SIGKILL a worker process in the middle of a job (the pool fails the job as RQ does and starts another)."""
-        method = self.pool.kill_mid_job(timeout=PROCESS_FAULT_WAIT) if self.pool else None
+        method = self.pool.kill_mid_job(timeout=PROCESS_FAULT_WAIT, spare=[merchant.MERCHANT_WORKER]) if self.pool else None
         if method:
             self.scheduler._count("worker_killed")
             self.say(f"worker SIGKILLed while running {method}")
@@ -431,8 +496,8 @@ class ChaosRun(Sandbox):
                 with admin.cursor() as cur:
                     cur.execute("select t.trx_mysql_thread_id from information_schema.innodb_trx t join "
                                 "information_schema.processlist p on p.id = t.trx_mysql_thread_id where p.db = %s and "
-                                "t.trx_rows_modified >= %s and t.trx_mysql_thread_id <> %s limit 1",
-                                (db_name, written, self.own_connection))  # fmt: skip
+                                "t.trx_rows_modified >= %s and t.trx_mysql_thread_id not in (%s, %s) limit 1",
+                                (db_name, written, *self.desk_connections()))  # fmt: skip
                     row = cur.fetchone()
                     if row:
                         cur.execute(f"kill connection {int(row[0])}")
@@ -441,8 +506,8 @@ class ChaosRun(Sandbox):
                         return
                 time.sleep(0.002)
             with admin.cursor() as cur:  # none caught open in the wait: a worker's connection between transactions
-                cur.execute("select id from information_schema.processlist where db = %s and id <> %s and "
-                            "id <> connection_id() limit 1", (db_name, self.own_connection))  # fmt: skip
+                cur.execute("select id from information_schema.processlist where db = %s and id not in (%s, %s) and "
+                            "id <> connection_id() limit 1", (db_name, *self.desk_connections()))  # fmt: skip
                 row = cur.fetchone()
                 if row:
                     cur.execute(f"kill connection {int(row[0])}")
@@ -450,6 +515,12 @@ class ChaosRun(Sandbox):
                     self.say("a database connection was killed (no transaction was open at that moment)")
         finally:
             admin.close()
+
+    def desk_connections(self) -> tuple[int, int]:
+        """The connections of the users the driver plays (its own, the merchant's latest): never a fault's target."""
+        with contextlib.suppress(OSError, ValueError):
+            return self.own_connection, int(self.merchant_connection_file.read_text())
+        return self.own_connection, self.own_connection
 
     # -- the run --------------------------------------------------------------
     def run(self) -> Figures:
@@ -469,6 +540,7 @@ class ChaosRun(Sandbox):
                 self.start_workers()
             produced = time.perf_counter()
             self.produce(figures)
+            figures.desk_errors = len(self.merchant_failures)
             self.say(f"orders and changes made in {time.perf_counter() - produced:.1f} s; draining")
             for kit in self.kits:
                 kit.sim.faults.clear()
@@ -495,45 +567,21 @@ class ChaosRun(Sandbox):
         """The stores' orders and the merchant's work, store after store in turn; process faults spaced out."""
         import frappe
 
-        steps = max(1, self.config.orders // len(self.kits))
-        per_store_stock = max(1, self.config.stock_changes // len(self.kits))
-        per_step = max(1, per_store_stock // steps)
-        entry_every = max(1, min(steps, 100 // per_step))  # steps between Stock Entries (a warehouse books in batches)
-        new_item_every = max(5, steps // 10)  # ten new ERPNext Items per store in a long run (each goes to 3 stores)
-        erp_edit_every = max(4, steps // 40)
+        cadence = Cadence.of(self.config, len(self.kits))
         plan = {}
         for kit in self.kits:
             codes = frappe.get_all("Commerce Item Mapping", filters={"store": kit.store}, pluck="item_code")
-            plan[kit.store] = (sorted(self._store_skus(kit)), codes, [per_store_stock])
+            plan[kit.store] = StorePlan(sorted(self._store_skus(kit)), codes, cadence.per_store_stock)
         process_faults: list[threading.Thread] = []
-        kills = _spaced(steps, self.config.kills if self.pool else 0, offset=0.3)
-        drops = _spaced(steps, self.config.db_drops if self.pool else 0, offset=0.6)
-        for n in range(steps):
+        kills = _spaced(cadence.steps, self.config.kills if self.pool else 0, offset=0.3)
+        drops = _spaced(cadence.steps, self.config.db_drops if self.pool else 0, offset=0.6)
+        permanent = _spaced(cadence.steps, self.config.permanent_faults, offset=0.5)
+        for n in range(cadence.steps):
             for kit in self.kits:
-                skus, codes, stock_left = plan[kit.store]
-                self.place_order(kit, skus, n)
-                figures.orders += 1
-                if self.rng.random() < 0.4:
-                    self.edit_or_cancel(kit)
-                if n % 3 == 2:
-                    self.store_refund(kit)
-                if n % 4 == 1:
-                    self.store_product_edit(kit, skus, n)
-                    figures.edits += 1
-                if n % erp_edit_every == 3:
-                    self.erp_item_edit(kit, n)
-                    figures.edits += 1
-                if n % 5 == 2:
-                    self.store_customer_edit(kit, n)
-                    figures.edits += 1
-                if stock_left[0] > 0 and n % entry_every == entry_every - 1:  # one Stock Entry of ~100 lines
-                    lines = min(stock_left[0], per_step * entry_every)
-                    stock_left[0] -= self.stock_change(kit, codes, lines)
-                    figures.stock_changes += lines
-                if n % new_item_every == 4:
-                    self.new_erp_item(kit, n)
-                    if not self.pool:
-                        self.work_quietly(kit, entities=["stock"])
+                self.step(kit, plan[kit.store], n, cadence, figures)
+                if n in permanent and kit.platform == "Shopify":
+                    self.permanent_fault(kit, plan[kit.store].skus, n)
+                    figures.orders += 1
             # each waits in a thread of its own for its moment (a job running, a write transaction open) while
             # the orders go on
             if n in kills:
@@ -541,32 +589,70 @@ class ChaosRun(Sandbox):
             if n in drops:
                 process_faults.append(_background(self.drop_connection))
         for kit in self.kits:
-            skus, codes, stock_left = plan[kit.store]
-            while stock_left[0] > 0:
-                lines = min(stock_left[0], 20)
-                stock_left[0] -= self.stock_change(kit, codes, lines)
-                figures.stock_changes += lines
+            store_plan = plan[kit.store]
+            while store_plan.stock_left > 0:
+                figures.stock_changes += self.book_stock(kit, store_plan, 20)
             if kit.platform == "WooCommerce" and self.config.woo_outage:
-                self.woo_outage(kit, skus)
+                self.woo_outage(kit, store_plan.skus)
                 figures.orders += 8
             if not self.pool:
                 self.work_quietly(kit, entities=["stock"])
+        self.wait_for_merchant()
         for thread in process_faults:
             thread.join()
+
+    def step(self, kit: Kit, plan: StorePlan, n: int, cadence: Cadence, figures: Figures) -> None:
+        """One store's share of step ``n``: an order, and now and then an edit, a cancel, a refund, a product or
+        customer edit on either side, a Stock Entry, a new Item."""
+        self.place_order(kit, plan.skus, n)
+        figures.orders += 1
+        if self.rng.random() < 0.4:
+            self.edit_or_cancel(kit)
+        if n % 3 == 2:
+            self.store_refund(kit)
+        if n % 4 == 1:
+            self.store_product_edit(kit, plan.skus, n)
+            figures.edits += 1
+        if n % cadence.erp_edit_every == 3:
+            self.erp_item_edit(kit, n)
+            figures.edits += 1
+        if n % 5 == 2:
+            self.store_customer_edit(kit, n)
+            figures.edits += 1
+        if plan.stock_left > 0 and n % cadence.entry_every == cadence.entry_every - 1:  # a Stock Entry of ~100 lines
+            figures.stock_changes += self.book_stock(kit, plan, cadence.per_step * cadence.entry_every)
+        if n % cadence.new_item_every == 4:
+            self.new_erp_item(kit, n)
+            if not self.pool:
+                self.work_quietly(kit, entities=["stock"])
+
+    def book_stock(self, kit: Kit, plan: StorePlan, lines: int) -> int:
+        lines = self.stock_change(kit, plan.codes, min(plan.stock_left, lines))
+        plan.stock_left -= lines
+        return lines
 
     def drain(self) -> None:
         """Faults over: the app's hourly reconciliation (full stock comparison, order poll, disabled WooCommerce
         webhooks re-activated) and its scheduler ticks until both sides agree or ``converge_timeout`` passes.
-        Time is compressed: Failed jobs are retried at once (their backoff would have them wait minutes), the
-        orders of every day are polled again. Dead jobs are left Dead: they are counted and listed."""
+        Time is compressed: a Failed job's backoff passes at once (its attempts still count: one that keeps failing
+        goes Dead), the orders of every day are polled again. A Dead job is noted with its reason; a permanent
+        fault's is then fixed by the merchant (``fix_dead``), any other is left Dead and counted as unexpected."""
+        late_drop = None
+        if self.pool and self.scheduler.counts["db_connection_dropped"] < min(1, self.config.db_drops):
+            late_drop = _background(self.drop_connection)  # none hit while the orders came: the drain's first work
+        draining = threading.Event()
+        fast_forward = _background(lambda: self.keep_fast_forwarding(draining))
+        try:
+            self._drain_until(time.perf_counter() + self.config.converge_timeout, late_drop)
+        finally:
+            draining.set()
+            fast_forward.join(30)
+
+    def _drain_until(self, deadline: float, late_drop: threading.Thread | None) -> None:
         import frappe
 
         from wix_commerce_sync.tasks.scheduler import commerce_sync_hourly_reconcile
 
-        late_drop = None
-        if self.pool and self.scheduler.counts["db_connection_dropped"] < min(1, self.config.db_drops):
-            late_drop = _background(self.drop_connection)  # none hit while the orders came: the drain's first work
-        deadline = time.perf_counter() + self.config.converge_timeout
         first, next_reconcile = True, 0.0
         while True:
             for kit in self.kits:
@@ -577,15 +663,13 @@ class ChaosRun(Sandbox):
                 next_reconcile = time.perf_counter() + RECONCILE_EVERY
             if not self.pool:
                 self.run_jobs()
+            if first:  # once: every order each store has (the reconciliation's own poll reads since its cursor),
+                # the stores at once; the outage's orders by two desk users pressing "Sync Orders" at once
+                self.at_once([lambda store=kit.store: self.call("sync_orders", store=store, since=POLL_SINCE)
+                              for kit in self.kits
+                              for _ in range(2 if kit.platform == "WooCommerce" and self.config.woo_outage else 1)])  # fmt: skip
             for kit in self.kits:
-                failed = frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "status": "Failed"}, pluck="name")
-                if failed:
-                    with contextlib.suppress(RuntimeError):
-                        self.call("retry_failed", store=kit.store, jobs=failed)
-                if first:  # once: every order the store has (the reconciliation's own poll reads since its cursor);
-                    # the outage's orders by two desk users pressing "Sync Orders" as the reconciliation job polls
-                    users = 2 if kit.platform == "WooCommerce" and self.config.woo_outage else 1
-                    self.at_once(lambda store=kit.store: self.call("sync_orders", store=store, since=POLL_SINCE), users)
+                self.fix_dead(kit)
                 kit.sim.deliver_webhooks()
                 if not self.pool:
                     self.work_quietly(kit, entities=["stock"])
@@ -601,17 +685,52 @@ class ChaosRun(Sandbox):
             first = False
             time.sleep(1.0)
 
-    def at_once(self, action: Any, times: int) -> None:
-        """``action`` in ``times`` threads, each on a connection of its own (desk users in two browser tabs)."""
+    def fast_forward_failed(self) -> None:
+        """Time compressed: every Failed job's backoff has passed (its attempts still count, so a job that keeps
+        failing goes Dead after the store's max retries, as it would over hours)."""
+        import frappe
+
+        from wix_commerce_sync.persistence.times import now_utc, to_db
+
+        frappe.db.sql("update `tabCommerce Sync Job` set next_attempt_at = %s where status = 'Failed'", (to_db(now_utc()),))
+        frappe.db.commit()
+
+    def fix_dead(self, kit: Kit) -> None:
+        """Dead jobs are noted with their reason. A permanent fault's Dead job is then fixed as the merchant would,
+        reading its reason: make the Item of the unknown SKU, press Retry on the job."""
+        import frappe
+
+        for job in frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "status": "Dead"},
+                                  fields=["name", "entity", "action", "external_id", "record_key", "last_error"]):  # fmt: skip
+            self.dead_seen.setdefault(job.name, f"{kit.store}: {job.entity} {job.action} {job.external_id or job.record_key}: "
+                                                f"{(job.last_error or '')[:200]}")  # fmt: skip
+            sku = self.permanent.get(kit.store, {}).get(str(job.external_id)) if job.entity == "orders" else None
+            if not sku or sku not in (job.last_error or ""):
+                continue  # not a permanent fault's: left Dead, counted as unexpected
+            merchant.new_item(sku, "4.50")
+            self.call("retry_failed", store=kit.store, jobs=[job.name])
+            self.fixed.add(job.name)
+            self.say(f"{kit.store}: Dead job {job.name} ({sku} unknown) fixed by making the Item; retried")
+
+    def at_once(self, actions: list[Any]) -> None:
+        """Each action in a thread of its own, on a connection of its own (desk users, or two browser tabs)."""
         from frappe import standin
 
-        def run() -> None:
+        def run(action: Any) -> None:
             with standin.connection(self.site), contextlib.suppress(Exception):  # a refusal is the desk's answer
                 action()
 
-        threads = [_background(run) for _ in range(times)]
+        threads = [_background(lambda action=action: run(action)) for action in actions]
         for thread in threads:
-            thread.join(300)
+            thread.join(600)
+
+    def keep_fast_forwarding(self, stop: threading.Event) -> None:
+        """Through the drain, on a connection of its own: each tick finds the Failed jobs due again."""
+        from frappe import standin
+
+        while not stop.wait(self.config.tick_seconds):
+            with standin.connection(self.site), contextlib.suppress(Exception):  # a lock wait: the next round
+                self.fast_forward_failed()
 
     def wait_for_workers(self, timeout: float) -> None:
         """Until the worker processes have nothing queued or running (none: the in-process jobs ran already)."""
@@ -669,11 +788,33 @@ class ChaosRun(Sandbox):
             for key, topic, ordering, count in twice:
                 figures.jobs_doubled += int(count) - 1
                 figures.problems.append(f"{kit.store}: webhook {topic} of {key} at {ordering} queued {count} times")
-            for job in frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "status": "Dead"},
-                                      fields=["name", "entity", "action", "record_key", "last_error"]):  # fmt: skip
-                figures.dead_jobs += 1
-                figures.dead_reasons.append(f"{kit.store}: {job.entity} {job.action} {job.record_key}: "
-                                            f"{(job.last_error or '')[:200]}")  # fmt: skip
+            self.compare_dead(kit, figures)
+
+    def compare_dead(self, kit: Kit, figures: Figures) -> None:
+        """Every job seen Dead, with its reason; one that no permanent fault explains is unexpected. A permanent
+        fault's order must go Dead (not retried for ever, not lost quietly) and alert the managers."""
+        import frappe
+
+        for job in frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "status": "Dead"},
+                                  fields=["name", "entity", "action", "external_id", "record_key", "last_error"]):  # fmt: skip
+            self.dead_seen.setdefault(job.name, f"{kit.store}: {job.entity} {job.action} {job.external_id or job.record_key}: "
+                                                f"{(job.last_error or '')[:200]}")  # fmt: skip
+        for name, reason in self.dead_seen.items():
+            if not reason.startswith(f"{kit.store}: "):
+                continue
+            figures.dead_jobs += 1
+            figures.dead_reasons.append(f"{reason}{' (fixed and retried by the merchant)' if name in self.fixed else ''}")
+            expected = any(f" {order}: " in reason and sku in reason
+                           for order, sku in self.permanent.get(kit.store, {}).items())  # fmt: skip
+            if not expected:
+                figures.dead_unexpected += 1
+                figures.problems.append(f"{kit.store}: job {name} Dead without a permanent fault: {reason}")
+            elif not frappe.db.exists("Notification Log", {"for_user": MANAGER, "document_name": name}):
+                figures.dead_unalerted += 1
+                figures.problems.append(f"{kit.store}: Dead job {name} alerted no Commerce Sync Manager")
+        for order, sku in self.permanent.get(kit.store, {}).items():
+            if not any(f" {order}: " in reason for reason in self.dead_seen.values()):
+                figures.problems.append(f"{kit.store}: order {order} (line {sku} has no Item) is not Dead yet")
 
     def compare_refunds(self, kit: Kit, figures: Figures) -> None:
         """Every store refund is one submitted credit note (or, money-less, one return) in ERPNext."""
@@ -851,22 +992,6 @@ def secret_forms(secret: str) -> set[str]:
 
 def leaked_in(text: str, secrets: list[str]) -> list[str]:
     return [s for s in secrets if any(form in text for form in secret_forms(s))]
-
-
-def _as_a_user_would(save: Any, attempts: int = 5) -> None:
-    """A desk save that meets "Document has been modified after you have opened it" (a worker applied a store
-    change to the same record a moment before) or a lock conflict with a worker: the user reloads and saves again."""
-    import frappe
-
-    for attempt in range(attempts):
-        try:
-            save()
-            return
-        except (frappe.TimestampMismatchError, frappe.QueryDeadlockError, frappe.QueryTimeoutError):
-            frappe.db.rollback()
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2)
 
 
 def _background(target: Any) -> threading.Thread:
