@@ -13,7 +13,11 @@ Faults (``FaultScheduler``), on about ``fault_rate`` of the operations, each kin
   outage long enough for WooCommerce to disable its webhook (it never retries; the app re-registers it and the
   order poll catches up);
 - processes: a worker SIGKILLed in the middle of a job (the pool fails the job as RQ does and starts another), a
-  database connection killed mid-transaction (MariaDB ``KILL CONNECTION``).
+  database connection killed mid-transaction (MariaDB ``KILL CONNECTION``);
+- permanent: a store order with a line no ERPNext Item can take; its jobs must go Dead with their reason and an
+  alert, and the order come in once the merchant has made the Item and pressed Retry (``fix_dead``).
+The merchant's desk work (Stock Entries, item edits) runs in a process of its own (``merchant.py``), as a bench's
+gunicorn serves it beside the workers.
 Time is compressed: the scheduler ticks every ``tick_seconds``, a dead worker's claims come free after
 ``claim_lease_seconds`` (site_config ``commerce_sync_claim_lease_seconds``), the drain retries Failed jobs at once.
 Comparison (``compare_all``): orders lost (a store order with no Sales Order) and doubled (more than one live Sales
