@@ -108,3 +108,16 @@ def test_a_throttled_create_waits_and_is_sent_again_not_reported_ambiguous(conn:
     sim.throttle_next(1, http_status=status)
     data = conn.client.execute(q.ORDER_CREATE, {"order": conn._order_input(order, "erp-SO-T1")})
     assert data["orderCreate"]["order"]["id"] and len(sim.orders) == 1
+
+
+def test_a_lost_answer_aimed_at_a_create_passes_the_updates_before_it(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    """The chaos run arms a lost answer for a new Item's create; a product update pushed first must not take it."""
+    lamp = Product(external_id=None, title="Lamp", variants=[Variant(external_id=None, sku="LAMP-1", price=Decimal("9"))])
+    made = conn.upsert_products([lamp])[0]
+    sim.lose_answer_of("productSet", creates_only=True)
+    update = Product(external_id=made.external_id, title="Lamp", variants=[Variant(external_id=None, sku="LAMP-1", price=Decimal("10"))])
+    assert conn.upsert_products([update])[0].ok  # an update: answered
+    desk = Product(external_id=None, title="Desk", variants=[Variant(external_id=None, sku="DESK-1", price=Decimal("90"))])
+    lost = conn.upsert_products([desk])[0]
+    assert not lost.ok and lost.retryable  # the create: carried out, its answer lost
+    assert sorted(p["title"] for p in sim.products.values()) == ["Desk", "Lamp"]

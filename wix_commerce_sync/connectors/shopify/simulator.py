@@ -227,6 +227,7 @@ class ShopifySimulator(SimulatorServer):
         self.api_version = api_version
         self.check_answers = check_answers  # shape every answer by the schema and refuse violations
         self._lose_on: dict[str, list[int]] = {}  # root field -> statuses of answers still to lose after committing
+        self._lose_creates: set[str] = set()  # root fields whose lost answers wait for a document that creates
         self.async_cancel = False  # True: orderCancel answers an unfinished job (cancelled when polled)
         self.jobs: dict[int, dict] = {}
         self.schema_violations: list[str] = []  # answers of ours the schema refused (a simulator bug)
@@ -921,22 +922,30 @@ class ShopifySimulator(SimulatorServer):
         return sent
 
     # ------------------------------------------------------------------ HTTP routing
-    def lose_answer_of(self, root_field: str, n: int = 1, status: int = 502) -> None:
+    def lose_answer_of(self, root_field: str, n: int = 1, status: int = 502, *, creates_only: bool = False) -> None:
         """The next ``n`` requests running ``root_field`` are carried out (the store commits), then
-        answered ``status`` instead of their result: the client cannot know its write landed."""
+        answered ``status`` instead of their result: the client cannot know its write landed.
+        ``creates_only``: only a document that creates (a ``productSet``/``customerSet`` with a null identifier),
+        passing the updates that come first."""
         with self.lock:
             self._lose_on[root_field] = self._lose_on.get(root_field, []) + [status] * n
+            if creates_only:
+                self._lose_creates.add(root_field)
 
     def _answer_lost(self, request: SimRequest) -> int | None:
         if not self._lose_on or not request.path.endswith("/graphql.json"):
             return None
         try:
-            query = json.loads(request.body or b"{}").get("query") or ""
-        except ValueError:
+            document = json.loads(request.body or b"{}")
+            query, variables = document.get("query") or "", document.get("variables") or {}
+        except (ValueError, AttributeError):
             return None
+        creates = any(k.startswith("identifier") and v is None for k, v in variables.items()) if isinstance(variables, dict) else False
         with self.lock:
             for name, statuses in self._lose_on.items():
-                if statuses and re.search(rf"\b{name}\s*\(", query):
+                if statuses and re.search(rf"\b{name}\s*\(", query) and (creates or name not in self._lose_creates):
+                    if len(statuses) == 1:
+                        self._lose_creates.discard(name)
                     return statuses.pop(0)
         return None
 

@@ -400,7 +400,7 @@ class ChaosRun(Sandbox):
         """A new ERPNext Item sent to the store (a non-idempotent create); its answer may be lost after commit."""
         code = f"CHAOS-{kit.sku_prefix}-{n:04d}"
         if self.scheduler.rng.random() < self.scheduler.rate * 2:  # aimed at the create itself, past the look-ups
-            {"Shopify": lambda: kit.sim.lose_answer_of("productSet"),
+            {"Shopify": lambda: kit.sim.lose_answer_of("productSet", creates_only=True),
              "WooCommerce": lambda: kit.sim.lose_answer_to("POST", "/products/batch"),
              "Wix": lambda: kit.sim.lose_answer_of("products-with-inventory/create")}[kit.platform]()  # fmt: skip
             self.scheduler._count("lost_answer")
