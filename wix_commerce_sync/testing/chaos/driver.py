@@ -424,8 +424,8 @@ class ChaosRun(Sandbox):
             return
         import frappe
 
-        frappe.enqueue(f"{merchant.__name__}.{action}", queue=merchant.MERCHANT_QUEUE,
-                       connection_file=str(self.merchant_connection_file), **kwargs)  # fmt: skip
+        announce = str(self.merchant_connection_file) if self.db_type == "mariadb" else None  # KILL CONNECTION's
+        frappe.enqueue(f"{merchant.__name__}.{action}", queue=merchant.MERCHANT_QUEUE, connection_file=announce, **kwargs)
 
     def wait_for_merchant(self, timeout: float = 600.0) -> None:
         """Until the merchant's queued desk actions are done (their failures said: a lost action is the run's, not

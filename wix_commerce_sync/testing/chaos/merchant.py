@@ -82,9 +82,8 @@ def as_a_user_would(save: Any, attempts: int = 5) -> None:
 def _announce_connection(connection_file: str | None) -> None:
     """The merchant's database connection, written where the driver reads it: the connection-drop fault is aimed
     at the app's connections (workers, webhook requests), never at the desk user the driver plays."""
-    if not connection_file:
+    if not connection_file:  # in-process, or SQLite: no connection is ever killed
         return
     import frappe
 
-    if frappe.db.db_type == "mariadb":
-        Path(connection_file).write_text(str(int(frappe.db.sql("select connection_id()")[0][0])))
+    Path(connection_file).write_text(str(int(frappe.db.sql("select connection_id()")[0][0])))
