@@ -87,3 +87,26 @@ def test_a_row_whose_sku_changed_on_the_store_still_writes_its_simple_product_bu
                                              StockLevel(sku="TEE-S", quantity=D(4), product_id=tee.external_id)])
     assert mug.ok and sim.stock_of("MUG-NEW") == 3
     assert not shirt.ok and "'TEE-S'" in shirt.error and sim.products[int(tee.external_id)]["manage_stock"] is False
+
+
+def test_a_variant_linked_to_a_variation_the_product_does_not_have_is_found_again_by_sku(sim, make_connector):
+    """Chaos finding: a product push kept failing with "woocommerce_rest_product_variation_invalid_id: Invalid ID."
+    until its job went Dead: the linked variation id was not one of the product's, and every retry sent it again.
+    The connector finds the variation again by SKU and writes it there; a SKU the product lacks gets a new
+    variation. The result carries the right ids, so the mapping is corrected."""
+    made = make_connector().upsert_products([_tee(("S", "M", "L"))])[0]
+    ids = {v["sku"]: v["variant_id"] for v in made.data["variants"]}
+    other = make_connector().upsert_products([Product(external_id=None, title="Cap", variants=[
+        Variant(external_id=None, sku="CAP", price=D("3.00"))])])[0].external_id
+    # S linked to another product's id, L and XL to ids the store never had (XL not on the store at all)
+    linked = {"S": other, "M": ids["TEE-M"], "L": "999999", "XL": "999998"}
+    product = Product(external_id=made.external_id, title="Tee", option_names=["Size"], variants=[
+        Variant(external_id=linked[size], sku=f"TEE-{size}", price=D("12.00"), options={"Size": size})
+        for size in ("S", "M", "L", "XL")])
+    (result,) = make_connector().upsert_products([product])
+    assert result.ok, result.error
+    now = {v["sku"]: v["variant_id"] for v in result.data["variants"]}
+    assert {sku: now[sku] for sku in ("TEE-S", "TEE-M", "TEE-L")} == ids
+    assert now["TEE-XL"] not in (None, "999998") and sim.product_by_sku("TEE-XL")["parent_id"] == int(made.external_id)
+    assert all(sim.product_by_sku(f"TEE-{size}")["regular_price"] == "12.00" for size in ("S", "M", "L", "XL"))
+    assert sim.product_by_sku("CAP")["regular_price"] == "3.00"  # the other product's variation was never touched

@@ -65,6 +65,7 @@ import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, TypeVar
@@ -115,6 +116,7 @@ from wix_commerce_sync.sync.status_map import StatusMap
 API_PATH = "/wp-json/wc/v3"
 PAGE_SIZE = 100
 BATCH_SIZE = 100
+STALE_VARIATION = "woocommerce_rest_product_variation_invalid_id"  # a variation id this product does not have
 SKU_QUERY_CHARS = 1800  # keep lookup URLs well under common 8 KB limits
 PING_BODY = re.compile(rb"webhook_id=\d{1,20}")
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
@@ -674,8 +676,8 @@ class WooCommerceConnector(Connector):
         found = self._sku_index.get(variant.sku or "") if variant.sku else None
         return found[0] if found and found[1] == product_id else None
 
-    def _upsert_variations(self, product_id: str, product: Product,
-                           global_ids: dict[str, int] | None = None) -> tuple[list[dict[str, Any]], list[str], bool]:
+    def _upsert_variations(self, product_id: str, product: Product, global_ids: dict[str, int] | None = None, *,
+                           relink: bool = True) -> tuple[list[dict[str, Any]], list[str], bool]:  # fmt: skip
         variants: list[dict[str, Any]] = []
         errors: list[str] = []
         retryable = False
@@ -697,16 +699,39 @@ class WooCommerceConnector(Connector):
                 errors += [f"{v.sku or v.external_id}: {exc.message}" for v in chunk]
                 retryable = retryable or exc.retryable
                 continue
+            stale: list[Variant] = []
             for kind, sent in (("create", creates), ("update", updates)):
                 for variant, slot in zip(sent, answer.get(kind) or []):
                     error = _slot_error(slot)
-                    if error:
+                    if error and relink and kind == "update" and error.get("code") == STALE_VARIATION and variant.sku:
+                        stale.append(variant)
+                    elif error:
                         errors.append(f"{variant.sku or variant.external_id}: {error.get('code')}: {error.get('message')}")
-                        continue
-                    self._remember_product(slot, parent_id=product_id)
-                    variants.append({"sku": wc.text(slot.get("sku")) or variant.sku, "variant_id": str(slot["id"]),
-                                     "inventory_item_id": None})
+                    else:
+                        self._remember_product(slot, parent_id=product_id)
+                        variants.append({"sku": wc.text(slot.get("sku")) or variant.sku, "variant_id": str(slot["id"]),
+                                         "inventory_item_id": None})
+            if stale:
+                relinked, failed, again = self._relink_variations(product_id, product, stale, global_ids)
+                variants, errors, retryable = variants + relinked, errors + failed, retryable or again
         return variants, errors, retryable
+
+    def _relink_variations(self, product_id: str, product: Product, stale: list[Variant],
+                           global_ids: dict[str, int] | None) -> tuple[list[dict[str, Any]], list[str], bool]:  # fmt: skip
+        """Variants whose linked variation id this product no longer has ("Invalid ID."): the id is found again by
+        SKU (the store's truth) and the write sent once more; a SKU the product has no variation for gets one. A
+        retry with the same stale id could never succeed. A SKU on another product stays an error."""
+        rows = self._lookup_skus([v.sku for v in stale if v.sku])
+        found = {sku: str(row["id"]) for sku, row in rows.items() if str(row.get("parent_id") or "") == product_id}
+        elsewhere = [v for v in stale if v.sku in rows and v.sku not in found]
+        again = [replace(v, external_id=found.get(v.sku or "")) for v in stale if v not in elsewhere]
+        errors = [f"{v.sku}: {STALE_VARIATION}: the linked variation is gone and the SKU is on another product "
+                  f"({rows[v.sku or ''].get('parent_id') or rows[v.sku or ''].get('id')})" for v in elsewhere]  # fmt: skip
+        if not again:
+            return [], errors, False
+        variants, failed, retryable = self._upsert_variations(product_id, replace(product, variants=again), global_ids,
+                                                              relink=False)  # fmt: skip
+        return variants, errors + failed, retryable
 
     # ================================================================== orders
     def _batch_rows(self, path: str, keyed: Sequence[tuple[str, dict[str, Any]]], kind: str,
