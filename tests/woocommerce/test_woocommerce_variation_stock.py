@@ -110,3 +110,15 @@ def test_a_variant_linked_to_a_variation_the_product_does_not_have_is_found_agai
     assert now["TEE-XL"] not in (None, "999998") and sim.product_by_sku("TEE-XL")["parent_id"] == int(made.external_id)
     assert all(sim.product_by_sku(f"TEE-{size}")["regular_price"] == "12.00" for size in ("S", "M", "L", "XL"))
     assert sim.product_by_sku("CAP")["regular_price"] == "3.00"  # the other product's variation was never touched
+
+
+def test_a_create_retried_after_its_first_variation_failed_finds_the_product_by_another_sku(sim, make_connector):
+    """A variable product's create landed with only some of its variations (a partial batch failure), its answer
+    was lost, and the retry looked for the product by its first SKU alone: the store has no such SKU, so a second
+    parent was made. Any of its SKUs on the store names the product."""
+    first = make_connector().upsert_products([_tee(("M",))])[0]  # what the lost attempt left: the parent and TEE-M
+    (retry,) = make_connector().upsert_products([_tee(("S", "M"))])
+    assert retry.ok, retry.error
+    assert retry.external_id == first.external_id
+    assert [p["name"] for p in sim.products.values() if p.get("type") == "variable"] == ["Tee"]
+    assert sim.product_by_sku("TEE-S")["parent_id"] == int(first.external_id)

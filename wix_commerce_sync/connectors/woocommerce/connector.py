@@ -635,12 +635,13 @@ class WooCommerceConnector(Connector):
         skus = {id(p): next((v.sku for v in p.variants if v.sku), None) for p in products}
         wanted = [sku for sku in skus.values() if sku]
         rows = self._lookup_skus(wanted) if wanted else {}
-        # variants to create, of any product: their skus are looked up now (and cached) for _upsert_variations
-        self._lookup_skus([v.sku for p in products for v in p.variants if v.sku and not v.external_id
-                           and v.sku not in rows])
+        # variants to create, of any product: their skus are looked up now (and cached) for _upsert_variations; any
+        # of them found also names the product (a lost create whose first variation failed made the others)
+        rows.update(self._lookup_skus([v.sku for p in products for v in p.variants if v.sku and not v.external_id
+                                       and v.sku not in rows]))  # fmt: skip
         found: dict[int, str] = {}
         for product in products:
-            row = rows.get(skus[id(product)] or "")
+            row = next((rows[v.sku] for v in product.variants if v.sku in rows), None)
             if row is not None:
                 parent = row.get("parent_id") if row.get("type") == "variation" else None
                 found[id(product)] = str(parent or row["id"])
