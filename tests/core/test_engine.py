@@ -133,6 +133,26 @@ def test_a_product_job_held_by_a_killed_worker_does_not_put_an_older_version_bac
     assert world.jobs.get(held.name).status == q.DONE
 
 
+def test_a_product_job_retried_after_a_store_edit_was_applied_sends_erpnexts_version_now(world):
+    """Full chaos run finding: an ERPNext edit's push failed and was retried after a later store edit of the same
+    product had been applied to ERPNext. The retry put the older ERPNext version on the store, over the newer one
+    both sides had agreed on."""
+    world.erp.upsert_product(world.engine.store, make_product(price="15.00"))  # linked: store product p1 <-> SKU-1
+    world.erp.items["SKU-1"]["price"] = Decimal("16.00")  # the merchant's edit; its push fails for now
+    world.engine.queue_outbound(OutboundChange("items", "SKU-1", make_product(price="16.00")))
+    world.connector.fail_next.append(TransientError("store down"))
+    world.engine.flush_outbound(Entity.ITEMS)
+    world.clock.advance(minutes=1)
+    body, headers = world.connector.webhook("products/update", make_product(price="20.00", updated=world.clock()), "evt-2")
+    world.engine.accept_webhook(body, headers)
+    world.engine.run_inbound_jobs()  # the store's later edit, applied to ERPNext
+    assert world.erp.items["SKU-1"]["price"] == Decimal("20.00")
+    world.clock.advance(seconds=3600)
+    world.engine.flush_outbound(Entity.ITEMS)  # the retry
+    pushed = [p.variants[0].price for method, rows in world.connector.pushes if method == "upsert_products" for p in rows]
+    assert pushed == [Decimal("20.00")]  # ERPNext's version now, not the older 16.00
+
+
 def test_a_failed_stock_push_retried_later_sends_the_level_of_its_retry(world):
     world.erp.stock[("SKU-1", None)] = Decimal(9)
     world.engine.plan_stock_push()

@@ -645,15 +645,18 @@ class SyncEngine:
 
     def _current_products(self, jobs: list[q.Job], products: list[Any]) -> list[Any]:
         """A product job that waited while a newer version of its record went out or came in (its worker killed
-        mid-push and the claim lease passed, a Failed job retried late) would put an older version over the store's
-        newer one: such a job sends ERPNext's version NOW. A job queued after the record's last sync is sent as is."""
+        mid-push and the claim lease passed, a Failed job retried late, a store edit applied meanwhile) would put an
+        older version over the store's newer one: such a job sends ERPNext's version NOW. A job queued after the
+        record's last sync is sent as is."""
         current = list(products)
         for index, (job, product) in enumerate(zip(jobs, products)):
             queued_at = _ordering_time(job.ordering_key)
             if not isinstance(product, Product) or not product.external_id or queued_at is None:
                 continue  # a create: nothing newer can be on the store
-            state = self.state.get(self.store, Entity.ITEMS.value, job.external_id or "")
-            if state.synced_at is None or state.synced_at <= queued_at:
+            # the record's last push (keyed by its ERPNext code) or last pull (keyed by the store's id)
+            synced = [self.state.get(self.store, Entity.ITEMS.value, key).synced_at
+                      for key in {job.external_id or "", product.external_id}]  # fmt: skip
+            if all(at is None or at <= queued_at for at in synced):
                 continue
             change = self.erp.product_for_store(self.store, product.external_id)
             if change is not None:
