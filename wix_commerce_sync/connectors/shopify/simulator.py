@@ -226,8 +226,8 @@ class ShopifySimulator(SimulatorServer):
         super().__init__()
         self.api_version = api_version
         self.check_answers = check_answers  # shape every answer by the schema and refuse violations
-        self._lose_on: dict[str, list[int]] = {}  # root field -> statuses of answers still to lose after committing
-        self._lose_creates: set[str] = set()  # root fields whose lost answers wait for a document that creates
+        # root field -> (status, creates only) of each answer still to lose after committing
+        self._lose_on: dict[str, list[tuple[int, bool]]] = {}
         self.async_cancel = False  # True: orderCancel answers an unfinished job (cancelled when polled)
         self.jobs: dict[int, dict] = {}
         self.schema_violations: list[str] = []  # answers of ours the schema refused (a simulator bug)
@@ -928,9 +928,7 @@ class ShopifySimulator(SimulatorServer):
         ``creates_only``: only a document that creates (a ``productSet``/``customerSet`` with a null identifier),
         passing the updates that come first."""
         with self.lock:
-            self._lose_on[root_field] = self._lose_on.get(root_field, []) + [status] * n
-            if creates_only:
-                self._lose_creates.add(root_field)
+            self._lose_on[root_field] = self._lose_on.get(root_field, []) + [(status, creates_only)] * n
 
     def _answer_lost(self, request: SimRequest) -> int | None:
         if not self._lose_on or not request.path.endswith("/graphql.json"):
@@ -942,11 +940,9 @@ class ShopifySimulator(SimulatorServer):
             return None
         creates = any(k.startswith("identifier") and v is None for k, v in variables.items()) if isinstance(variables, dict) else False
         with self.lock:
-            for name, statuses in self._lose_on.items():
-                if statuses and re.search(rf"\b{name}\s*\(", query) and (creates or name not in self._lose_creates):
-                    if len(statuses) == 1:
-                        self._lose_creates.discard(name)
-                    return statuses.pop(0)
+            for name, losses in self._lose_on.items():
+                if losses and re.search(rf"\b{name}\s*\(", query) and (creates or not losses[0][1]):
+                    return losses.pop(0)[0]
         return None
 
     def route(self, request: SimRequest) -> SimResponse:
