@@ -105,6 +105,15 @@ class Cadence:
                    erp_edit_every=max(4, steps // 40))  # fmt: skip
 
 
+@dataclass(frozen=True)
+class DeadJob:
+    store: str
+    entity: str
+    external_id: str  # the store's id of the record (an order's id)
+    error: str  # the job's last error, whole
+    reason: str  # the line the run reports: store, entity, action, record, error
+
+
 @dataclass
 class StorePlan:
     skus: list[str]  # the store's SKUs at the start
@@ -222,7 +231,7 @@ class ChaosRun(Sandbox):
         self.merchant_connection_file = Path(data_dir) / "merchant-connection"
         self.merchant_failures: list[str] = []
         self.permanent: dict[str, dict[str, str]] = {}  # store -> order id -> the SKU no Item has (permanent_fault)
-        self.dead_seen: dict[str, str] = {}  # every job seen Dead in the drain -> its store, record and reason
+        self.dead_seen: dict[str, DeadJob] = {}  # every job seen Dead in the drain, by name
         self.fixed: set[str] = set()  # permanent faults' Dead jobs the merchant fixed and retried
 
     # -- set-up ---------------------------------------------------------------
@@ -702,19 +711,32 @@ class ChaosRun(Sandbox):
     def fix_dead(self, kit: Kit) -> None:
         """Dead jobs are noted with their reason. A permanent fault's Dead job is then fixed as the merchant would,
         reading its reason: make the Item of the unknown SKU, press Retry on the job."""
-        import frappe
-
-        for job in frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "status": "Dead"},
-                                  fields=["name", "entity", "action", "external_id", "record_key", "last_error"]):  # fmt: skip
-            self.dead_seen.setdefault(job.name, f"{kit.store}: {job.entity} {job.action} {job.external_id or job.record_key}: "
-                                                f"{(job.last_error or '')[:200]}")  # fmt: skip
-            sku = self.permanent.get(kit.store, {}).get(str(job.external_id)) if job.entity == "orders" else None
-            if not sku or sku not in (job.last_error or ""):
+        for name, dead in self.note_dead(kit).items():
+            sku = self.permanent_sku(dead)
+            if not sku:
                 continue  # not a permanent fault's: left Dead, counted as unexpected
             merchant.new_item(sku, "4.50")
-            self.call("retry_failed", store=kit.store, jobs=[job.name])
-            self.fixed.add(job.name)
-            self.say(f"{kit.store}: Dead job {job.name} ({sku} unknown) fixed by making the Item; retried")
+            self.call("retry_failed", store=kit.store, jobs=[name])
+            self.fixed.add(name)
+            self.say(f"{kit.store}: Dead job {name} ({sku} unknown) fixed by making the Item; retried")
+
+    def note_dead(self, kit: Kit) -> dict[str, DeadJob]:
+        """The store's jobs Dead now, each noted (with its reason) in ``dead_seen``."""
+        import frappe
+
+        now = {job.name: DeadJob(kit.store, job.entity, str(job.external_id or ""), job.last_error or "",
+                                 f"{kit.store}: {job.entity} {job.action} {job.external_id or job.record_key}: "
+                                 f"{(job.last_error or '')[:200]}")
+               for job in frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "status": "Dead"},
+                                         fields=["name", "entity", "action", "external_id", "record_key", "last_error"])}  # fmt: skip
+        for name, dead in now.items():
+            self.dead_seen.setdefault(name, dead)
+        return now
+
+    def permanent_sku(self, dead: DeadJob) -> str | None:
+        """The unknown SKU of the permanent fault that explains this Dead job (its order's, named in its error)."""
+        sku = self.permanent.get(dead.store, {}).get(dead.external_id) if dead.entity == "orders" else None
+        return sku if sku and sku in dead.error else None
 
     def at_once(self, actions: list[Any]) -> None:
         """Each action in a thread of its own, on a connection of its own (desk users, or two browser tabs)."""
@@ -799,25 +821,19 @@ class ChaosRun(Sandbox):
         fault's order must go Dead (not retried for ever, not lost quietly) and alert the managers."""
         import frappe
 
-        for job in frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "status": "Dead"},
-                                  fields=["name", "entity", "action", "external_id", "record_key", "last_error"]):  # fmt: skip
-            self.dead_seen.setdefault(job.name, f"{kit.store}: {job.entity} {job.action} {job.external_id or job.record_key}: "
-                                                f"{(job.last_error or '')[:200]}")  # fmt: skip
-        for name, reason in self.dead_seen.items():
-            if not reason.startswith(f"{kit.store}: "):
-                continue
+        self.note_dead(kit)
+        seen = {name: dead for name, dead in self.dead_seen.items() if dead.store == kit.store}
+        for name, dead in seen.items():
             figures.dead_jobs += 1
-            figures.dead_reasons.append(f"{reason}{' (fixed and retried by the merchant)' if name in self.fixed else ''}")
-            expected = any(f" {order}: " in reason and sku in reason
-                           for order, sku in self.permanent.get(kit.store, {}).items())  # fmt: skip
-            if not expected:
+            figures.dead_reasons.append(f"{dead.reason}{' (fixed and retried by the merchant)' if name in self.fixed else ''}")
+            if not self.permanent_sku(dead):
                 figures.dead_unexpected += 1
-                figures.problems.append(f"{kit.store}: job {name} Dead without a permanent fault: {reason}")
+                figures.problems.append(f"{kit.store}: job {name} Dead without a permanent fault: {dead.reason}")
             elif not frappe.db.exists("Notification Log", {"for_user": MANAGER, "document_name": name}):
                 figures.dead_unalerted += 1
                 figures.problems.append(f"{kit.store}: Dead job {name} alerted no Commerce Sync Manager")
         for order, sku in self.permanent.get(kit.store, {}).items():
-            if not any(f" {order}: " in reason for reason in self.dead_seen.values()):
+            if not any(dead.external_id == order for dead in seen.values()):
                 figures.problems.append(f"{kit.store}: order {order} (line {sku} has no Item) is not Dead yet")
 
     def compare_refunds(self, kit: Kit, figures: Figures) -> None:
