@@ -10,13 +10,14 @@ import frappe
 JOBS = "wix_commerce_sync.tasks.jobs"
 
 
-def _skip() -> bool:
-    return bool(frappe.flags.in_commerce_sync or frappe.flags.in_install or frappe.flags.in_migrate
-                or frappe.flags.in_patch or frappe.flags.in_import)  # fmt: skip
-
-
 def _skip_bulk() -> bool:
+    """Install, migrate, patches and data import: no sync work is queued."""
     return bool(frappe.flags.in_install or frappe.flags.in_migrate or frappe.flags.in_patch or frappe.flags.in_import)
+
+
+def _skip() -> bool:
+    """The bulk contexts, and the sync's own writes (their changes came from a store)."""
+    return bool(frappe.flags.in_commerce_sync) or _skip_bulk()
 
 
 def _any_store() -> bool:
