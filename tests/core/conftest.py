@@ -28,7 +28,7 @@ def world(tmp_path, clock):
     w = World()
     w.clock = clock
     w.erp = InMemoryErp(clock)
-    w.connector = FakeConnector()
+    w.connector = FakeConnector(clock=clock)
     w.jobs = SqliteJobStore(str(tmp_path / "jobs.sqlite"))
     w.state = MemoryState()
     w.logger = MemoryLogger()

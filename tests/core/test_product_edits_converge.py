@@ -51,6 +51,7 @@ def test_a_store_edit_that_loses_the_conflict_gets_erpnexts_version_pushed_back(
 
 
 def test_an_echo_of_our_push_after_a_store_edit_was_applied_sends_erpnexts_version_again(world):
+    world.connector.clock = None  # the push's answer gives no store time: only the echo tells what the store shows
     deliver(world, make_product(price="10.00", updated=T0), "evt-1")
     world.clock.advance(minutes=10)
     store_edit_at = world.clock()  # the merchant edits on the store ...
@@ -81,6 +82,53 @@ def test_a_store_event_older_than_an_echoed_push_is_stale(world):
     assert any(e.operation == "stale" for e in world.logger.entries)
     world.engine.flush_outbound(Entity.ITEMS)
     assert pushed_prices(world) == [Decimal("15.00")]
+
+
+def test_a_store_event_older_than_our_push_is_stale_before_the_echo_comes(world):
+    """The push's answer carries the store's updated time of the record: a store edit older than it was overwritten
+    on the store by that push, so it never reaches ERPNext, even when its webhook comes before the push's echo."""
+    deliver(world, make_product(price="10.00", updated=T0), "evt-1")
+    world.clock.advance(minutes=10)
+    store_edit_at = world.clock()
+    world.clock.advance(minutes=1)
+    push_erp_version(world, "15.00")
+    world.clock.advance(minutes=1)
+    stats = deliver(world, make_product(price="20.00", updated=store_edit_at), "evt-store-edit")
+    assert stats.skipped == 1 and erp_price(world) == Decimal("15.00")
+    world.engine.flush_outbound(Entity.ITEMS)
+    assert pushed_prices(world) == [Decimal("15.00")]
+
+
+def test_a_late_echo_of_an_earlier_push_does_not_revert_a_newer_erpnext_edit(world):
+    """Chaos finding (Shopify): push 11, then push 12; the echo of push 11 arrives after push 12 went out. It is no
+    store edit: applied, it put ERPNext back to 11 while the store showed 12."""
+    deliver(world, make_product(price="10.00", updated=T0), "evt-0")
+    world.clock.advance(minutes=1)
+    push_erp_version(world, "11.00")
+    first_push_at = world.clock()
+    world.clock.advance(minutes=1)
+    push_erp_version(world, "12.00")
+    second_push_at = world.clock()
+    world.clock.advance(minutes=1)
+    deliver(world, make_product(price="11.00", updated=first_push_at), "evt-echo-1")
+    deliver(world, make_product(price="12.00", updated=second_push_at), "evt-echo-2")
+    world.engine.flush_outbound(Entity.ITEMS)
+    assert erp_price(world) == Decimal("12.00")
+    assert pushed_prices(world) == [Decimal("11.00"), Decimal("12.00")]
+
+
+def test_a_late_echo_of_an_earlier_push_in_the_same_second_is_stale_but_a_store_edit_is_not(world):
+    """Store times have whole seconds: two pushes in one second carry the same time, so the older one's echo is
+    known by its content (a hash pushed before the last); a store edit of that same second is still applied."""
+    deliver(world, make_product(price="10.00", updated=T0), "evt-0")
+    world.clock.advance(minutes=1)
+    push_erp_version(world, "11.00")
+    push_erp_version(world, "12.00")  # same store time as push 11
+    same_second = world.clock()
+    stats = deliver(world, make_product(price="11.00", updated=same_second), "evt-echo-1")
+    assert stats.skipped == 1 and erp_price(world) == Decimal("12.00")
+    deliver(world, make_product(price="13.00", updated=same_second), "evt-store-edit")  # the merchant, same second
+    assert erp_price(world) == Decimal("13.00")
 
 
 def test_a_product_new_to_the_store_gets_erpnexts_stock_right_after_it_is_made(world):

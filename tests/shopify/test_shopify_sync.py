@@ -298,3 +298,17 @@ def test_customers_poll_asks_for_whole_days_and_keeps_the_exact_window(conn: Sho
     assert [c.email for c in conn.iter_customers(since)] == ["after@example.com"]
     sent = [variables["query"] for query, variables in sim.requests_seen if query.startswith("query Customers")]
     assert sent == [f"updated_at:>='{since.date().isoformat()}'"]
+
+
+def test_a_product_write_answers_with_the_time_its_webhook_carries(conn: ShopifyConnector, sim: ShopifySimulator) -> None:
+    """productSet's answer selects ``updatedAt``: the engine takes it as the time from which an older event of the
+    product (a late echo of an earlier push) is stale. It must be the time the write's own webhook carries."""
+    tee = Product(external_id=None, title="Tee", variants=[Variant(external_id=None, sku="TEE-T", price=Decimal("10"))])
+    made = conn.upsert_products([tee])[0]
+    sim.subscriptions[len(sim.subscriptions) + 1] = {"topic": "PRODUCTS_UPDATE", "uri": "http://127.0.0.1:9/unused"}
+    tee.external_id, tee.variants[0].external_id = made.external_id, made.data["variants"][0]["variant_id"]
+    tee.variants[0].price = Decimal("12")
+    updated = conn.upsert_products([tee])[0]
+    [echo] = [conn.parse_webhook(body, headers) for body, headers in sim.pending_webhooks()]
+    assert updated.store_updated_at is not None and made.store_updated_at is not None
+    assert updated.store_updated_at == echo.record.updated_at >= made.store_updated_at

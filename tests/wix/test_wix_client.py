@@ -116,6 +116,18 @@ def test_upsert_create_then_update(sim: WixSimulator, connect) -> None:
     assert [v.external_id for v in again.variants] == [v.external_id for v in stored.variants]  # ids kept
 
 
+def test_a_product_write_answers_with_the_stores_updated_time_of_that_version(sim: WixSimulator, connect) -> None:
+    """The engine takes the answer's time as the time from which an older event of the product (a late echo of an
+    earlier push) is stale: it must be the time the store gives that version when read back."""
+    connector = connect(sim)
+    [created] = connector.upsert_products([Product(None, "Cap", variants=[Variant(None, "CAP", Decimal("5"))])])
+    product = connector.get_product(created.external_id)
+    product.title = "Cap v2"
+    [updated] = connector.upsert_products([product])
+    assert created.store_updated_at is not None and updated.store_updated_at > created.store_updated_at
+    assert connector.get_product(created.external_id).updated_at == updated.store_updated_at
+
+
 def test_v3_stale_revision_is_reread_and_retried(sim_v3: WixSimulator, connect) -> None:
     connector = connect(sim_v3)
     [created] = connector.upsert_products([Product(None, "Cap", variants=[Variant(None, "CAP", Decimal("5"))])])

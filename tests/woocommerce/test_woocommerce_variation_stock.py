@@ -122,3 +122,25 @@ def test_a_create_retried_after_its_first_variation_failed_finds_the_product_by_
     assert retry.external_id == first.external_id
     assert [p["name"] for p in sim.products.values() if p.get("type") == "variable"] == ["Tee"]
     assert sim.product_by_sku("TEE-S")["parent_id"] == int(first.external_id)
+
+
+def test_a_product_write_answers_with_the_newest_time_its_webhooks_carry(sim, connector, receiver):
+    """A variable product is written as its parent, then its variations: each fires its own product.updated, with
+    its own modified time. The answer's store time is the newest of them (the engine takes any older event of the
+    product as replaced by this write), and no webhook of the write is newer."""
+    made = connector.upsert_products([_tee()])[0]
+    connector.config.webhook_secret = "times-secret"
+    connector.register_webhooks(receiver.url, ["product.updated"])
+    sim.deliver_webhooks()  # pings
+    receiver.deliveries.clear()
+    tee = _tee()
+    tee.external_id, tee.title = made.external_id, "Tee, renamed"
+    for variant in tee.variants:
+        variant.external_id, variant.price = {v["sku"]: v["variant_id"] for v in made.data["variants"]}[variant.sku], D("14.00")
+    updated = connector.upsert_products([tee])[0]
+    assert updated.ok, updated.error
+    assert made.store_updated_at is not None and updated.store_updated_at > made.store_updated_at
+    sim.deliver_webhooks()
+    times = [connector.parse_webhook(body, headers).record.updated_at for headers, body in receiver.deliveries]
+    assert len(times) == 3 and max(times) == updated.store_updated_at  # parent and two variations
+    assert all("updated_at" not in v for v in updated.data["variants"])  # the link rows keep their own shape

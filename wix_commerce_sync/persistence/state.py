@@ -24,14 +24,17 @@ EXCERPT = 2000
 class FrappeStateStore:
     def get(self, store: str, entity: str, key: str) -> RecordState:
         row = frappe.db.get_value(STATE, {"state_key": record_key(store, entity, key)},
-                                  ["applied_ordering_key", "pulled_hash", "pushed_hash", "synced_at"], as_dict=True)  # fmt: skip
+                                  ["applied_ordering_key", "pulled_hash", "pushed_hash", "synced_at", "earlier_pushed_hashes"],
+                                  as_dict=True)  # fmt: skip
         if not row:
             return RecordState()
-        return RecordState(row.applied_ordering_key, row.pulled_hash, row.pushed_hash, from_db(row.synced_at))
+        earlier = tuple((row.earlier_pushed_hashes or "").split())
+        return RecordState(row.applied_ordering_key, row.pulled_hash, row.pushed_hash, from_db(row.synced_at), earlier)
 
     def put(self, store: str, entity: str, key: str, state: RecordState) -> None:
         values = {"applied_ordering_key": state.applied_ordering_key, "pulled_hash": state.pulled_hash,
-                  "pushed_hash": state.pushed_hash, "synced_at": to_db(state.synced_at)}  # fmt: skip
+                  "pushed_hash": state.pushed_hash, "synced_at": to_db(state.synced_at),
+                  "earlier_pushed_hashes": " ".join(state.earlier_pushed) or None}  # fmt: skip
         name = frappe.db.get_value(STATE, {"state_key": record_key(store, entity, key)}, "name")
         if name:
             frappe.db.set_value(STATE, name, values, update_modified=False)

@@ -378,6 +378,9 @@ class SyncEngine:
         if ordering_key and current.applied_ordering_key and ordering_key < current.applied_ordering_key:
             return self._skip(entity, "stale", f"{key}: older than the update already applied", job)
         digest = content_hash(projection(entity, record))
+        if digest in current.earlier_pushed and ordering_key and ordering_key == current.applied_ordering_key:
+            # store times have whole seconds: an echo of an earlier push of the same second as our last push
+            return self._skip(entity, "stale", f"{key}: a late echo of an earlier push, replaced by the last one", job)
         if digest == current.pushed_hash:
             self._store_shows_our_push(entity, key, ordering_key)
             # ERPNext changed since that push (an edit still on its way, or a store change applied meanwhile that
@@ -699,16 +702,16 @@ class SyncEngine:
     def _remember_pushed(self, entity: Entity, job: q.Job, record: Any, result: WriteResult) -> None:
         key = job.external_id or ""
         if job.action == "upsert":
-            current = self.state.get(self.store, entity.value, key)
-            current.pushed_hash = content_hash(projection(entity, record))
-            current.synced_at = self.clock()
-            self.state.put(self.store, entity.value, key, current)
-            # the store's echo of this record will arrive keyed by the store's id
+            digest, now = content_hash(projection(entity, record)), self.clock()
+            # the store's events of this record arrive keyed by the store's id: from the store's time of this
+            # write on, an older event describes a version this write replaced (a late echo of an earlier push)
             remote_key = result.external_id if entity in (Entity.ITEMS, Entity.CUSTOMERS) else None
-            if remote_key and remote_key != key:
-                echo = self.state.get(self.store, entity.value, remote_key)
-                echo.pushed_hash, echo.synced_at = current.pushed_hash, current.synced_at
-                self.state.put(self.store, entity.value, remote_key, echo)
+            targets: dict[str, str | None] = {key: None}
+            if remote_key:
+                targets[remote_key] = ordering_key_for(result.store_updated_at)
+            for state_key, store_time in targets.items():
+                state = self.state.get(self.store, entity.value, state_key)
+                self.state.put(self.store, entity.value, state_key, _pushed(state, digest, now, store_time))
         self.erp.link_pushed(self.store, entity.value, key, record, result)
         if entity is Entity.ITEMS and isinstance(record, Product) and not record.external_id and result.external_id:
             # a product new to this store starts with no stock there: ERPNext's levels of its SKUs go out now, not
@@ -765,6 +768,20 @@ class SyncEngine:
                 reference_doctype=getattr(reference, "doctype", None), reference_name=getattr(reference, "name", None),
             )
         )  # fmt: skip
+
+
+EARLIER_PUSHES_KEPT = 4
+
+
+def _pushed(state: RecordState, digest: str, at: datetime, store_time: str | None) -> RecordState:
+    """``state`` after a push of ``digest`` that the store stamped ``store_time``."""
+    if state.pushed_hash and state.pushed_hash != digest:
+        earlier = [state.pushed_hash, *(h for h in state.earlier_pushed if h not in (digest, state.pushed_hash))]
+        state.earlier_pushed = tuple(earlier[:EARLIER_PUSHES_KEPT])
+    state.pushed_hash, state.synced_at = digest, at
+    if store_time and (not state.applied_ordering_key or store_time > state.applied_ordering_key):
+        state.applied_ordering_key = store_time
+    return state
 
 
 def _ordering_time(ordering_key: str | None) -> datetime | None:

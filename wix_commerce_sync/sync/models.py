@@ -418,3 +418,6 @@ class WriteResult:
     error: str | None = None
     retryable: bool = False
     data: dict[str, Any] | None = None
+    # the store's updated time of the record as this write left it: its echo carries this time, and any store event
+    # older than it describes a version this write replaced
+    store_updated_at: datetime | None = None

@@ -90,6 +90,9 @@ class RecordState:
     pulled_hash: str | None = None  # content hash of the last inbound record applied
     pushed_hash: str | None = None  # content hash / value of the last thing we pushed
     synced_at: datetime | None = None
+    # hashes pushed before ``pushed_hash``, newest first: a late echo of one of them, as old as the last push,
+    # is no store edit
+    earlier_pushed: tuple[str, ...] = ()
 
 
 class StateStore(Protocol):

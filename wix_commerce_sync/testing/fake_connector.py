@@ -9,7 +9,7 @@ in ``X-Fake-Signature``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -52,8 +52,9 @@ class FakeConnector(Connector):
         webhook_topics={Entity.ORDERS: ["orders/updated"], Entity.ITEMS: ["products/update"]},
     )  # fmt: skip
 
-    def __init__(self, config: StoreConfig | None = None) -> None:
+    def __init__(self, config: StoreConfig | None = None, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(config or StoreConfig("Fake Store", Platform.SHOPIFY, "https://fake.example", webhook_secret="s3cret"))
+        self.clock = clock  # the store's clock: a product write answers with its updated time, as every platform does
         self.products: dict[str, Product] = {}
         self.orders: dict[str, Order] = {}
         self.customers: dict[str, Customer] = {}
@@ -134,6 +135,7 @@ class FakeConnector(Connector):
         for product, result in zip(products, results):
             if result.ok:
                 self.products[result.external_id or ""] = product
+                result.store_updated_at = self.clock() if self.clock else None
         return results
 
     def set_stock(self, levels: Sequence[StockLevel]) -> list[WriteResult]:

@@ -75,9 +75,10 @@ class TestFrappeJobStore(fx.ShellTestCase):
     def test_state_and_cursor_round_trip(self):
         state = FrappeStateStore()
         when = datetime(2026, 3, 1, 12, 30, 15, tzinfo=timezone.utc)
-        state.put(self.store, "items", "p1", RecordState("k1", "pull", "push", when))
+        state.put(self.store, "items", "p1", RecordState("k1", "pull", "push", when, ("push-2", "push-1")))
         got = state.get(self.store, "items", "p1")
         self.assertEqual((got.applied_ordering_key, got.pulled_hash, got.pushed_hash, got.synced_at), ("k1", "pull", "push", when))
+        self.assertEqual(got.earlier_pushed, ("push-2", "push-1"))  # newest first
         state.set_cursor(self.store, "orders", when)
         self.assertEqual(state.get_cursor(self.store, "orders"), when)
         self.assertEqual(state.get(self.store, "items", "missing"), RecordState())

@@ -544,7 +544,8 @@ class ShopifyConnector(Connector):
             if v["sku"]:
                 self._sku_cache[v["sku"]] = {"variant_id": v["variant_id"], "product_id": m.numeric_id(node["id"]) or "",
                                              "inventory_item_id": v["inventory_item_id"]}
-        return WriteResult(key=key, ok=True, external_id=m.numeric_id(node.get("id")), data={"variants": variants})
+        return WriteResult(key=key, ok=True, external_id=m.numeric_id(node.get("id")), data={"variants": variants},
+                           store_updated_at=utc(node.get("updatedAt")))
 
     def update_prices(self, products: Sequence[Product]) -> list[WriteResult]:
         """Price-only change through productVariantsBulkUpdate (keeps every other variant)."""

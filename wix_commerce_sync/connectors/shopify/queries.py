@@ -171,7 +171,7 @@ INVENTORY_SET = """mutation InventorySet($input: InventorySetQuantitiesInput!, $
 }"""
 
 PRODUCT_SET_FIELD = """productSet(input: $input{i}, identifier: $identifier{i}, synchronous: true) {{
-    product {{ id legacyResourceId variants(first: 250) {{ nodes {{ id sku inventoryItem {{ id }} }} pageInfo {{ hasNextPage endCursor }} }} }}
+    product {{ id legacyResourceId updatedAt variants(first: 250) {{ nodes {{ id sku inventoryItem {{ id }} }} pageInfo {{ hasNextPage endCursor }} }} }}
     userErrors {{ field message code }}
   }}"""
 

@@ -56,6 +56,7 @@ from wix_commerce_sync.sync.models import (
     Refund,
     StockLevel,
     WriteResult,
+    utc,
 )
 from wix_commerce_sync.sync.status_map import StatusMap
 
@@ -599,7 +600,8 @@ class WixConnector(Connector):
         self._remember_v1_variants(saved)
         variants_out = [{"sku": (v.get("variant") or {}).get("sku"), "variant_id": v.get("id"),
                          "inventory_item_id": saved.get("inventoryItemId")} for v in saved.get("variants") or []]
-        return WriteResult(key=key, ok=True, external_id=saved["id"], data={"variants": variants_out})
+        return WriteResult(key=key, ok=True, external_id=saved["id"], data={"variants": variants_out},
+                           store_updated_at=utc(saved.get("lastUpdated")))
 
     # ------------------------------------------------------------ stock
     def set_stock(self, levels: Sequence[StockLevel]) -> list[WriteResult]:
@@ -1220,4 +1222,5 @@ def _product_written(product: Product, saved: dict[str, Any], data: dict[str, An
     variants = [{"sku": v.get("sku"), "variant_id": v.get("variantId") or v.get("id"), "inventory_item_id": None}
                 for v in (saved.get("variantsInfo") or {}).get("variants") or []]
     return WriteResult(key=_product_key(product), ok=True, external_id=saved.get("id"),
-                       data={"variants": variants, "revision": saved.get("revision"), **(data or {})})
+                       data={"variants": variants, "revision": saved.get("revision"), **(data or {})},
+                       store_updated_at=utc(saved.get("updatedDate")))

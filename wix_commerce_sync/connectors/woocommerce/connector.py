@@ -666,11 +666,15 @@ class WooCommerceConnector(Connector):
         if not product.has_variants:
             sku = wc.text(slot.get("sku"))
             return WriteResult(key=key, ok=True, external_id=product_id,
-                               data={"variants": [{"sku": sku, "variant_id": product_id, "inventory_item_id": None}]})
+                               data={"variants": [{"sku": sku, "variant_id": product_id, "inventory_item_id": None}]},
+                               store_updated_at=wc.gmt_time(slot, "date_modified"))
         variants, errors, retryable = self._upsert_variations(product_id, product,
                                                               wc.global_attribute_ids(slot.get("attributes")))
+        # the product's events carry the parent's or one variation's modified time: the newest of them all is the
+        # time from which an older event describes a version this write replaced
+        times = [t for t in [wc.gmt_time(slot, "date_modified"), *(v.pop("updated_at", None) for v in variants)] if t]
         return WriteResult(key=key, ok=not errors, external_id=product_id, error="; ".join(errors) or None,
-                           retryable=retryable, data={"variants": variants})
+                           retryable=retryable, data={"variants": variants}, store_updated_at=max(times, default=None))
 
     def _existing_variation(self, product_id: str, variant: Variant) -> str | None:
         """The id of this product's variation already carrying the variant's sku (a lost create made it)."""
@@ -711,7 +715,7 @@ class WooCommerceConnector(Connector):
                     else:
                         self._remember_product(slot, parent_id=product_id)
                         variants.append({"sku": wc.text(slot.get("sku")) or variant.sku, "variant_id": str(slot["id"]),
-                                         "inventory_item_id": None})
+                                         "inventory_item_id": None, "updated_at": wc.gmt_time(slot, "date_modified")})
             if stale:
                 relinked, failed, again = self._relink_variations(product_id, product, stale, global_ids)
                 variants, errors, retryable = variants + relinked, errors + failed, retryable or again
