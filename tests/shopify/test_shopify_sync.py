@@ -258,6 +258,8 @@ def test_upsert_customers_create_update_and_errors(conn: ShopifyConnector, sim: 
     assert again.ok and again.external_id == results[0].external_id
     fetched = conn.get_customer(results[0].external_id)
     assert fetched.last_name == "Later" and fetched.addresses[0].postcode == "00100"
+    # the answer's store time is the customer's updated time as read back (the engine's stale point for its events)
+    assert again.store_updated_at is not None and fetched.updated_at == again.store_updated_at
 
 
 def test_customer_poll_is_incremental(conn: ShopifyConnector, sim: ShopifySimulator) -> None:

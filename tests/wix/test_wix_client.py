@@ -299,6 +299,9 @@ def test_customers_create_update_and_incremental(sim: WixSimulator, connect) -> 
     customer.first_name = "Fresh"
     [result] = connector.upsert_customers([customer])
     assert result.ok and sim.contacts[existing["id"]]["info"]["name"]["first"] == "Fresh"
+    # the answer's store time is the contact's updated time as read back (the engine's stale point for its events)
+    assert result.store_updated_at is not None
+    assert connector.get_customer(existing["id"]).updated_at == result.store_updated_at
     since = datetime.now(timezone.utc) - timedelta(seconds=30)
     emails = [c.email for c in connector.iter_customers(since)]
     assert sorted(emails) == ["new@example.com", "old@example.com"]

@@ -485,3 +485,6 @@ def test_upsert_customers_create_update_and_existing_email(sim, connector):
     assert [r.key for r in results][:3] == ["fresh@x.test", "known@x.test", "known@x.test"]
     assert sim.customers[existing]["first_name"] == "Renamed" and sim.customers[existing]["last_name"] == "Again"
     assert results[2].external_id == str(existing)
+    # the answer's store time is the customer's modified time as read back (the engine's stale point for its events)
+    assert results[2].store_updated_at is not None
+    assert connector.get_customer(str(existing)).updated_at == results[2].store_updated_at

@@ -930,7 +930,9 @@ class ShopifyConnector(Connector):
                 if payload.get("userErrors"):
                     results.append(WriteResult(key=key, ok=False, error="; ".join(e.get("message", "") for e in payload["userErrors"])))
                 else:
-                    results.append(WriteResult(key=key, ok=True, external_id=m.numeric_id((payload.get("customer") or {}).get("id"))))
+                    made = payload.get("customer") or {}
+                    results.append(WriteResult(key=key, ok=True, external_id=m.numeric_id(made.get("id")),
+                                               store_updated_at=utc(made.get("updatedAt"))))
         return results
 
     @staticmethod

@@ -210,7 +210,7 @@ REFUND_CREATE = """mutation RefundCreate($input: RefundInput!, $key: String!) {
 }"""
 
 CUSTOMER_SET_FIELD = """customerSet(input: $input{i}, identifier: $identifier{i}) {{
-    customer {{ id defaultEmailAddress {{ emailAddress }} }}
+    customer {{ id updatedAt defaultEmailAddress {{ emailAddress }} }}
     userErrors {{ field message code }}
   }}"""
 

@@ -1079,7 +1079,8 @@ class WixConnector(Connector):
         except SyncError as exc:
             return WriteResult(key=key, ok=False, external_id=customer.external_id, error=str(exc),
                                retryable=exc.retryable)
-        return WriteResult(key=key, ok=True, external_id=contact["id"], data={"revision": contact.get("revision")})
+        return WriteResult(key=key, ok=True, external_id=contact["id"], data={"revision": contact.get("revision")},
+                           store_updated_at=utc(contact.get("updatedDate")))
 
     def _patch_contact(self, contact_id: str, revision: Any, info: dict[str, Any]) -> dict[str, Any]:
         if revision is None:

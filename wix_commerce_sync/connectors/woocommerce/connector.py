@@ -670,11 +670,12 @@ class WooCommerceConnector(Connector):
                                store_updated_at=wc.gmt_time(slot, "date_modified"))
         variants, errors, retryable = self._upsert_variations(product_id, product,
                                                               wc.global_attribute_ids(slot.get("attributes")))
-        # the product's events carry the parent's or one variation's modified time: the newest of them all is the
-        # time from which an older event describes a version this write replaced
-        times = [t for t in [wc.gmt_time(slot, "date_modified"), *(v.pop("updated_at", None) for v in variants)] if t]
+        # the parent's time, the first write of this push: an event of the product older than it describes a
+        # version the push replaced whole. The variations are written after, by another call, so an event between
+        # the two may be a store edit the push did not overwrite (its parent fields): it is left to the echo checks
         return WriteResult(key=key, ok=not errors, external_id=product_id, error="; ".join(errors) or None,
-                           retryable=retryable, data={"variants": variants}, store_updated_at=max(times, default=None))
+                           retryable=retryable, data={"variants": variants},
+                           store_updated_at=wc.gmt_time(slot, "date_modified"))
 
     def _existing_variation(self, product_id: str, variant: Variant) -> str | None:
         """The id of this product's variation already carrying the variant's sku (a lost create made it)."""
@@ -715,7 +716,7 @@ class WooCommerceConnector(Connector):
                     else:
                         self._remember_product(slot, parent_id=product_id)
                         variants.append({"sku": wc.text(slot.get("sku")) or variant.sku, "variant_id": str(slot["id"]),
-                                         "inventory_item_id": None, "updated_at": wc.gmt_time(slot, "date_modified")})
+                                         "inventory_item_id": None})
             if stale:
                 relinked, failed, again = self._relink_variations(product_id, product, stale, global_ids)
                 variants, errors, retryable = variants + relinked, errors + failed, retryable or again
@@ -758,7 +759,8 @@ class WooCommerceConnector(Connector):
                 elif on_ok is not None:
                     results.append(on_ok(key, slot))
                 else:
-                    results.append(WriteResult(key=key, ok=True, external_id=str(slot.get("id"))))
+                    results.append(WriteResult(key=key, ok=True, external_id=str(slot.get("id")),
+                                               store_updated_at=wc.gmt_time(slot, "date_modified")))
         return results
 
     def _note(self, order_id: str, note: str, *, to_customer: bool) -> dict[str, Any]:
