@@ -39,6 +39,8 @@ def main() -> None:
         run = run_in_subprocess(Path(tmp) / "report.json", *args, timeout=3600)
     for problem in run["problems"][:40]:
         print(f"   problem: {problem}")
+    for line in run.get("histories", [])[:200]:
+        print(f"   {line}")
     for reason in run["dead_reasons"]:
         print(f"   dead job: {reason}")
     leaked = leaked_in(run["output"], run["secrets"])  # every process's stdout and stderr

@@ -360,6 +360,20 @@ def test_poll_uses_cursor_with_overlap_and_counts(world):
     assert second.succeeded == 0 and len(world.erp.orders) == 3
 
 
+def test_a_poll_keeps_each_record_as_it_is_applied(world, monkeypatch):
+    """A poll of every order (the desk's "Sync Orders", a backfill) kept all it applied in one transaction to its
+    end: every Sales Order and mapping it touched stayed locked, and the webhook jobs of those orders failed on them
+    until they went Dead (chaos run). The job store keeps progress after each record, the failed one included."""
+    world.erp.upsert_product("Fake Store", make_product())
+    world.connector.orders = {f"o{i}": make_order(f"o{i}", updated=T0.replace(minute=i)) for i in range(3)}
+    world.connector.orders["o3"] = make_order("o3", sku="NOPE", updated=T0.replace(minute=3))
+    kept: list[int] = []
+    monkeypatch.setattr(world.jobs, "keep_progress", lambda: kept.append(len(world.erp.orders)))
+    stats = world.engine.poll(Entity.ORDERS)
+    assert (stats.succeeded, stats.failed) == (3, 1)
+    assert kept == [1, 2, 3, 3]  # after each order, not once at the end
+
+
 def test_poll_failure_is_queued_for_retry_not_lost(world):
     world.connector.orders = {"o1": make_order("o1", sku="NOPE")}
     stats = world.engine.poll(Entity.ORDERS)

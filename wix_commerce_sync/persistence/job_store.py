@@ -150,9 +150,9 @@ class FrappeJobStore:
         frappe.db.set_value(JOB, job.name, {"status": q.DONE, "last_error": None, "finished_at": to_db(now)},
                             update_modified=False)  # fmt: skip
         job.status = q.DONE
-        self._keep_progress()
+        self.keep_progress()
 
-    def _keep_progress(self) -> None:
+    def keep_progress(self) -> None:
         """A worker keeps its progress job by job: one order's Sales Order and its job's Done (or Failed) status
         commit together, and the row locks the job took (ERPNext's Bin rows among them) are released. A claim of
         100 jobs held in one transaction made every Stock Entry wait on those locks for minutes, and a worker
@@ -168,7 +168,7 @@ class FrappeJobStore:
         frappe.db.set_value(JOB, job.name, {"status": job.status, "attempts": job.attempts, "last_error": error,
                                             "next_attempt_at": to_db(retry_at), "finished_at": to_db(now)},
                             update_modified=False)  # fmt: skip
-        self._keep_progress()
+        self.keep_progress()
 
     def mark_alerted(self, job: q.Job) -> None:
         frappe.db.set_value(JOB, job.name, "alerted", 1, update_modified=False)

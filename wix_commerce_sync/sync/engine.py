@@ -482,6 +482,10 @@ class SyncEngine:
                 stats.skipped += outcome != SUCCESS
             if updated and (newest is None or updated > newest):
                 newest = updated
+            # each record kept as it is applied: a poll of every order (the desk's "Sync Orders", a backfill) held
+            # all their Sales Orders and mappings locked to its end, and the webhook jobs of those orders failed on
+            # them ("Document has been modified") until they went Dead (chaos run, issue 16)
+            self.jobs.keep_progress()
         # a status-filtered read skipped the other statuses' records: the cursor must not pass them (an order whose
         # webhook was dropped would then escape every later reconciliation poll)
         if statuses:

@@ -109,6 +109,10 @@ class JobStore(Protocol):
 
     def complete(self, job: Job, now: datetime) -> None: ...
 
+    def keep_progress(self) -> None:
+        """The records applied so far are kept (committed, where this store commits its claims) and their row
+        locks released: a poll of hundreds of records must not hold every record it touched until its end."""
+
     def fail(self, job: Job, error: str, now: datetime, retry_at: datetime | None) -> None:
         """Failed with a next attempt time, or Dead when ``retry_at`` is None."""
 
@@ -214,6 +218,9 @@ class SqliteJobStore:
     def complete(self, job: Job, now: datetime) -> None:
         self._update(job.name, status=DONE, last_error=None)
         job.status = DONE
+
+    def keep_progress(self) -> None:
+        """Nothing to do: every write here commits at once."""
 
     def fail(self, job: Job, error: str, now: datetime, retry_at: datetime | None) -> None:
         job.attempts += 1

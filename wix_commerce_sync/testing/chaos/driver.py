@@ -189,6 +189,8 @@ class Figures:
     edits: int = 0  # product and customer edits made on either side
     desk_errors: int = 0  # the merchant's desk actions that failed even after reloading and saving again
     problems: list[str] = field(default_factory=list)
+    # for each product record apart: its sync state and latest log rows (what the app saw and decided)
+    histories: list[str] = field(default_factory=list)
     dead_reasons: list[str] = field(default_factory=list)
     faults: Counter = field(default_factory=Counter)
 
@@ -807,14 +809,27 @@ class ChaosRun(Sandbox):
                     figures.problems.append(f"{kit.store}: ERPNext item {code} never reached the store")
             self.compare_refunds(kit, figures)
             self.compare_edits(kit, figures)
-            twice = frappe.db.sql(
-                "select record_key, topic, ordering_key, count(*) from `tabCommerce Sync Job` where store = %s and "
-                "direction = 'Inbound' and entity = 'orders' and topic is not null and ordering_key is not null "
-                "group by record_key, topic, ordering_key having count(*) > 1", (kit.store,))  # fmt: skip
-            for key, topic, ordering, count in twice:
-                figures.jobs_doubled += int(count) - 1
+            for (key, topic, ordering), count in self.order_events_queued_twice(kit).items():
+                figures.jobs_doubled += count - 1
                 figures.problems.append(f"{kit.store}: webhook {topic} of {key} at {ordering} queued {count} times")
             self.compare_dead(kit, figures)
+
+    @staticmethod
+    def order_events_queued_twice(kit: Kit) -> dict[tuple[str, str, str], int]:
+        """Order events queued more than once: one topic of one order with one store time AND one content. Store
+        times have whole seconds, so two real changes of an order in one second (a store refund, our fulfilment)
+        share a time; a redelivery that passed the dedupe key carries the same content too."""
+        import hashlib
+
+        import frappe
+
+        rows = frappe.db.sql(
+            "select record_key, topic, ordering_key, payload from `tabCommerce Sync Job` where store = %s and "
+            "direction = 'Inbound' and entity = 'orders' and topic is not null and ordering_key is not null",
+            (kit.store,))  # fmt: skip
+        seen = Counter((key, topic, ordering, hashlib.sha256((payload or "").encode()).hexdigest())
+                       for key, topic, ordering, payload in rows)  # fmt: skip
+        return {(key, topic, ordering): count for (key, topic, ordering, _), count in seen.items() if count > 1}
 
     def compare_dead(self, kit: Kit, figures: Figures) -> None:
         """Every job seen Dead, with its reason; one that no permanent fault explains is unexpected. A permanent
@@ -857,6 +872,35 @@ class ChaosRun(Sandbox):
                 figures.problems.append(f"{kit.store}: refund {refund_id} of order {order_id} has {len(credits)} "
                                         f"credit notes")  # fmt: skip
 
+    def product_history(self, kit: Kit, sku: str, product_id: str, code: str) -> list[str]:
+        """What the app knew and did about one product record: its sync state (store id and ERPNext code) and its
+        latest log rows and jobs, oldest first."""
+        import frappe
+
+        from wix_commerce_sync.sync.keys import record_key
+
+        lines = [f"history of {kit.store} {sku} (store product {product_id}, item {code}):"]
+        for key in (product_id, code):
+            row = frappe.db.get_value("Commerce Sync State", {"state_key": record_key(kit.store, "items", key)},
+                                      ["applied_ordering_key", "pulled_hash", "pushed_hash", "earlier_pushed_hashes",
+                                       "synced_at"], as_dict=True)  # fmt: skip
+            lines.append(f"  state {key}: {dict(row) if row else None}")
+        template = frappe.db.get_value("Item", code, "variant_of") or code
+        jobs = frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "entity": "items",
+                                                            "external_id": ["in", [product_id, code, template]]},
+                              fields=["name", "direction", "action", "status", "ordering_key", "attempts", "modified",
+                                      "last_error"], order_by="creation desc", limit=12)  # fmt: skip
+        lines += [f"  job {j.name} {j.direction} {j.action} {j.status} key={j.ordering_key} attempts={j.attempts} "
+                  f"at {j.modified}: {(j.last_error or '')[:120]}" for j in reversed(jobs)]
+        logs = frappe.get_all("Commerce Sync Log", filters={"store": kit.store, "entity": "items"},
+                              or_filters={"message": ["like", f"%{product_id}%"],
+                                          "job": ["in", [j.name for j in jobs] or ["-"]]},
+                              fields=["creation", "direction", "operation", "status", "job", "message"],
+                              order_by="creation desc", limit=20)  # fmt: skip
+        lines += [f"  log {r.creation} {r.direction} {r.operation} {r.status} {r.job or ''}: {(r.message or '')[:160]}"
+                  for r in reversed(logs)]
+        return lines
+
     def compare_edits(self, kit: Kit, figures: Figures) -> None:
         """Products edited on either side show one name and price on both; renamed store customers too."""
         import frappe
@@ -879,6 +923,10 @@ class ChaosRun(Sandbox):
                 figures.records_different += 1
                 figures.problems.append(f"{kit.store}: product {sku}: store {store.get('name')!r} {store.get('price')} "
                                         f"!= ERPNext {name!r} {price}")  # fmt: skip
+                try:
+                    figures.histories += self.product_history(kit, sku, str(store.get("product_id") or ""), code)
+                except Exception as exc:  # noqa: BLE001 - a diagnostic: the difference itself is counted above
+                    figures.histories.append(f"history of {kit.store} {sku} not read: {type(exc).__name__}: {exc}")
         for email in sorted(self.edited_emails.get(kit.store, ())):
             store = kit.sim.customer_by_email(email)
             # the store customer's own mapping (a guest order with the same email maps a customer of its own)
@@ -1098,7 +1146,8 @@ def main(argv: list[str] | None = None) -> int:
         run = ChaosRun(tmp, config)
         figures = run.run()
     Path(args.report).write_text(json.dumps({
-        "line": figures.line(), "problems": figures.problems, "dead_reasons": figures.dead_reasons,
+        "line": figures.line(), "problems": figures.problems, "histories": figures.histories,
+        "dead_reasons": figures.dead_reasons,
         "faults": dict(figures.faults), "secrets": run.secret_values,  # throwaway simulator secrets (a temp file)
     }, indent=1))  # fmt: skip
     return 0
