@@ -782,6 +782,7 @@ class ChaosRun(Sandbox):
                     figures.orders_lost += 1
                     status = kit.sim.order_status(int(external) if external.isdigit() else external)
                     figures.problems.append(f"{kit.store}: order {external} ({status}) lost")
+                    figures.histories += self.order_history(kit, external)
                 elif live > 1:
                     figures.orders_doubled += 1
                     figures.problems.append(f"{kit.store}: order {external} has {live} live Sales Orders")
@@ -850,6 +851,7 @@ class ChaosRun(Sandbox):
         for order, sku in self.permanent.get(kit.store, {}).items():
             if not any(dead.external_id == order for dead in seen.values()):
                 figures.problems.append(f"{kit.store}: order {order} (line {sku} has no Item) is not Dead yet")
+                figures.histories += self.order_history(kit, order)
 
     def compare_refunds(self, kit: Kit, figures: Figures) -> None:
         """Every store refund is one submitted credit note (or, money-less, one return) in ERPNext."""
@@ -900,6 +902,18 @@ class ChaosRun(Sandbox):
         lines += [f"  log {r.creation} {r.direction} {r.operation} {r.status} {r.job or ''}: {(r.message or '')[:160]}"
                   for r in reversed(logs)]
         return lines
+
+    @staticmethod
+    def order_history(kit: Kit, order: str) -> list[str]:
+        """Every job of one order (webhook events, poll failures), oldest first: what the app did with it."""
+        import frappe
+
+        jobs = frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "entity": "orders", "external_id": order},
+                              fields=["name", "direction", "action", "topic", "status", "ordering_key", "attempts",
+                                      "creation", "modified", "last_error"], order_by="creation asc")  # fmt: skip
+        return [f"history of {kit.store} order {order}: {len(jobs)} job(s)"] + [
+            f"  job {j.name} {j.direction} {j.topic or j.action} {j.status} key={j.ordering_key} attempts={j.attempts} "
+            f"made {j.creation} last {j.modified}: {(j.last_error or '')[:120]}" for j in jobs]
 
     def compare_edits(self, kit: Kit, figures: Figures) -> None:
         """Products edited on either side show one name and price on both; renamed store customers too."""
