@@ -10,7 +10,8 @@ Figures: orders_lost, orders_doubled, stock_different, records_different, refund
 jobs_doubled, dead_jobs (listed with reasons),
 converge_seconds, peak_memory_mb (main process), worker_peak_rss_mb, secrets_found and a count per fault kind.
 Options: --orders N (default 1,000), --stock N (default 10,000), --seed N, --workers N, --quick (60 orders, 600
-stock changes), --mutant NAME (take one safeguard away: dedupe, unique-order-key, no-blind-retry).
+stock changes), --mutant NAME (take one safeguard away: dedupe, unique-order-key, no-blind-retry), --debug-logging
+(every skipped event logged with its reason: a record still apart is listed with why each event of it was skipped).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def main() -> None:
             "--fault-rate", _arg("--fault-rate", "0.2")]  # fmt: skip
     if _arg("--mutant", None):
         args += ["--mutant", _arg("--mutant", None)]
+    if "--debug-logging" in sys.argv:  # every skipped event logged with its reason (for a record's history)
+        args.append("--debug-logging")
     with tempfile.TemporaryDirectory() as tmp:
         run = run_in_subprocess(Path(tmp) / "report.json", *args, timeout=3600)
     for problem in run["problems"][:40]:

@@ -82,6 +82,9 @@ class ChaosConfig:
     # store orders with a line no ERPNext Item can take (a custom line item): their job must go Dead, visibly,
     # and come in once the merchant has made the Item and pressed Retry
     permanent_faults: int = 1
+    # Commerce Sync Settings' Debug Logging on: every skipped event logged with its reason (a record's history then
+    # says why each event of it was not applied); slower, so off for the figures
+    debug_logging: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,8 @@ class ChaosRun(Sandbox):
         # the shop's administrator: Commerce Sync Manager, so a job that keeps failing alerts someone
         frappe.get_doc({"doctype": "User", "email": MANAGER, "first_name": "Shop", "last_name": "Admin",
                         "send_welcome_email": 0, "roles": [{"role": "Commerce Sync Manager"}]}).insert(ignore_permissions=True)  # fmt: skip
+        if self.config.debug_logging:
+            frappe.db.set_single_value("Commerce Sync Settings", "debug_logging", 1)
         frappe.db.commit()
         if self.config.mutant:
             os.environ[MUTANT_ENV] = self.config.mutant  # the worker processes (spawned later) take it up
@@ -898,7 +903,7 @@ class ChaosRun(Sandbox):
                               or_filters={"message": ["like", f"%{product_id}%"],
                                           "job": ["in", [j.name for j in jobs] or ["-"]]},
                               fields=["creation", "direction", "operation", "status", "job", "message"],
-                              order_by="creation desc", limit=20)  # fmt: skip
+                              order_by="creation desc", limit=30)  # fmt: skip
         lines += [f"  log {r.creation} {r.direction} {r.operation} {r.status} {r.job or ''}: {(r.message or '')[:160]}"
                   for r in reversed(logs)]
         return lines
@@ -1151,11 +1156,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=3, help="worker processes (0: jobs run in this process)")
     parser.add_argument("--db", default="auto", choices=("auto", "mariadb", "sqlite"))
     parser.add_argument("--mutant", choices=MUTANTS, help="take one safeguard away (shows the run catches it)")
+    parser.add_argument("--debug-logging", action="store_true", help="log every skipped event with its reason")
     parser.add_argument("--report", required=True)
     args = parser.parse_args(argv)
     config = ChaosConfig(orders=args.orders, stock_changes=args.stock, fault_rate=args.fault_rate, seed=args.seed,
                          converge_timeout=args.converge, workers=args.workers, db=args.db,
-                         mutant=args.mutant)  # fmt: skip
+                         mutant=args.mutant, debug_logging=args.debug_logging)  # fmt: skip
     with __import__("tempfile").TemporaryDirectory() as tmp:
         run = ChaosRun(tmp, config)
         figures = run.run()
