@@ -418,6 +418,6 @@ class WriteResult:
     error: str | None = None
     retryable: bool = False
     data: dict[str, Any] | None = None
-    # the store's updated time of the record as this write left it: its echo carries this time, and any store event
-    # older than it describes a version this write replaced
+    # the store's updated time of the record from this write (of its first call, when it takes several): any store
+    # event of the record older than it describes a version this write replaced
     store_updated_at: datetime | None = None

@@ -879,7 +879,8 @@ class ChaosRun(Sandbox):
                 figures.problems.append(f"{kit.store}: refund {refund_id} of order {order_id} has {len(credits)} "
                                         f"credit notes")  # fmt: skip
 
-    def product_history(self, kit: Kit, sku: str, product_id: str, code: str) -> list[str]:
+    @staticmethod
+    def product_history(kit: Kit, sku: str, product_id: str, code: str) -> list[str]:
         """What the app knew and did about one product record: its sync state (store id and ERPNext code) and its
         latest log rows and jobs, oldest first."""
         import frappe
