@@ -39,6 +39,7 @@ import threading
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -106,6 +107,16 @@ class Cadence:
         return cls(steps=steps, per_store_stock=per_store_stock, per_step=per_step,
                    entry_every=max(1, min(steps, 100 // per_step)), new_item_every=max(5, steps // 10),
                    erp_edit_every=max(4, steps // 40))  # fmt: skip
+
+
+HISTORY_JOB_FIELDS = ["name", "direction", "action", "topic", "status", "ordering_key", "attempts", "creation",
+                      "modified", "last_error"]
+
+
+def _job_line(job: Any) -> str:
+    """One Commerce Sync Job in a record's history."""
+    return (f"  job {job.name} {job.direction} {job.topic or job.action} {job.status} key={job.ordering_key} "
+            f"attempts={job.attempts} made {job.creation} last {job.modified}: {(job.last_error or '')[:120]}")
 
 
 @dataclass(frozen=True)
@@ -192,8 +203,10 @@ class Figures:
     edits: int = 0  # product and customer edits made on either side
     desk_errors: int = 0  # the merchant's desk actions that failed even after reloading and saving again
     problems: list[str] = field(default_factory=list)
-    # for each product record apart: its sync state and latest log rows (what the app saw and decided)
+    # what the app saw and decided about each difference (a product record apart: its sync state, jobs and log rows;
+    # a lost or not-yet-Dead order: its jobs); only when ``explain`` (the final comparison, not the drain's probes)
     histories: list[str] = field(default_factory=list)
+    explain: bool = True
     dead_reasons: list[str] = field(default_factory=list)
     faults: Counter = field(default_factory=Counter)
 
@@ -695,7 +708,7 @@ class ChaosRun(Sandbox):
                     self.work_quietly(kit, entities=["stock"])
             self.wait_for_workers(60.0)
             frappe.db.commit()  # a fresh snapshot for the comparison
-            probe = Figures()
+            probe = Figures(explain=False)  # counted only: the histories are the final comparison's
             self.compare_all(probe)
             self.say(f"drain: {len(probe.problems)} difference(s) left {probe.problems[:2]}")
             if late_drop is not None and late_drop.is_alive():
@@ -787,7 +800,7 @@ class ChaosRun(Sandbox):
                     figures.orders_lost += 1
                     status = kit.sim.order_status(int(external) if external.isdigit() else external)
                     figures.problems.append(f"{kit.store}: order {external} ({status}) lost")
-                    figures.histories += self.order_history(kit, external)
+                    self.explain(figures, f"order {external}", self.order_history, kit, external)
                 elif live > 1:
                     figures.orders_doubled += 1
                     figures.problems.append(f"{kit.store}: order {external} has {live} live Sales Orders")
@@ -856,7 +869,7 @@ class ChaosRun(Sandbox):
         for order, sku in self.permanent.get(kit.store, {}).items():
             if not any(dead.external_id == order for dead in seen.values()):
                 figures.problems.append(f"{kit.store}: order {order} (line {sku} has no Item) is not Dead yet")
-                figures.histories += self.order_history(kit, order)
+                self.explain(figures, f"order {order}", self.order_history, kit, order)
 
     def compare_refunds(self, kit: Kit, figures: Figures) -> None:
         """Every store refund is one submitted credit note (or, money-less, one return) in ERPNext."""
@@ -896,10 +909,8 @@ class ChaosRun(Sandbox):
         template = frappe.db.get_value("Item", code, "variant_of") or code
         jobs = frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "entity": "items",
                                                             "external_id": ["in", [product_id, code, template]]},
-                              fields=["name", "direction", "action", "status", "ordering_key", "attempts", "modified",
-                                      "last_error"], order_by="creation desc", limit=12)  # fmt: skip
-        lines += [f"  job {j.name} {j.direction} {j.action} {j.status} key={j.ordering_key} attempts={j.attempts} "
-                  f"at {j.modified}: {(j.last_error or '')[:120]}" for j in reversed(jobs)]
+                              fields=HISTORY_JOB_FIELDS, order_by="creation desc", limit=12)  # fmt: skip
+        lines += [_job_line(j) for j in reversed(jobs)]
         logs = frappe.get_all("Commerce Sync Log", filters={"store": kit.store, "entity": "items"},
                               or_filters={"message": ["like", f"%{product_id}%"],
                                           "job": ["in", [j.name for j in jobs] or ["-"]]},
@@ -915,11 +926,19 @@ class ChaosRun(Sandbox):
         import frappe
 
         jobs = frappe.get_all("Commerce Sync Job", filters={"store": kit.store, "entity": "orders", "external_id": order},
-                              fields=["name", "direction", "action", "topic", "status", "ordering_key", "attempts",
-                                      "creation", "modified", "last_error"], order_by="creation asc")  # fmt: skip
-        return [f"history of {kit.store} order {order}: {len(jobs)} job(s)"] + [
-            f"  job {j.name} {j.direction} {j.topic or j.action} {j.status} key={j.ordering_key} attempts={j.attempts} "
-            f"made {j.creation} last {j.modified}: {(j.last_error or '')[:120]}" for j in jobs]
+                              fields=HISTORY_JOB_FIELDS, order_by="creation asc")  # fmt: skip
+        return [f"history of {kit.store} order {order}: {len(jobs)} job(s)"] + [_job_line(j) for j in jobs]
+
+    @staticmethod
+    def explain(figures: Figures, label: str, history: Callable[..., list[str]], *args: Any) -> None:
+        """Add one difference's history (``history(*args)``) to the final comparison's figures; a history that cannot
+        be read says so there (the difference itself is already counted)."""
+        if not figures.explain:
+            return
+        try:
+            figures.histories += history(*args)
+        except Exception as exc:  # noqa: BLE001 - a diagnostic: it must not end the comparison
+            figures.histories.append(f"history of {label} not read: {type(exc).__name__}: {exc}")
 
     def compare_edits(self, kit: Kit, figures: Figures) -> None:
         """Products edited on either side show one name and price on both; renamed store customers too."""
@@ -943,10 +962,8 @@ class ChaosRun(Sandbox):
                 figures.records_different += 1
                 figures.problems.append(f"{kit.store}: product {sku}: store {store.get('name')!r} {store.get('price')} "
                                         f"!= ERPNext {name!r} {price}")  # fmt: skip
-                try:
-                    figures.histories += self.product_history(kit, sku, str(store.get("product_id") or ""), code)
-                except Exception as exc:  # noqa: BLE001 - a diagnostic: the difference itself is counted above
-                    figures.histories.append(f"history of {kit.store} {sku} not read: {type(exc).__name__}: {exc}")
+                product_id = str(store.get("product_id") or "")
+                self.explain(figures, sku, self.product_history, kit, sku, product_id, code)
         for email in sorted(self.edited_emails.get(kit.store, ())):
             store = kit.sim.customer_by_email(email)
             # the store customer's own mapping (a guest order with the same email maps a customer of its own)
