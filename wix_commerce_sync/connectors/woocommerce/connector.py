@@ -663,19 +663,20 @@ class WooCommerceConnector(Connector):
             return _failed(key, error)
         product_id = str(slot["id"])
         self._remember_product(slot)
+        # the parent's time, the first write of this push: an event of the product older than it describes a
+        # version the push replaced whole. A variable product's variations are written after, by another call, so an
+        # event between the two may be a store edit the push did not overwrite (its parent fields): it is left to
+        # the echo checks
+        written_at = wc.gmt_time(slot, "date_modified")
         if not product.has_variants:
             sku = wc.text(slot.get("sku"))
             return WriteResult(key=key, ok=True, external_id=product_id,
                                data={"variants": [{"sku": sku, "variant_id": product_id, "inventory_item_id": None}]},
-                               store_updated_at=wc.gmt_time(slot, "date_modified"))
+                               store_updated_at=written_at)
         variants, errors, retryable = self._upsert_variations(product_id, product,
                                                               wc.global_attribute_ids(slot.get("attributes")))
-        # the parent's time, the first write of this push: an event of the product older than it describes a
-        # version the push replaced whole. The variations are written after, by another call, so an event between
-        # the two may be a store edit the push did not overwrite (its parent fields): it is left to the echo checks
         return WriteResult(key=key, ok=not errors, external_id=product_id, error="; ".join(errors) or None,
-                           retryable=retryable, data={"variants": variants},
-                           store_updated_at=wc.gmt_time(slot, "date_modified"))
+                           retryable=retryable, data={"variants": variants}, store_updated_at=written_at)
 
     def _existing_variation(self, product_id: str, variant: Variant) -> str | None:
         """The id of this product's variation already carrying the variant's sku (a lost create made it)."""
