@@ -381,6 +381,7 @@ def retry_failed(store: str | None = None, jobs: str | list | None = None) -> di
         waiting = [r.name for r in rows if r.status not in ("Failed", "Dead")]
         if waiting:
             refuse(_("Only Failed or Dead jobs can be retried; {0} are not.").format(", ".join(waiting)))
+        names += _failed_events_of_the_same_records(names)
     else:
         filters = {"status": ["in", ["Failed", "Dead"]]}
         if store:
@@ -395,6 +396,21 @@ def retry_failed(store: str | None = None, jobs: str | list | None = None) -> di
     return {"requeued": count, "summary": summary(text, indicator="green" if count else "blue",
                                                   counts=[(_("Queued again"), count)], columns=[_("Job")],
                                                   rows=[[link(JOB, n)] for n in names[:50]])}  # fmt: skip
+
+
+def _failed_events_of_the_same_records(names: list[str]) -> list[str]:
+    """The other Failed or Dead store events of the records these jobs are about. A store order with an unknown SKU
+    fails on each of its events (created, paid, updated) until the merchant makes the Item and presses Retry on one;
+    the others failed for the same reason and go with it (the engine's ordering gate still skips any an applied
+    newer event made stale), so no Dead job is left behind for an order that came in."""
+    records = frappe.get_all(JOB, filters={"name": ["in", names], "direction": "Inbound", "record_key": ["is", "set"]},
+                             fields=["store", "record_key"], distinct=True)  # fmt: skip
+    others: list[str] = []
+    for record in records:
+        others += frappe.get_all(JOB, filters={"store": record.store, "record_key": record.record_key, "direction": "Inbound",
+                                               "status": ["in", ["Failed", "Dead"]], "name": ["not in", names]},
+                                 pluck="name", order_by="creation asc")  # fmt: skip
+    return list(dict.fromkeys(others))
 
 
 def _job_names(jobs: str | list | None) -> list[str]:

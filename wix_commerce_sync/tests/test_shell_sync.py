@@ -5,8 +5,9 @@ The FakeConnector plays the store: HMAC-signed webhooks in, in-memory records ou
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from unittest import mock
 
@@ -166,21 +167,26 @@ class TestOrderInbound(CommerceShellCase):
         sku = f"NEW-{frappe.generate_hash(length=6)}"
         order = realistic_order(f"6{frappe.generate_hash(length=6)}", sku)
         self.deliver("orders/create", order, f"evt-{order.external_id}")
-        result = process_inbound(self.store)
-        self.assertEqual(result["failed"], 1)
-        job = self.jobs(external_id=order.external_id)[0]
-        self.assertEqual(job.status, "Failed")
-        self.assertIn(f"unknown SKU '{sku}'", job.last_error)
+        self.assertEqual(process_inbound(self.store)["failed"], 1)
+        paid = dataclasses.replace(order, updated_at=order.updated_at + timedelta(seconds=5))
+        self.deliver("orders/paid", paid, f"evt-{order.external_id}-paid")  # the order's next event fails the same way
+        self.assertEqual(process_inbound(self.store)["failed"], 1)  # the first one's retry is not due yet
+        jobs = self.jobs(external_id=order.external_id)
+        self.assertEqual([j.status for j in jobs], ["Failed", "Failed"])
+        self.assertTrue(all(f"unknown SKU '{sku}'" in j.last_error for j in jobs))
         self.assertFalse(frappe.db.exists("Commerce Order Mapping", {"order_key": record_key(self.store, order.external_id)}))
         self.assertFalse(frappe.db.exists("Sales Order", {"po_no": order.number}))
+        frappe.db.set_value("Commerce Sync Job", jobs[0].name, "status", "Dead")  # one has used up its attempts
 
         fx.make_item(sku, "9.99")
         from wix_commerce_sync.api.actions import retry_failed
 
-        self.assertGreaterEqual(retry_failed(self.store, [job.name])["requeued"], 1)
+        # the merchant presses Retry on one job: the order's other failed event goes with it
+        self.assertEqual(retry_failed(self.store, [jobs[1].name])["requeued"], 2)
         result = process_inbound(self.store)
-        self.assertEqual(frappe.db.get_value("Commerce Sync Job", job.name, "status"), "Done", result)
+        self.assertEqual(sorted(j.status for j in self.jobs(external_id=order.external_id)), ["Done", "Done"], result)
         self.assertTrue(frappe.db.exists("Commerce Order Mapping", {"order_key": record_key(self.store, order.external_id)}))
+        self.assertEqual(len(frappe.get_all("Sales Order", filters={"po_no": order.number, "docstatus": ["<", 2]})), 1)
 
 
 class TestCatalogueCustomersStock(CommerceShellCase):

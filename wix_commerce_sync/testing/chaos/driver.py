@@ -47,7 +47,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from wix_commerce_sync.sandbox import PLATFORMS, Kit, Sandbox, _available, _orders_of, _sim_id
-from wix_commerce_sync.testing.chaos import merchant
+from wix_commerce_sync.testing.chaos import audit, merchant
 
 API_FAULTS = ("5xx", "429", "timeout", "reset", "lost_answer", "partial_batch")
 WEBHOOK_FAULTS = ("duplicate", "reordered", "dropped")
@@ -272,6 +272,9 @@ class ChaosRun(Sandbox):
         if self.config.debug_logging:
             frappe.db.set_single_value("Commerce Sync Settings", "debug_logging", 1)
         frappe.db.commit()
+        if self.db_type == "mariadb":
+            audit.install()  # who wrote each Item name and price: the histories of differences show it
+            audit.tag("driver")
         if self.config.mutant:
             os.environ[MUTANT_ENV] = self.config.mutant  # the worker processes (spawned later) take it up
             apply_mutant(self.config.mutant)
@@ -731,10 +734,15 @@ class ChaosRun(Sandbox):
     def fix_dead(self, kit: Kit) -> None:
         """Dead jobs are noted with their reason. A permanent fault's Dead job is then fixed as the merchant would,
         reading its reason: make the Item of the unknown SKU, press Retry on the job."""
+        import frappe
+
         for name, dead in self.note_dead(kit).items():
             sku = self.permanent_sku(dead)
             if not sku:
                 continue  # not a permanent fault's: left Dead, counted as unexpected
+            if frappe.db.get_value("Commerce Sync Job", name, "status") != "Dead":
+                self.fixed.add(name)  # the retry of another event of its order took it along
+                continue
             merchant.new_item(sku, "4.50")
             self.call("retry_failed", store=kit.store, jobs=[name])
             self.fixed.add(name)
@@ -918,6 +926,7 @@ class ChaosRun(Sandbox):
                               order_by="creation desc", limit=30)  # fmt: skip
         lines += [f"  log {r.creation} {r.direction} {r.operation} {r.status} {r.job or ''}: {(r.message or '')[:160]}"
                   for r in reversed(logs)]
+        lines += audit.history([code, template])
         return lines
 
     @staticmethod
@@ -1033,6 +1042,7 @@ MUTANT_ENV = "WCS_CHAOS_MUTANT"
 def worker_setup() -> None:
     """What every worker process of the run does first: the run's quick clients, and the mutant if one is asked."""
     quick_store_clients()
+    audit.tag_jobs()
     apply_mutant(os.environ.get(MUTANT_ENV))
 
 
