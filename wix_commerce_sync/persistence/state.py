@@ -22,10 +22,12 @@ EXCERPT = 2000
 
 
 class FrappeStateStore:
-    def get(self, store: str, entity: str, key: str) -> RecordState:
+    def get(self, store: str, entity: str, key: str, *, for_update: bool = False) -> RecordState:
+        """``for_update``: a locking read (``select ... for update``), which sees the latest committed row, not this
+        transaction's snapshot, and holds the row until the commit (the port's docstring says why)."""
         row = frappe.db.get_value(STATE, {"state_key": record_key(store, entity, key)},
                                   ["applied_ordering_key", "pulled_hash", "pushed_hash", "synced_at", "earlier_pushed_hashes"],
-                                  as_dict=True)  # fmt: skip
+                                  as_dict=True, for_update=for_update)  # fmt: skip
         if not row:
             return RecordState()
         earlier = tuple((row.earlier_pushed_hashes or "").split())

@@ -322,7 +322,7 @@ class SyncEngine:
 
     def _in_order(self, order: Order, ordering_key, action, job) -> str:
         key = order.external_id
-        current = self.state.get(self.store, Entity.ORDERS.value, key)
+        current = self.state.get(self.store, Entity.ORDERS.value, key, for_update=True)
         if ordering_key and current.applied_ordering_key and ordering_key < current.applied_ordering_key:
             return self._skip(Entity.ORDERS, "stale", f"order {order.number or key}: an older update than one applied", job)
         if content_hash(projection(Entity.ORDERS, order)) == current.pulled_hash:
@@ -373,8 +373,9 @@ class SyncEngine:
 
     def _gate(self, entity: Entity, key: str, ordering_key: str | None, record: Any, job: str | None,
               updated_at: datetime | None) -> str | None:  # fmt: skip
-        """Why an inbound record must not be applied (stale, echo, unchanged, conflict), or None."""
-        current = self.state.get(self.store, entity.value, key)
+        """Why an inbound record must not be applied (stale, echo, unchanged, conflict), or None. The record's state
+        is held from here to the commit: another worker applying or pushing it waits, then sees this one's result."""
+        current = self.state.get(self.store, entity.value, key, for_update=True)
         if ordering_key and current.applied_ordering_key and ordering_key < current.applied_ordering_key:
             return self._skip(entity, "stale", f"{key}: older than the update already applied", job)
         digest = content_hash(projection(entity, record))
@@ -404,7 +405,7 @@ class SyncEngine:
         """The store's record at ``ordering_key`` is what we pushed: a store event older than that was overwritten on
         the store by our push, so it is stale (applying it would leave ERPNext with a version the store no longer
         shows)."""
-        current = self.state.get(self.store, entity.value, key)
+        current = self.state.get(self.store, entity.value, key, for_update=True)
         if ordering_key and (not current.applied_ordering_key or ordering_key > current.applied_ordering_key):
             current.applied_ordering_key = ordering_key
             self.state.put(self.store, entity.value, key, current)
@@ -439,7 +440,7 @@ class SyncEngine:
         return winner
 
     def _remember_pulled(self, entity: Entity, key: str, record: Any, ordering_key: str | None) -> None:
-        current = self.state.get(self.store, entity.value, key)
+        current = self.state.get(self.store, entity.value, key, for_update=True)
         if record is not None:
             current.pulled_hash = content_hash(projection(entity, record))
         if ordering_key and (not current.applied_ordering_key or ordering_key > current.applied_ordering_key):
@@ -714,7 +715,7 @@ class SyncEngine:
             if remote_key:
                 targets[remote_key] = ordering_key_for(result.store_updated_at)
             for state_key, store_time in targets.items():
-                state = self.state.get(self.store, entity.value, state_key)
+                state = self.state.get(self.store, entity.value, state_key, for_update=True)
                 self.state.put(self.store, entity.value, state_key, _pushed(state, digest, now, store_time))
         self.erp.link_pushed(self.store, entity.value, key, record, result)
         if entity is Entity.ITEMS and isinstance(record, Product) and not record.external_id and result.external_id:

@@ -219,8 +219,8 @@ class MemoryState:
         self.records: dict[tuple[str, str, str], RecordState] = {}
         self.cursors: dict[tuple[str, str], datetime] = {}
 
-    def get(self, store: str, entity: str, key: str) -> RecordState:
-        found = self.records.get((store, entity, key))
+    def get(self, store: str, entity: str, key: str, *, for_update: bool = False) -> RecordState:
+        found = self.records.get((store, entity, key))  # one process: nothing to wait for
         return RecordState(**vars(found)) if found else RecordState()
 
     def put(self, store: str, entity: str, key: str, state: RecordState) -> None:

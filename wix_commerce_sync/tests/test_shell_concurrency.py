@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import frappe
 
 from wix_commerce_sync.shell import get_engine
-from wix_commerce_sync.sync.models import Entity
+from wix_commerce_sync.sync.engine import ordering_key_for
+from wix_commerce_sync.sync.keys import record_key
+from wix_commerce_sync.sync.models import Entity, Product, Variant
 from wix_commerce_sync.tasks.jobs import process_inbound
 from wix_commerce_sync.tests import fixtures as fx
 from wix_commerce_sync.tests.test_shell_sync import CommerceShellCase, realistic_order
@@ -115,6 +119,70 @@ class TestOneFlushPerStore(AtOnce, CommerceShellCase):
         (again,) = self.at_once(lambda: store_lock_taken(self.store))
         self.assertEqual((int(took), again), (1, True))
 
+
+
+class TestConcurrentAppliesOfOneRecord(AtOnce, CommerceShellCase):
+    store_name = "Commerce Record Turns Shop"
+
+    def test_an_older_event_applied_beside_a_newer_one_waits_for_it_and_is_then_stale(self):
+        """Two workers apply two events of one product at once, the newer first. The older one must wait for the
+        newer one's commit and then see it (stale, skipped), not decide on what it read before that commit and
+        fail on the Item, or write the record's sync state back to what it read."""
+        tag = frappe.generate_hash(length=6).upper()
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+
+        def product(title: str, minutes_ago: int) -> Product:
+            return Product(external_id=f"p-{tag}", title=title, updated_at=now - timedelta(minutes=minutes_ago),
+                           variants=[Variant(f"v-{tag}", f"LAMP-{tag}", Decimal("20.00"))])  # fmt: skip
+
+        first, older, newer = product(f"Lamp {tag}", 3), product(f"Lamp {tag} older", 2), product(f"Lamp {tag} newer", 1)
+        self.assertEqual(get_engine(self.store).apply_inbound(Entity.ITEMS, first, ordering_key=ordering_key_for(first.updated_at)), "Success")
+        frappe.db.commit()
+        newer_applied, newer_committed, older_at_write, release = (threading.Event() for _ in range(4))
+
+        def apply_newer():
+            engine = get_engine(self.store)
+            upsert = engine.erp.upsert_product
+
+            def then_hold(store, record):  # the Item written, not yet committed
+                results = upsert(store, record)
+                newer_applied.set()
+                release.wait(timeout=30)
+                return results
+
+            engine.erp.upsert_product = then_hold
+            outcome = engine.apply_inbound(Entity.ITEMS, newer, ordering_key=ordering_key_for(newer.updated_at))
+            frappe.db.commit()
+            newer_committed.set()
+            return outcome
+
+        def apply_older():
+            newer_applied.wait(timeout=30)
+            engine = get_engine(self.store)
+            upsert = engine.erp.upsert_product
+
+            def after_the_newer(store, record):  # past the gate: it writes once the newer one is in
+                older_at_write.set()
+                newer_committed.wait(timeout=30)
+                return upsert(store, record)
+
+            engine.erp.upsert_product = after_the_newer
+            return engine.apply_inbound(Entity.ITEMS, older, ordering_key=ordering_key_for(older.updated_at))
+
+        def let_the_newer_commit():
+            newer_applied.wait(timeout=30)
+            older_at_write.wait(timeout=3)  # without turns the older one is past the gate by now
+            release.set()
+
+        outcome_newer, outcome_older, _ = self.at_once(apply_newer, apply_older, let_the_newer_commit)
+
+        self.assertEqual((outcome_newer, outcome_older), ("Success", "Skipped"))
+        self.assertFalse(older_at_write.is_set())
+        frappe.db.rollback()  # a fresh read
+        self.assertEqual(frappe.db.get_value("Item", f"LAMP-{tag}", "item_name"), f"Lamp {tag} newer")
+        state = frappe.get_value("Commerce Sync State", {"state_key": record_key(self.store, "items", f"p-{tag}")},
+                                 "applied_ordering_key")  # fmt: skip
+        self.assertEqual(state, ordering_key_for(newer.updated_at))
 
 def store_lock_taken(store: str) -> bool:
     from wix_commerce_sync.persistence.locks import store_lock

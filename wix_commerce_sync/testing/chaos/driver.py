@@ -920,8 +920,10 @@ class ChaosRun(Sandbox):
                               fields=HISTORY_JOB_FIELDS, order_by="creation desc", limit=12)  # fmt: skip
         lines += [_job_line(j) for j in reversed(jobs)]
         logs = frappe.get_all("Commerce Sync Log", filters={"store": kit.store, "entity": "items"},
+                              # an apply's row names its Item, not the store id: an old job applied late shows here
                               or_filters={"message": ["like", f"%{product_id}%"],
-                                          "job": ["in", [j.name for j in jobs] or ["-"]]},
+                                          "job": ["in", [j.name for j in jobs] or ["-"]],
+                                          "reference_name": ["in", [code, template]]},
                               fields=["creation", "direction", "operation", "status", "job", "message"],
                               order_by="creation desc", limit=30)  # fmt: skip
         lines += [f"  log {r.creation} {r.direction} {r.operation} {r.status} {r.job or ''}: {(r.message or '')[:160]}"
