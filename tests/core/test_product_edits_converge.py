@@ -146,3 +146,23 @@ def test_a_product_without_variants_yet_is_skipped_not_failed_and_its_variants_c
     world.clock.advance(minutes=1)
     stats = deliver(world, make_product(price="12.00", updated=world.clock()), "evt-with-variants")
     assert stats.succeeded == 1 and erp_price(world) == Decimal("12.00")
+
+
+def test_a_store_version_no_newer_than_our_last_sync_does_not_undo_a_later_erpnext_edit(world):
+    """ERPNext changed after our last push to a store (an edit, or another store's edit applied): a store event of
+    that store no newer than the push is not a store edit to apply over it; ERPNext's version goes out instead.
+    (Found by the chaos run: a WooCommerce copy of a product, one push behind, put ERPNext back to that push.)"""
+    deliver(world, make_product(price="10.00", updated=T0), "evt-1")
+    world.clock.advance(minutes=10)
+    push_erp_version(world, "15.00")
+    pushed_at = world.clock()  # the store stamps our write with this time, and we remember it
+    world.clock.advance(minutes=5)
+    world.erp.items["SKU-1"]["price"] = Decimal("30.00")  # ERPNext moves on; its push is not out yet
+    world.erp.touch(STORE, "items", "p1", world.clock())
+    world.clock.advance(minutes=1)
+    # a version the store showed at the moment of our push, not ours (a WooCommerce parent written before its
+    # variations), arrives now
+    deliver(world, make_product(price="12.00", updated=pushed_at), "evt-mid-push")
+    assert erp_price(world) == Decimal("30.00")
+    world.engine.flush_outbound(Entity.ITEMS)
+    assert pushed_prices(world) == [Decimal("15.00"), Decimal("30.00")]

@@ -24,10 +24,11 @@ DUPLICATE_ERRORS = (frappe.DuplicateEntryError, frappe.UniqueValidationError)
 
 
 @contextlib.contextmanager
-def inbound_sync() -> Iterator[None]:
-    """Mark the current request/job as applying store changes (doc_events then stay quiet)."""
+def inbound_sync(store: str | None = None) -> Iterator[None]:
+    """Mark the current request/job as applying store changes (doc_events then stay quiet). ``store``: the store the
+    change came from, where the other stores must hear of it (an Item edited on one store, see ``on_item_change``)."""
     previous = frappe.flags.in_commerce_sync
-    frappe.flags.in_commerce_sync = True
+    frappe.flags.in_commerce_sync = store or True
     try:
         yield
     finally:

@@ -91,7 +91,7 @@ class ItemsMixin(AdapterBase):
         codes = self.item_codes_for_product(store, product)
         docs = d.item_documents(product, defaults, codes)
         results: list[ApplyResult] = []
-        with inbound_sync(), atomic("commerce_product"):
+        with inbound_sync(store), atomic("commerce_product"):
             for doc in docs:
                 if doc["doctype"] == "Item Attribute":
                     self._ensure_attribute(doc)

@@ -433,7 +433,9 @@ class SyncEngine:
         if erp_changed is None or erp_changed <= current.synced_at:
             return None
         if updated_at is not None and updated_at <= current.synced_at:
-            return None
+            # the store's version is older than our last sync with it and ERPNext changed since: ERPNext's is the
+            # newer (applying this one put ERPNext back to, say, what another store last got; chaos run, issue 16)
+            return ConflictWinner.ERP
         winner = self.settings.conflict_winner
         if winner == ConflictWinner.NEWEST:
             return ConflictWinner.STORE if updated_at and updated_at > erp_changed else ConflictWinner.ERP

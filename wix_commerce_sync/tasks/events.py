@@ -35,11 +35,16 @@ def _version(doc) -> str:
 
 
 def on_item_change(doc, method=None) -> None:
-    if _skip() or not _any_store():
+    """An Item or Item Price saved: the stores get ERPNext's version. One the sync applied from a store goes to the
+    other stores that carry the product: kept on the older version, their next event of it read as an edit there
+    and put ERPNext back to it (chaos run, issue 16)."""
+    origin = frappe.flags.in_commerce_sync
+    if _skip_bulk() or (origin and not isinstance(origin, str)) or not _any_store():
         return
     code = doc.item_code if doc.doctype == "Item Price" else doc.name
     if code:
-        _enqueue("queue_item_change", f"commerce_sync::item::{code}::{doc.doctype}::{_version(doc)}", item_code=code)
+        _enqueue("queue_item_change", f"commerce_sync::item::{code}::{doc.doctype}::{_version(doc)}", item_code=code,
+                 **({"from_store": origin} if origin else {}))
 
 
 def on_stock_transaction(doc, method=None) -> None:

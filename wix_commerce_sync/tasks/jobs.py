@@ -144,15 +144,19 @@ def process_queue_now(store: str) -> dict:
     return {k: result[k] + out[k] if k != "errors" else result[k] + out[k] for k in result}
 
 
-def queue_item_change(item_code: str) -> int:
-    """An Item or Item Price changed: queue the product for every store that pushes items."""
+def queue_item_change(item_code: str, from_store: str | None = None) -> int:
+    """An Item or Item Price changed: queue the product for every store that pushes items. ``from_store``: the change
+    came from that store (the sync applied it): it goes to the other stores that already carry the product, never
+    back, and is no reason to create the product on a store that does not sell it."""
     from wix_commerce_sync.erpnext.outbound import product_from_item
     from wix_commerce_sync.sync.ports import OutboundChange
 
     queued = 0
     for store in _stores_with_outbound("items_direction"):
+        if store == from_store:
+            continue
         product = product_from_item(store, item_code)
-        if product is None:
+        if product is None or (from_store and not product.external_id):
             continue
         template = frappe.db.get_value("Item", item_code, "variant_of") or item_code
         if _engine(store).queue_outbound(OutboundChange("items", template, product, reference_doctype="Item",

@@ -215,6 +215,41 @@ class TestCatalogueCustomersStock(CommerceShellCase):
                                       ["item_code", "sku", "external_product_id"], as_dict=True)  # fmt: skip
         self.assertEqual((mapping.item_code, mapping.external_product_id), (f"TEE-{tag}-M-RED", f"p-{tag}"))
 
+    def test_a_product_edited_on_one_store_goes_to_the_other_stores_that_carry_it(self):
+        """ERPNext is the hub: a store's edit applied to an Item reaches the other stores that sell it (else their
+        older copy's next event reads as an edit there and puts ERPNext back), never its own store, and does not
+        create the product on a store that does not sell it."""
+        from wix_commerce_sync.tasks import jobs
+
+        tag = frappe.generate_hash(length=5).upper()
+        sku = f"LAMP-{tag}"
+        product = Product(external_id=f"p-{tag}", title=f"Lamp {tag}", updated_at=T0,
+                          variants=[Variant(f"v-{tag}", sku, D("20.00"))])  # fmt: skip
+        self.deliver("products/create", product, f"evt-{tag}")
+        self.assertEqual(process_inbound(self.store)["synced"], 1)
+        carrier, _ = fx.make_store(self.basics, f"Commerce Carrier {tag}")
+        stranger, _ = fx.make_store(self.basics, f"Commerce Stranger {tag}")
+        frappe.get_doc({"doctype": "Commerce Item Mapping", "store": carrier, "item_code": sku, "sku": sku,
+                        "external_product_id": f"c-{tag}", "external_variant_id": f"cv-{tag}"}).insert(ignore_permissions=True)  # fmt: skip
+        frappe.db.commit()
+
+        renamed = dataclasses.replace(product, title=f"Lamp {tag} renamed", updated_at=T0 + timedelta(minutes=1))
+        self.deliver("products/update", renamed, f"evt-{tag}-renamed")
+        with mock.patch("frappe.enqueue") as enqueue:
+            self.assertEqual(process_inbound(self.store)["synced"], 1)
+        changes = [c.kwargs for c in enqueue.call_args_list if c.args[0].endswith("queue_item_change")]
+        self.assertEqual({(c["item_code"], c.get("from_store")) for c in changes}, {(sku, self.store)})
+        for change in changes:  # what the worker does with them
+            jobs.queue_item_change(change["item_code"], from_store=change["from_store"])
+
+        def pushes(store: str) -> list[str]:
+            return frappe.get_all("Commerce Sync Job", filters={"store": store, "direction": "Outbound", "entity": "items",
+                                                                "external_id": sku}, pluck="payload")  # fmt: skip
+
+        self.assertEqual(len(pushes(carrier)), 1)
+        self.assertIn(f"Lamp {tag} renamed", pushes(carrier)[0])
+        self.assertEqual((pushes(self.store), pushes(stranger)), ([], []))
+
     def test_option_values_take_the_spelling_erpnext_already_stores(self):
         tag = frappe.generate_hash(length=5).upper()
         attribute = f"Shade {tag}"
