@@ -53,7 +53,7 @@ class CustomersMixin(AdapterBase):
         The name is the customer record's (one Customer per email per store; a rename on the store renames it),
         so an order placed before or after a rename, replayed or late, cannot undo it."""
         defaults = self.defaults(store)
-        with inbound_sync(), atomic("commerce_customer"):
+        with inbound_sync(store), atomic("commerce_customer"):
             key_row = self._customer_mapping_row(store, customer.external_id) if customer.external_id else False
             existing = self.find_customer(store, customer, key_row=key_row)
             if existing:
@@ -105,11 +105,18 @@ class CustomersMixin(AdapterBase):
                 changed = True
         contact = frappe.db.get_value("Dynamic Link", {"parenttype": "Contact", "link_doctype": "Customer",
                                                        "link_name": name}, "parent")  # fmt: skip
-        if contact and (customer.email or customer.phone):
+        renamed_contact = rename and (customer.first_name or customer.last_name) and contact
+        if contact and (customer.email or customer.phone or renamed_contact):
             doc = frappe.get_doc("Contact", contact)
             emails = {row.email_id.lower() for row in doc.email_ids if row.email_id}
             phones = {row.phone for row in doc.phone_nos}
             dirty = False
+            # the Contact carries the name the stores get back (outbound reads it): it follows a rename (a Contact's
+            # first name is mandatory: a store customer with a last name only has it there)
+            names = (customer.first_name or customer.last_name, customer.last_name if customer.first_name else None)
+            if renamed_contact and (doc.first_name, doc.last_name or None) != names:
+                doc.first_name, doc.last_name = names
+                dirty = True
             if customer.email and customer.email.lower() not in emails:
                 doc.append("email_ids", {"email_id": customer.email, "is_primary": 0 if emails else 1})
                 dirty = True

@@ -68,10 +68,14 @@ def on_order_document(doc, method=None) -> None:
 
 
 def on_customer_change(doc, method=None) -> None:
-    if _skip() or not _any_store():
+    """A Customer, or its Contact or Address, saved: as ``on_item_change``, one the sync applied from a store goes to
+    the other stores that carry the customer."""
+    origin = frappe.flags.in_commerce_sync
+    if _skip_bulk() or (origin and not isinstance(origin, str)) or not _any_store():
         return
     names = [doc.name] if doc.doctype == "Customer" else [
         link.link_name for link in doc.get("links") or [] if link.link_doctype == "Customer"
     ]  # fmt: skip
     for name in names:
-        _enqueue("queue_customer_change", f"commerce_sync::customer::{name}::{doc.doctype}::{_version(doc)}", customer=name)
+        _enqueue("queue_customer_change", f"commerce_sync::customer::{name}::{doc.doctype}::{_version(doc)}", customer=name,
+                 **({"from_store": origin} if origin else {}))

@@ -180,13 +180,19 @@ def queue_stock_change(item_codes: list[str]) -> int:
     return queued
 
 
-def queue_customer_change(customer: str) -> int:
+def queue_customer_change(customer: str, from_store: str | None = None) -> int:
+    """A Customer changed: queue it for every store that pushes customers (``from_store``: as ``queue_item_change``,
+    only the other stores that already carry it)."""
     from wix_commerce_sync.erpnext.outbound import customer_from_erp
     from wix_commerce_sync.sync.ports import OutboundChange
 
     queued = 0
     for store in _stores_with_outbound("customers_direction"):
+        if store == from_store:
+            continue
         record = customer_from_erp(store, customer)
+        if record is not None and from_store and not record.external_id:
+            continue
         if record is not None and _engine(store).queue_outbound(OutboundChange(
                 "customers", customer, record, reference_doctype="Customer", reference_name=customer)) is not None:  # fmt: skip
             queued += 1

@@ -278,6 +278,37 @@ class TestCatalogueCustomersStock(CommerceShellCase):
                                              "item_code"), sku)  # fmt: skip
         self.assertEqual(frappe.db.get_value("Item Price", {"item_code": sku, "price_list": fx.PRICE_LIST}, "price_list_rate"), 7.5)
 
+    def test_a_customer_renamed_on_one_store_goes_to_the_other_stores_that_carry_it(self):
+        from wix_commerce_sync.tasks import jobs
+
+        tag = frappe.generate_hash(length=6)
+        customer = Customer(f"c-{tag}", f"{tag}@example.com", "Bo", "Diaz", updated_at=T0)
+        self.deliver("customers/create", customer, f"evt-{tag}")
+        self.assertEqual(process_inbound(self.store)["synced"], 1)
+        name = frappe.db.get_value("Commerce Customer Mapping", {"customer_key": record_key(self.store, f"c-{tag}")}, "customer")
+        carrier, _ = fx.make_store(self.basics, f"Commerce Customer Carrier {tag}")
+        stranger, _ = fx.make_store(self.basics, f"Commerce Customer Stranger {tag}")
+        frappe.get_doc({"doctype": "Commerce Customer Mapping", "store": carrier, "customer": name,
+                        "external_customer_id": f"cc-{tag}", "email": f"{tag}@example.com"}).insert(ignore_permissions=True)  # fmt: skip
+        frappe.db.commit()
+
+        renamed = dataclasses.replace(customer, first_name="Bea", updated_at=T0 + timedelta(minutes=1))
+        self.deliver("customers/update", renamed, f"evt-{tag}-renamed")
+        with mock.patch("frappe.enqueue") as enqueue:
+            self.assertEqual(process_inbound(self.store)["synced"], 1)
+        changes = [c.kwargs for c in enqueue.call_args_list if c.args[0].endswith("queue_customer_change")]
+        self.assertEqual({(c["customer"], c.get("from_store")) for c in changes}, {(name, self.store)})
+        for change in changes:  # what the worker does with them
+            jobs.queue_customer_change(change["customer"], from_store=change["from_store"])
+
+        def pushes(store: str) -> list[str]:
+            return frappe.get_all("Commerce Sync Job", filters={"store": store, "direction": "Outbound", "entity": "customers",
+                                                                "external_id": name}, pluck="payload")  # fmt: skip
+
+        self.assertEqual(len(pushes(carrier)), 1)
+        self.assertIn("Bea", pushes(carrier)[0])
+        self.assertEqual((pushes(self.store), pushes(stranger)), ([], []))
+
     def test_customer_webhook_makes_customer_address_and_contact(self):
         tag = frappe.generate_hash(length=6)
         customer = Customer(f"c-{tag}", f"{tag}@example.com", "Bo", "Diaz", phone="+15550199", updated_at=T0,
