@@ -24,6 +24,15 @@ def _any_store() -> bool:
     return bool(frappe.db.exists("Commerce Store", {"enabled": 1}))
 
 
+def _origin() -> dict[str, str] | None:
+    """For an Item or Customer save: None when nothing is to be queued (the bulk contexts, a sync write of no known
+    store, no store); otherwise the job's extra arguments, ``from_store`` when the sync applied it from that store."""
+    origin = frappe.flags.in_commerce_sync
+    if _skip_bulk() or (origin and not isinstance(origin, str)) or not _any_store():
+        return None
+    return {"from_store": origin} if origin else {}
+
+
 def _enqueue(method: str, job_id: str, **kwargs) -> None:
     frappe.enqueue(f"{JOBS}.{method}", queue="short", enqueue_after_commit=True, job_id=job_id, deduplicate=True, **kwargs)
 
@@ -38,13 +47,13 @@ def on_item_change(doc, method=None) -> None:
     """An Item or Item Price saved: the stores get ERPNext's version. One the sync applied from a store goes to the
     other stores that carry the product: kept on the older version, their next event of it read as an edit there
     and put ERPNext back to it (chaos run, issue 16)."""
-    origin = frappe.flags.in_commerce_sync
-    if _skip_bulk() or (origin and not isinstance(origin, str)) or not _any_store():
+    origin = _origin()
+    if origin is None:
         return
     code = doc.item_code if doc.doctype == "Item Price" else doc.name
     if code:
         _enqueue("queue_item_change", f"commerce_sync::item::{code}::{doc.doctype}::{_version(doc)}", item_code=code,
-                 **({"from_store": origin} if origin else {}))
+                 **origin)
 
 
 def on_stock_transaction(doc, method=None) -> None:
@@ -70,12 +79,12 @@ def on_order_document(doc, method=None) -> None:
 def on_customer_change(doc, method=None) -> None:
     """A Customer, or its Contact or Address, saved: as ``on_item_change``, one the sync applied from a store goes to
     the other stores that carry the customer."""
-    origin = frappe.flags.in_commerce_sync
-    if _skip_bulk() or (origin and not isinstance(origin, str)) or not _any_store():
+    origin = _origin()
+    if origin is None:
         return
     names = [doc.name] if doc.doctype == "Customer" else [
         link.link_name for link in doc.get("links") or [] if link.link_doctype == "Customer"
     ]  # fmt: skip
     for name in names:
         _enqueue("queue_customer_change", f"commerce_sync::customer::{name}::{doc.doctype}::{_version(doc)}", customer=name,
-                 **({"from_store": origin} if origin else {}))
+                 **origin)
