@@ -24,8 +24,13 @@ EXCERPT = 2000
 class FrappeStateStore:
     def get(self, store: str, entity: str, key: str, *, for_update: bool = False) -> RecordState:
         """``for_update``: a locking read (``select ... for update``), which sees the latest committed row, not this
-        transaction's snapshot, and holds the row until the commit (the port's docstring says why)."""
-        row = frappe.db.get_value(STATE, {"state_key": record_key(store, entity, key)},
+        transaction's snapshot, and holds the row until the commit (the port's docstring says why). Only a row that
+        exists is locked: a locking read of a missing key takes a gap lock in InnoDB, and two workers inserting the
+        state of two new records (two new orders) into one gap would deadlock on each other's."""
+        state_key = record_key(store, entity, key)
+        if for_update and not frappe.db.exists(STATE, {"state_key": state_key}):
+            for_update = False
+        row = frappe.db.get_value(STATE, {"state_key": state_key},
                                   ["applied_ordering_key", "pulled_hash", "pushed_hash", "synced_at", "earlier_pushed_hashes"],
                                   as_dict=True, for_update=for_update)  # fmt: skip
         if not row:

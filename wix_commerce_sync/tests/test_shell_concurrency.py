@@ -184,6 +184,30 @@ class TestConcurrentAppliesOfOneRecord(AtOnce, CommerceShellCase):
                                  "applied_ordering_key")  # fmt: skip
         self.assertEqual(state, ordering_key_for(newer.updated_at))
 
+    def test_the_first_events_of_two_new_records_at_once_do_not_lock_each_other_out(self):
+        """Two workers each bring in a product new to ERPNext at once. The turns per record lock only a state row that
+        exists: a locking read of a missing one takes a gap lock in InnoDB, and the two inserts into one gap then
+        deadlock (on the stand-in's SQLite, the first locking read holds the whole database)."""
+        tag = frappe.generate_hash(length=6).upper()
+        both_judged = threading.Barrier(2)
+
+        def apply_new(n: int):
+            product = Product(external_id=f"p-{tag}-{n}", title=f"Vase {tag} {n}", updated_at=datetime.now(timezone.utc),
+                              variants=[Variant(f"v-{tag}-{n}", f"VASE-{tag}-{n}", Decimal("9.00"))])  # fmt: skip
+            engine = get_engine(self.store)
+            upsert = engine.erp.upsert_product
+
+            def once_both_are_judged(store, record):
+                both_judged.wait(timeout=10)
+                return upsert(store, record)
+
+            engine.erp.upsert_product = once_both_are_judged
+            return engine.apply_inbound(Entity.ITEMS, product, ordering_key=ordering_key_for(product.updated_at))
+
+        self.assertEqual(self.at_once(lambda: apply_new(1), lambda: apply_new(2)), ["Success", "Success"])
+        frappe.db.rollback()
+        self.assertEqual(frappe.db.count("Item", {"name": ["like", f"VASE-{tag}-%"]}), 2)
+
 def store_lock_taken(store: str) -> bool:
     from wix_commerce_sync.persistence.locks import store_lock
 
