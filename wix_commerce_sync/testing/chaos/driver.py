@@ -928,6 +928,13 @@ class ChaosRun(Sandbox):
                               order_by="creation desc", limit=30)  # fmt: skip
         lines += [f"  log {r.creation} {r.direction} {r.operation} {r.status} {r.job or ''}: {(r.message or '')[:160]}"
                   for r in reversed(logs)]
+        # the other stores' applies to the same Items (a product is on every store: one store's copy may write it)
+        elsewhere = frappe.get_all("Commerce Sync Log", filters={"store": ["!=", kit.store], "entity": "items",
+                                                                 "reference_name": ["in", [code, template]]},
+                                   fields=["creation", "store", "operation", "status", "job", "message"],
+                                   order_by="creation desc", limit=10)  # fmt: skip
+        lines += [f"  log of {r.store} {r.creation} {r.operation} {r.status} {r.job or ''}: {(r.message or '')[:120]}"
+                  for r in reversed(elsewhere)]
         lines += audit.history([code, template])
         return lines
 
