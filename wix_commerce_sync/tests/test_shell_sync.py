@@ -77,6 +77,26 @@ class CommerceShellCase(fx.ShellTestCase):
         return frappe.get_all("Commerce Sync Job", filters={"store": self.store, **filters},
                               fields=["name", "status", "last_error", "attempts", "entity"])  # fmt: skip
 
+    def apply_and_run_change_jobs(self, topic: str, record, event_id: str, method: str, key: str) -> list[dict]:
+        """Deliver a store edit and apply it; then run the ``tasks.jobs.<method>`` jobs its saves queued, as a worker
+        would. Returns those jobs' arguments (``key`` and ``from_store``)."""
+        from wix_commerce_sync.tasks import jobs
+
+        self.deliver(topic, record, event_id)
+        with mock.patch("frappe.enqueue") as enqueue:
+            self.assertEqual(process_inbound(self.store)["synced"], 1)
+        changes = [{k: c.kwargs.get(k) for k in (key, "from_store")} for c in enqueue.call_args_list
+                   if c.args[0].endswith(method)]  # fmt: skip
+        for change in changes:
+            getattr(jobs, method)(**change)
+        return changes
+
+    @staticmethod
+    def queued_pushes(store: str, entity: str, external_id: str) -> list[str]:
+        """The payloads of the outbound jobs queued for one record of a store."""
+        return frappe.get_all("Commerce Sync Job", filters={"store": store, "direction": "Outbound", "entity": entity,
+                                                            "external_id": external_id}, pluck="payload")  # fmt: skip
+
 
 class TestOrderInbound(CommerceShellCase):
     def test_order_webhook_makes_a_sales_order_equal_to_the_store(self):
@@ -219,8 +239,6 @@ class TestCatalogueCustomersStock(CommerceShellCase):
         """ERPNext is the hub: a store's edit applied to an Item reaches the other stores that sell it (else their
         older copy's next event reads as an edit there and puts ERPNext back), never its own store, and does not
         create the product on a store that does not sell it."""
-        from wix_commerce_sync.tasks import jobs
-
         tag = frappe.generate_hash(length=5).upper()
         sku = f"LAMP-{tag}"
         product = Product(external_id=f"p-{tag}", title=f"Lamp {tag}", updated_at=T0,
@@ -234,21 +252,14 @@ class TestCatalogueCustomersStock(CommerceShellCase):
         frappe.db.commit()
 
         renamed = dataclasses.replace(product, title=f"Lamp {tag} renamed", updated_at=T0 + timedelta(minutes=1))
-        self.deliver("products/update", renamed, f"evt-{tag}-renamed")
-        with mock.patch("frappe.enqueue") as enqueue:
-            self.assertEqual(process_inbound(self.store)["synced"], 1)
-        changes = [c.kwargs for c in enqueue.call_args_list if c.args[0].endswith("queue_item_change")]
-        self.assertEqual({(c["item_code"], c.get("from_store")) for c in changes}, {(sku, self.store)})
-        for change in changes:  # what the worker does with them
-            jobs.queue_item_change(change["item_code"], from_store=change["from_store"])
+        changes = self.apply_and_run_change_jobs("products/update", renamed, f"evt-{tag}-renamed", "queue_item_change",
+                                                 "item_code")  # fmt: skip
+        self.assertEqual({(c["item_code"], c["from_store"]) for c in changes}, {(sku, self.store)})
 
-        def pushes(store: str) -> list[str]:
-            return frappe.get_all("Commerce Sync Job", filters={"store": store, "direction": "Outbound", "entity": "items",
-                                                                "external_id": sku}, pluck="payload")  # fmt: skip
-
-        self.assertEqual(len(pushes(carrier)), 1)
-        self.assertIn(f"Lamp {tag} renamed", pushes(carrier)[0])
-        self.assertEqual((pushes(self.store), pushes(stranger)), ([], []))
+        pushes = [self.queued_pushes(store, "items", sku) for store in (carrier, self.store, stranger)]
+        self.assertEqual(len(pushes[0]), 1)
+        self.assertIn(f"Lamp {tag} renamed", pushes[0][0])
+        self.assertEqual(pushes[1:], [[], []])
 
     def test_option_values_take_the_spelling_erpnext_already_stores(self):
         tag = frappe.generate_hash(length=5).upper()
@@ -279,8 +290,6 @@ class TestCatalogueCustomersStock(CommerceShellCase):
         self.assertEqual(frappe.db.get_value("Item Price", {"item_code": sku, "price_list": fx.PRICE_LIST}, "price_list_rate"), 7.5)
 
     def test_a_customer_renamed_on_one_store_goes_to_the_other_stores_that_carry_it(self):
-        from wix_commerce_sync.tasks import jobs
-
         tag = frappe.generate_hash(length=6)
         customer = Customer(f"c-{tag}", f"{tag}@example.com", "Bo", "Diaz", updated_at=T0)
         self.deliver("customers/create", customer, f"evt-{tag}")
@@ -293,21 +302,14 @@ class TestCatalogueCustomersStock(CommerceShellCase):
         frappe.db.commit()
 
         renamed = dataclasses.replace(customer, first_name="Bea", updated_at=T0 + timedelta(minutes=1))
-        self.deliver("customers/update", renamed, f"evt-{tag}-renamed")
-        with mock.patch("frappe.enqueue") as enqueue:
-            self.assertEqual(process_inbound(self.store)["synced"], 1)
-        changes = [c.kwargs for c in enqueue.call_args_list if c.args[0].endswith("queue_customer_change")]
-        self.assertEqual({(c["customer"], c.get("from_store")) for c in changes}, {(name, self.store)})
-        for change in changes:  # what the worker does with them
-            jobs.queue_customer_change(change["customer"], from_store=change["from_store"])
+        changes = self.apply_and_run_change_jobs("customers/update", renamed, f"evt-{tag}-renamed", "queue_customer_change",
+                                                 "customer")  # fmt: skip
+        self.assertEqual({(c["customer"], c["from_store"]) for c in changes}, {(name, self.store)})
 
-        def pushes(store: str) -> list[str]:
-            return frappe.get_all("Commerce Sync Job", filters={"store": store, "direction": "Outbound", "entity": "customers",
-                                                                "external_id": name}, pluck="payload")  # fmt: skip
-
-        self.assertEqual(len(pushes(carrier)), 1)
-        self.assertIn("Bea", pushes(carrier)[0])
-        self.assertEqual((pushes(self.store), pushes(stranger)), ([], []))
+        pushes = [self.queued_pushes(store, "customers", name) for store in (carrier, self.store, stranger)]
+        self.assertEqual(len(pushes[0]), 1)
+        self.assertIn("Bea", pushes[0][0])
+        self.assertEqual(pushes[1:], [[], []])
 
     def test_customer_webhook_makes_customer_address_and_contact(self):
         tag = frappe.generate_hash(length=6)
