@@ -27,12 +27,11 @@ class FrappeStateStore:
         transaction's snapshot, and holds the row until the commit (the port's docstring says why). Only a row that
         exists is locked: a locking read of a missing key takes a gap lock in InnoDB, and two workers inserting the
         state of two new records (two new orders) into one gap would deadlock on each other's."""
-        state_key = record_key(store, entity, key)
-        if for_update and not frappe.db.exists(STATE, {"state_key": state_key}):
-            for_update = False
-        row = frappe.db.get_value(STATE, {"state_key": state_key},
-                                  ["applied_ordering_key", "pulled_hash", "pushed_hash", "synced_at", "earlier_pushed_hashes"],
-                                  as_dict=True, for_update=for_update)  # fmt: skip
+        fields = ["applied_ordering_key", "pulled_hash", "pushed_hash", "synced_at", "earlier_pushed_hashes"]
+        filters = {"state_key": record_key(store, entity, key)}
+        row = frappe.db.get_value(STATE, filters, fields, as_dict=True)
+        if row and for_update:  # read again, locked: another worker may have written it since
+            row = frappe.db.get_value(STATE, filters, fields, as_dict=True, for_update=True)
         if not row:
             return RecordState()
         earlier = tuple((row.earlier_pushed_hashes or "").split())
