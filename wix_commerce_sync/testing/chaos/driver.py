@@ -919,22 +919,16 @@ class ChaosRun(Sandbox):
                                                             "external_id": ["in", [product_id, code, template]]},
                               fields=HISTORY_JOB_FIELDS, order_by="creation desc", limit=12)  # fmt: skip
         lines += [_job_line(j) for j in reversed(jobs)]
-        logs = frappe.get_all("Commerce Sync Log", filters={"store": kit.store, "entity": "items"},
-                              # an apply's row names its Item, not the store id: an old job applied late shows here
+        # an apply's row names its Item, not the store id (an old job applied late shows so), and any store's apply
+        # may name it: a product is on every store, so another store's copy may write its Items
+        logs = frappe.get_all("Commerce Sync Log", filters={"entity": "items"},
                               or_filters={"message": ["like", f"%{product_id}%"],
                                           "job": ["in", [j.name for j in jobs] or ["-"]],
                                           "reference_name": ["in", [code, template]]},
-                              fields=["creation", "direction", "operation", "status", "job", "message"],
-                              order_by="creation desc", limit=30)  # fmt: skip
-        lines += [f"  log {r.creation} {r.direction} {r.operation} {r.status} {r.job or ''}: {(r.message or '')[:160]}"
-                  for r in reversed(logs)]
-        # the other stores' applies to the same Items (a product is on every store: one store's copy may write it)
-        elsewhere = frappe.get_all("Commerce Sync Log", filters={"store": ["!=", kit.store], "entity": "items",
-                                                                 "reference_name": ["in", [code, template]]},
-                                   fields=["creation", "store", "operation", "status", "job", "message"],
-                                   order_by="creation desc", limit=10)  # fmt: skip
-        lines += [f"  log of {r.store} {r.creation} {r.operation} {r.status} {r.job or ''}: {(r.message or '')[:120]}"
-                  for r in reversed(elsewhere)]
+                              fields=["creation", "store", "direction", "operation", "status", "job", "message"],
+                              order_by="creation desc", limit=40)  # fmt: skip
+        lines += [f"  log{'' if r.store == kit.store else f' of {r.store}'} {r.creation} {r.direction} {r.operation} "
+                  f"{r.status} {r.job or ''}: {(r.message or '')[:160]}" for r in reversed(logs)]
         lines += audit.history([code, template])
         return lines
 
