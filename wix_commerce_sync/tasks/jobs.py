@@ -152,9 +152,7 @@ def queue_item_change(item_code: str, from_store: str | None = None) -> int:
     from wix_commerce_sync.sync.ports import OutboundChange
 
     queued = 0
-    for store in _stores_with_outbound("items_direction"):
-        if store == from_store:
-            continue
+    for store in _stores_with_outbound("items_direction", but=from_store):
         product = product_from_item(store, item_code)
         if product is None or (from_store and not product.external_id):
             continue
@@ -187,9 +185,7 @@ def queue_customer_change(customer: str, from_store: str | None = None) -> int:
     from wix_commerce_sync.sync.ports import OutboundChange
 
     queued = 0
-    for store in _stores_with_outbound("customers_direction"):
-        if store == from_store:
-            continue
+    for store in _stores_with_outbound("customers_direction", but=from_store):
         record = customer_from_erp(store, customer)
         if record is not None and from_store and not record.external_id:
             continue
@@ -241,9 +237,10 @@ def queue_order_change(doctype: str, name: str, doc_event: str) -> int:
     return queued
 
 
-def _stores_with_outbound(direction_field: str) -> list[str]:
-    return frappe.get_all("Commerce Store", filters={"enabled": 1, direction_field: ["in", ["Bidirectional", "ERPNext to Store"]]},
-                          pluck="name")  # fmt: skip
+def _stores_with_outbound(direction_field: str, but: str | None = None) -> list[str]:
+    """The enabled stores that push this entity; ``but``: not that one (the store a change came from)."""
+    return [name for name in frappe.get_all("Commerce Store", pluck="name", filters={
+        "enabled": 1, direction_field: ["in", ["Bidirectional", "ERPNext to Store"]]}) if name != but]  # fmt: skip
 
 
 # ---------------------------------------------------------------- long manual work
